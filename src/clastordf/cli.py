@@ -1,0 +1,140 @@
+"""The ``clastordf`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .curation import read_curation
+from .pipeline import ShapesViolated, Timings, build, checked_curation, stderr_progress
+from .problems import ProblemsFound
+from .project import Project
+from .reference import Reference
+from .termindex import TermIndex
+from .terms import build_index, copy_bibliography, write_atomic
+from .validation import load_shapes, validate_graph
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return Project(Path(args.project).resolve()) if args.project else Project.find()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    project = _project(args)
+    out = Path(args.out) if args.out else project.root / "build"
+    build(project, out)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    project = _project(args)
+    curation, _, _ = checked_curation(project, Timings(), stderr_progress)
+    print(f"ok: {len(curation.facts)} facts, {len(curation.evidence)} evidence lines, "
+          f"{len(curation.entities)} entities")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from rdflib import Graph
+
+    path = Path(args.file)
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except Exception as exc:  # rdflib raises several parser-specific types
+        print(f"{path}: not valid Turtle: {exc}", file=sys.stderr)
+        return 1
+    shapes_path = Path(args.shapes) if args.shapes else _project(args).shapes
+    violations = validate_graph(graph, load_shapes(shapes_path))
+    if violations:
+        print(f"{path}: {len(violations)} SHACL violation(s):", file=sys.stderr)
+        for v in violations:
+            print(f"  {v}", file=sys.stderr)
+        return 1
+    print(f"{path}: conforms to {shapes_path.name} ({len(graph)} triples)")
+    return 0
+
+
+def cmd_terms_refresh(args: argparse.Namespace) -> int:
+    project = _project(args)
+    reference = Reference(Path(args.reference))
+    if args.sources:
+        copy_bibliography(Path(args.sources), project.bibliography)
+        print(f"wrote {project.bibliography}")
+    curation = read_curation(project.curation)
+    result = build_index(curation, reference)
+    write_atomic(project.term_index, result.index.to_tsv())
+    print(f"wrote {project.term_index} ({len(result.index)} identifiers)")
+    if result.missing:
+        print("not found in the reference (fix these ids in the curation):", file=sys.stderr)
+        for curie in result.missing:
+            print(f"  {curie}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_terms_check(args: argparse.Namespace) -> int:
+    """Compare the committed index with what the reference says today."""
+    project = _project(args)
+    reference = Reference(Path(args.reference))
+    committed = TermIndex.read(project.term_index)
+    expected = build_index(read_curation(project.curation), reference).index
+    stale = sorted(set(committed.terms) ^ set(expected.terms))
+    changed = sorted(c for c in set(committed.terms) & set(expected.terms) if committed.terms[c] != expected.terms[c])
+    if stale or changed:
+        for c in stale:
+            print(f"  {c}: {'not used any more' if c in committed else 'missing from the index'}", file=sys.stderr)
+        for c in changed:
+            print(f"  {c}: differs from the reference", file=sys.stderr)
+        print("the term index is out of date: run `clastordf terms refresh`", file=sys.stderr)
+        return 1
+    print(f"{project.term_index}: up to date ({len(committed)} identifiers)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
+    p.add_argument("--version", action="version", version=f"clastordf {__version__}")
+    p.add_argument("--project", help="project root (default: the folder above with curation/ and shapes/)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="check the curation and write build/clastordf.ttl")
+    b.add_argument("--out", help="output folder (default: build/)")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="check the curation and its identifiers, write nothing")
+    c.set_defaults(func=cmd_check)
+
+    v = sub.add_parser("validate", help="validate a Turtle file against the SHACL shapes")
+    v.add_argument("file")
+    v.add_argument("--shapes", help="shapes file (default: shapes/clastordf.shacl.ttl)")
+    v.set_defaults(func=cmd_validate)
+
+    t = sub.add_parser("terms", help="the committed term index")
+    tsub = t.add_subparsers(dest="terms_command", required=True)
+    r = tsub.add_parser("refresh", help="rewrite ontology/imports/term-index.tsv from the reference files")
+    r.add_argument("--reference", required=True, help="the pinned reference folder (../shared/reference)")
+    r.add_argument("--sources", help="also snapshot the review's bibliography from this sources folder")
+    r.set_defaults(func=cmd_terms_refresh)
+    k = tsub.add_parser("check", help="compare the committed term index with the reference files")
+    k.add_argument("--reference", required=True)
+    k.set_defaults(func=cmd_terms_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ProblemsFound, ShapesViolated) as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,306 @@
+"""Turn the checked curation and its derived layer into the RDF graph users query.
+
+The patterns follow the founders' model (docs/model.md): one node per fact with one hop to every
+key value, reified claims with exact RO predicates, evidence lines two hops away.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from . import model
+from .derive import Derived
+from .model import Curation, Fact
+from .prefixes import expand, is_obo
+from .termindex import TermIndex
+from .vocab import (
+    BIOLINK,
+    CE,
+    CF,
+    CLASTO,
+    CX,
+    DATASET_IRI,
+    DOI,
+    HAS_PART,
+    IN_TAXON,
+    MIRNA,
+    ORTHOLOGOUS_TO,
+    PREFIXES,
+    PROTEIN_COMPLEX,
+    PUBMED,
+    REVIEW_IRI,
+)
+
+VOID = "http://rdfs.org/ns/void#"
+PAV = "http://purl.org/pav/"
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+class GraphBuilder:
+    """Accumulates the dataset's triples; one method per kind of node."""
+
+    def __init__(self, curation: Curation, derived: dict[str, Derived], index: TermIndex):
+        self.curation, self.derived, self.index = curation, derived, index
+        self.graph = Graph()
+        for prefix, ns in PREFIXES.items():
+            self.graph.bind(prefix, ns, override=True)
+        self.used_terms: set[str] = set()
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.graph.add((s, p, o))
+
+    # -- references ------------------------------------------------------------------------------
+
+    def entity_iri(self, key: str) -> URIRef:
+        entity = self.curation.entities[key]
+        if isinstance(entity, model.GeneProduct):
+            return URIRef(expand(f"uniprot:{entity.uniprot}"))
+        if isinstance(entity, model.Chemical):
+            return self.term(entity.chebi.text)
+        if isinstance(entity, model.MiRNA):
+            return URIRef(expand(entity.mirbase.text))
+        return CX[entity.key]
+
+    def term(self, curie: str) -> URIRef:
+        if is_obo(curie):
+            self.used_terms.add(curie)
+        return URIRef(expand(curie))
+
+    def ref(self, ref: model.Ref) -> URIRef:
+        return self.entity_iri(ref.text) if ref.is_entity else self.term(ref.text)
+
+    def value(self, text: str) -> URIRef:
+        return self.entity_iri(text) if ":" not in text else self.term(text)
+
+    # -- nodes -----------------------------------------------------------------------------------
+
+    def build(self) -> Graph:
+        self.dataset()
+        for fact in self.curation.facts:
+            self.fact(fact, self.derived[fact.id])
+        for ev in self.curation.evidence.values():
+            self.evidence(ev)
+        for key in sorted(self.curation.entities):
+            self.entity(self.curation.entities[key])
+        self.publications()
+        self.term_slim()
+        return self.graph
+
+    def dataset(self) -> None:
+        ds, info = URIRef(DATASET_IRI), self.curation.dataset
+        self.add(ds, RDF.type, URIRef(VOID + "Dataset"))
+        self.add(ds, DCTERMS.title, en(info.title))
+        self.add(ds, DCTERMS.description, en(info.description))
+        self.add(ds, DCTERMS.license, URIRef(info.license))
+        self.add(ds, URIRef(PAV + "version"), Literal(info.version))
+        self.add(ds, DCTERMS.issued, Literal(info.issued, datatype=XSD.date))
+        for creator in info.creators:
+            self.add(ds, DCTERMS.creator, Literal(creator))
+        self.add(ds, PROV.wasDerivedFrom, REVIEW_IRI)
+        self.add(ds, URIRef(VOID + "uriSpace"), Literal("https://w3id.org/clastordf/"))
+
+    def fact(self, fact: Fact, d: Derived) -> None:
+        node = CF[fact.id]
+        self.add(node, RDF.type, CLASTO[fact.type])
+        self.add(node, RDFS.label, en(fact.label))
+        agent = self.ref(fact.agent)
+        if fact.type == "ClastokineFact":
+            self.add(node, CLASTO.ligand, agent)
+            self.add(node, CLASTO.mechanism, CLASTO[fact.mechanism])
+            for prop, values in (
+                (CLASTO.producingCellType, d.producing_cells),
+                (CLASTO.targetCellType, d.target_cells),
+                (CLASTO.receptor, d.receptors),
+                (CLASTO.promotes, d.promotes),
+                (CLASTO.inhibits, d.inhibits),
+            ):
+                for v in values:
+                    self.add(node, prop, self.value(v))
+        else:
+            self.add(node, CLASTO.regulator, agent)
+            for prop, values in (
+                (CLASTO.upregulates, d.upregulates),
+                (CLASTO.downregulates, d.downregulates),
+                (CLASTO.cellType, d.cell_types),
+            ):
+                for v in values:
+                    self.add(node, prop, self.value(v))
+        if fact.ligand_form:
+            self.add(node, CLASTO.ligandForm, en(fact.ligand_form))
+        for p in fact.pathways:
+            self.add(node, CLASTO.pathway, self.ref(p))
+        if fact.carrier:
+            self.add(node, CLASTO.carrier, self.ref(fact.carrier))
+        for phase in fact.phases:
+            self.add(node, CLASTO.remodelingPhase, CLASTO[phase])
+        self.add(node, CLASTO.status, CLASTO[fact.status])
+        for t in d.taxa:
+            self.add(node, IN_TAXON, self.term(t))
+        for pmid in d.pmids:
+            self.add(node, DCTERMS.references, PUBMED[pmid])
+        for doi in d.dois:
+            self.add(node, DCTERMS.references, DOI[doi])
+        for prop, notes in ((CLASTO.therapeuticNote, fact.therapeutic_notes),
+                            (CLASTO.biomarkerNote, fact.biomarker_notes)):
+            for note in notes:
+                cites = [f"PMID:{p}" for p in note.pmids] + [f"doi:{x}" for x in note.dois]
+                self.add(node, prop, en(f"{note.text} ({'; '.join(cites)})"))
+        self.add(node, PROV.wasDerivedFrom, REVIEW_IRI)
+        for location in fact.source_locations:
+            self.add(node, CLASTO.sourceLocation, Literal(location))
+        if fact.comment:
+            self.add(node, RDFS.comment, en(fact.comment))
+        for claim in fact.claims:
+            cnode = CF[f"{fact.id}-{claim.id}"]
+            self.add(node, CLASTO.hasClaim, cnode)
+            self.add(cnode, RDF.type, CLASTO.Claim)
+            self.add(cnode, RDF.subject, self.ref(claim.subject))
+            self.add(cnode, RDF.predicate, self.term(claim.predicate.text))
+            self.add(cnode, RDF.object, self.ref(claim.object))
+            if claim.context:
+                self.add(cnode, BIOLINK.anatomical_context_qualifier, self.ref(claim.context))
+            self.add(cnode, CLASTO.status, CLASTO[claim.status])
+            for eid in claim.supported_by:
+                self.add(cnode, CLASTO.supportedBy, CE[eid])
+            for eid in claim.disputed_by:
+                self.add(cnode, CLASTO.disputedBy, CE[eid])
+            if claim.comment:
+                self.add(cnode, RDFS.comment, en(claim.comment))
+
+    def evidence(self, ev: model.Evidence) -> None:
+        node = CE[ev.id]
+        self.add(node, RDF.type, CLASTO.EvidenceLine)
+        self.add(node, CLASTO.evidenceType, self.term(ev.eco.text))
+        self.add(node, CLASTO.experimentalSystem, CLASTO[ev.system])
+        for t in ev.taxa:
+            self.add(node, IN_TAXON, self.term(t.text))
+        self.add(node, DCTERMS.source, PUBMED[ev.pmid] if ev.pmid else DOI[ev.doi])
+        self.add(node, BIOLINK.knowledge_level, Literal("knowledge_assertion"))
+        self.add(node, BIOLINK.agent_type, Literal("manual_agent"))
+        if ev.comment:
+            self.add(node, RDFS.comment, en(ev.comment))
+
+    def entity(self, entity: model.Entity) -> None:
+        if isinstance(entity, model.GeneProduct):
+            self.gene_product(entity)
+        elif isinstance(entity, model.Chemical):
+            node = self.term(entity.chebi.text)
+            for alias in entity.aliases:
+                self.add(node, SKOS.altLabel, en(alias))
+        elif isinstance(entity, model.MiRNA):
+            self.mirna(entity)
+        else:
+            node = CX[entity.key]
+            self.add(node, RDF.type, PROTEIN_COMPLEX)
+            self.used_terms.add("GO:0032991")
+            self.add(node, RDFS.label, en(entity.label))
+            for sub in entity.subunits:
+                self.add(node, HAS_PART, self.entity_iri(sub))
+            self.used_terms.add("BFO:0000051")
+
+    def gene_product(self, gene: model.GeneProduct) -> None:
+        node = URIRef(expand(f"uniprot:{gene.uniprot}"))
+        record = self.index.get(gene.hgnc)
+        assert record is not None, gene.hgnc  # identifier checks ran before the graph
+        self.add(node, RDF.type, CLASTO.GeneProduct)
+        self.add(node, RDFS.label, Literal(gene.key))
+        name = record.synonyms[0] if record.synonyms else None
+        for alt in dict.fromkeys(([name] if name else []) + gene.aliases):
+            self.add(node, SKOS.altLabel, en(alt))
+        self.add(node, IN_TAXON, self.term("NCBITaxon:9606"))
+        self.add(node, SKOS.exactMatch, URIRef(expand(gene.hgnc)))
+        for xref in record.xrefs:
+            prefix = xref.split(":", 1)[0]
+            if prefix in ("ncbigene", "ensembl"):
+                self.add(node, SKOS.exactMatch, URIRef(expand(xref)))
+        mgi = [x for x in record.xrefs if x.startswith("MGI:")]
+        if gene.mouse_uniprot:
+            mouse = URIRef(expand(f"uniprot:{gene.mouse_uniprot}"))
+            self.add(node, ORTHOLOGOUS_TO, mouse)
+            self.add(mouse, RDF.type, CLASTO.GeneProduct)
+            self.add(mouse, IN_TAXON, self.term("NCBITaxon:10090"))
+            mouse_label = self.index.get(mgi[0]).label if mgi and self.index.get(mgi[0]) else None
+            self.add(mouse, RDFS.label, Literal(mouse_label or gene.key))
+            for m in mgi:
+                self.add(mouse, SKOS.exactMatch, URIRef(expand(m)))
+        else:
+            for m in mgi:
+                self.add(node, ORTHOLOGOUS_TO, URIRef(expand(m)))
+        self.used_terms.add("RO:HOM0000017")
+
+    def mirna(self, mirna: model.MiRNA) -> None:
+        node = URIRef(expand(mirna.mirbase.text))
+        term = self.index.get(mirna.mirbase.text)
+        self.add(node, RDF.type, MIRNA)
+        self.used_terms.add("SO:0000276")
+        self.add(node, RDFS.label, Literal(term.label if term else mirna.key))
+        self.add(node, IN_TAXON, self.term("NCBITaxon:9606"))
+        for alias in dict.fromkeys([mirna.key, *mirna.aliases]):
+            self.add(node, SKOS.altLabel, en(alias))
+        if term:
+            for xref in term.xrefs:
+                if xref.startswith(("ncbigene:", "HGNC:")):
+                    self.add(node, SKOS.exactMatch, URIRef(expand(xref)))
+        if mirna.mouse_mirbase:
+            mouse = URIRef(expand(mirna.mouse_mirbase.text))
+            mterm = self.index.get(mirna.mouse_mirbase.text)
+            self.add(node, ORTHOLOGOUS_TO, mouse)
+            self.add(mouse, RDF.type, MIRNA)
+            self.add(mouse, RDFS.label, Literal(mterm.label if mterm else mirna.mouse_mirbase.text))
+            self.add(mouse, IN_TAXON, self.term("NCBITaxon:10090"))
+
+    def publications(self) -> None:
+        cited_pmids = {ev.pmid for ev in self.curation.evidence.values() if ev.pmid}
+        cited_dois = {ev.doi.lower() for ev in self.curation.evidence.values() if ev.doi}
+        for fact in self.curation.facts:
+            for note in fact.therapeutic_notes + fact.biomarker_notes:
+                cited_pmids.update(note.pmids)
+                cited_dois.update(d.lower() for d in note.dois)
+        for ref in self.curation.bibliography:
+            if ref.pmid in cited_pmids:
+                node = PUBMED[ref.pmid]
+            elif ref.doi and ref.doi.lower() in cited_dois:
+                node = DOI[ref.doi]
+            else:
+                continue
+            self.add(node, RDFS.label, Literal(ref.label))
+            self.add(node, DCTERMS.title, Literal(ref.title))
+            if ref.year:
+                self.add(node, DCTERMS.date, Literal(ref.year, datatype=XSD.gYear))
+            if ref.doi:
+                self.add(node, DCTERMS.identifier, Literal(f"doi:{ref.doi}"))
+                if node != DOI[ref.doi]:
+                    self.add(node, OWL.sameAs, DOI[ref.doi])
+            self.add(node, DCTERMS.isReferencedBy, REVIEW_IRI)
+            self.add(node, CLASTO.bibliographyId, Literal(ref.ref_id))
+        self.add(REVIEW_IRI, RDFS.label, Literal("Daponte et al., 2024 (eLife 13:e95083)"))
+        self.add(REVIEW_IRI, DCTERMS.title, Literal(
+            "Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
+            "communication and potential clinical implications"))
+
+    def term_slim(self) -> None:
+        """Labels and ``rdfs:subClassOf`` ancestry of every external OBO term used."""
+        closure = set(self.used_terms)
+        for curie in self.used_terms:
+            closure.update(self.index.ancestors(curie))
+        for curie in sorted(closure):
+            term = self.index.get(curie)
+            if term is None:
+                continue
+            node = URIRef(expand(curie))
+            is_relation = curie.startswith(("RO:", "BFO:0000051"))
+            self.add(node, RDF.type, OWL.ObjectProperty if is_relation else OWL.Class)
+            self.add(node, RDFS.label, Literal(term.label))
+            if not is_relation:
+                for parent in term.parents:
+                    if parent in self.index:
+                        self.add(node, RDFS.subClassOf, URIRef(expand(parent)))
+
+
+def build_graph(curation: Curation, derived: dict[str, Derived], index: TermIndex) -> Graph:
+    """The dataset graph (without the vocabulary)."""
+    return GraphBuilder(curation, derived, index).build()

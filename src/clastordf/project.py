@@ -1,0 +1,42 @@
+"""Where a clastordf project keeps its sources and outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Project:
+    """The layout of a checkout: curation sources, ontology, shapes and the build folder."""
+
+    root: Path
+
+    @property
+    def curation(self) -> Path:
+        return self.root / "curation"
+
+    @property
+    def term_index(self) -> Path:
+        return self.root / "ontology" / "imports" / "term-index.tsv"
+
+    @property
+    def vocabulary(self) -> Path:
+        return self.root / "ontology" / "clastordf-vocab.ttl"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes" / "clastordf.shacl.ttl"
+
+    @property
+    def bibliography(self) -> Path:
+        return self.curation / "bibliography.tsv"
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project whose root holds ``curation/``: ``start`` or one of its parents."""
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / "curation").is_dir() and (candidate / "shapes").is_dir():
+                return cls(candidate)
+        raise FileNotFoundError(f"no clastordf project (a folder with curation/ and shapes/) at or above {here}")

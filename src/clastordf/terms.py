@@ -1,0 +1,67 @@
+"""Refresh the committed term index and bibliography snapshot from the pinned reference files."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .identifiers import used_curies
+from .model import Curation
+from .reference import CLASS_PREFIXES, Reference
+from .termindex import Term, TermIndex
+
+
+@dataclass
+class RefreshResult:
+    index: TermIndex
+    missing: list[str]
+
+
+def build_index(curation: Curation, reference: Reference) -> RefreshResult:
+    """The index of every identifier the curation uses, with the ancestry of ontology classes.
+
+    Obsolete terms stay in the index (flagged) so the build can name their replacement.
+    """
+    wanted = set(used_curies(curation))
+    terms: dict[str, Term] = {}
+    missing: list[str] = []
+    queue = sorted(wanted)
+    while queue:
+        curie = queue.pop()
+        if curie in terms:
+            continue
+        term = reference.lookup(curie)
+        if term is None:
+            if curie in wanted:
+                missing.append(curie)
+            continue
+        if term.replaced_by and term.replaced_by not in terms:
+            queue.append(term.replaced_by)
+        if curie.split(":", 1)[0] in CLASS_PREFIXES:
+            # Keep only parents the reference knows, so the index is closed under `parents`.
+            parents = tuple(p for p in term.parents if reference.lookup(p) is not None)
+            term = Term(**{**term.__dict__, "parents": parents})
+            queue.extend(p for p in parents if p not in terms)
+        else:
+            term = Term(**{**term.__dict__, "parents": ()})
+        terms[curie] = term
+        if curie.startswith("HGNC:"):
+            queue.extend(x for x in term.xrefs if x.startswith("MGI:") and x not in terms)
+    return RefreshResult(TermIndex(terms.values()), sorted(missing))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def copy_bibliography(sources: Path, dest: Path) -> None:
+    """Snapshot the review's bibliography into the curation folder."""
+    src = sources / "elife-95083-references.tsv"
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dest)

@@ -1,0 +1,70 @@
+"""Namespaces and the fixed external terms every build emits."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from .prefixes import PROJECT
+
+CLASTO = Namespace(PROJECT["clasto"])
+CF = Namespace(PROJECT["cf"])
+CE = Namespace(PROJECT["ce"])
+CX = Namespace(PROJECT["cx"])
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+PUBMED = Namespace("https://identifiers.org/pubmed/")
+DOI = Namespace("https://doi.org/")
+
+BASE = "https://w3id.org/clastordf/"
+DATASET_IRI = BASE + "dataset"
+REVIEW_IRI = DOI["10.7554/eLife.95083"]
+
+IN_TAXON = OBO.RO_0002162
+HAS_PART = OBO.BFO_0000051
+HAS_EVIDENCE = OBO.RO_0002558
+ORTHOLOGOUS_TO = OBO.RO_HOM0000017
+PROTEIN_COMPLEX = OBO.GO_0032991
+MIRNA = OBO.SO_0000276
+HUMAN = OBO.NCBITaxon_9606
+MOUSE = OBO.NCBITaxon_10090
+
+#: External terms the build uses whatever is curated; the term index always holds them.
+BUILTIN_TERMS: tuple[str, ...] = (
+    "GO:0032991",  # protein-containing complex
+    "BFO:0000051",  # has part
+    "RO:0002162",  # in taxon
+    "RO:0002558",  # has evidence
+    "RO:HOM0000017",  # in orthology relationship with
+    "SO:0000276",  # miRNA
+    "NCBITaxon:9606",
+    "NCBITaxon:10090",
+    "ECO:0000304",
+)
+
+PREFIXES = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "obo": str(OBO),
+    "biolink": str(BIOLINK),
+    "clasto": str(CLASTO),
+    "cf": str(CF),
+    "ce": str(CE),
+    "cx": str(CX),
+    "uniprot": "https://identifiers.org/uniprot/",
+    "ncbigene": "https://identifiers.org/ncbigene/",
+    "hgnc": "https://identifiers.org/hgnc/",
+    "ensembl": "https://identifiers.org/ensembl/",
+    "mgi": "https://identifiers.org/mgi/",
+    "mirbase": "https://identifiers.org/mirbase.mature/",
+    "pubmed": str(PUBMED),
+    "doi": str(DOI),
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "pav": "http://purl.org/pav/",
+}
