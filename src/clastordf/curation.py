@@ -46,23 +46,24 @@ class _Reader:
 
     # -- field readers -------------------------------------------------------------------------
 
-    def text(self, rec: Record, key: str, loc: Loc, required: bool = True) -> str | None:
+    def text(self, rec: Record, key: str, loc: Loc, required: bool = True, where: str = "") -> str | None:
         value = rec.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(loc, key, "missing required field", rec.line_of(key))
+                self.problem(loc, where + key, "missing required field", rec.line_of(key) if key in rec else rec.line)
             return None
         if isinstance(value, datetime.date):
             return value.isoformat()
         if not isinstance(value, str | int | float):
-            self.problem(loc, key, f"expected text, got {type(value).__name__}", rec.line_of(key))
+            self.problem(loc, where + key, f"expected text, got {type(value).__name__}", rec.line_of(key))
             return None
         return str(value).strip()
 
-    def choice(self, rec: Record, key: str, loc: Loc, allowed: Iterable[str], required: bool = True) -> str | None:
-        value = self.text(rec, key, loc, required)
+    def choice(self, rec: Record, key: str, loc: Loc, allowed: Iterable[str], required: bool = True,
+               where: str = "") -> str | None:
+        value = self.text(rec, key, loc, required, where)
         if value is not None and value not in allowed:
-            self.problem(loc, key, f"{value!r} is not one of {', '.join(allowed)}", rec.line_of(key))
+            self.problem(loc, where + key, f"{value!r} is not one of {', '.join(allowed)}", rec.line_of(key))
             return None
         return value
 
@@ -113,7 +114,8 @@ class _Reader:
             self.problem(loc, f"{where}{key}", "field given twice", line)
         for key in rec:
             if key not in allowed:
-                self.problem(loc, f"{where}{key}", f"unknown field (allowed: {', '.join(sorted(allowed))})", rec.line_of(key))
+                allowed_text = ", ".join(sorted(allowed))
+                self.problem(loc, f"{where}{key}", f"unknown field (allowed: {allowed_text})", rec.line_of(key))
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class _Reader:
         return Note(text or "", pmids, dois) if text else None
 
     def claim(self, rec: Record, fact: Fact, loc: Loc) -> Claim | None:
-        cid = self.text(rec, "id", loc)
+        cid = self.text(rec, "id", loc, where="claims.")
         where = f"claims[{cid}]" if cid else f"claims@{rec.line}"
         self.unknown_keys(
             rec,
@@ -179,12 +181,12 @@ class _Reader:
         context = (
             self.ref(rec["context"], f"{where}.context", loc, rec.line_of("context")) if rec.get("context") else None
         )
-        status = self.choice(rec, "status", loc, model.STATUSES)
+        status = self.choice(rec, "status", loc, model.STATUSES, where=f"{where}.")
         supported = self.strings(rec, "supported_by", loc)
         disputed = self.strings(rec, "disputed_by", loc)
         if not supported and not disputed:
             self.problem(loc, f"{where}", "a claim needs supported_by or disputed_by evidence", rec.line)
-        comment = self.text(rec, "comment", loc, required=False)
+        comment = self.text(rec, "comment", loc, required=False, where=f"{where}.")
         if not (cid and subject and predicate and obj and status):
             return None
         return Claim(cid, subject, predicate, obj, context, status, supported, disputed, comment,
@@ -251,9 +253,8 @@ class _Reader:
                     self.problem(loc, f"claims[{claim.id}].id", "duplicate claim id", item.line_of("id"))
                 seen.add(claim.id)
                 fact.claims.append(claim)
-        if not (fid and ftype and label and agent and status):
-            return None
-        return fact
+        # An incomplete fact is kept (the read fails anyway) so its claims still count as citing evidence.
+        return fact if fid else None
 
     def evidence(self, rec: Record, file: str) -> Evidence | None:
         eid = rec.get("id")
@@ -274,7 +275,8 @@ class _Reader:
         if doi and not DOI.match(doi):
             self.problem(loc, "doi", f"malformed DOI {doi!r}", rec.line_of("doi"))
         if not pmid and not doi:
-            self.problem(loc, "pmid", "an evidence line cites its study (pmid:, or doi: when there is no PMID)", rec.line)
+            self.problem(loc, "pmid", "an evidence line cites its study (pmid:, or doi: when there is no PMID)",
+                         rec.line)
         if pmid and doi:
             self.problem(loc, "doi", "give pmid: or doi:, not both (the DOI comes from the bibliography)",
                          rec.line_of("doi"))
@@ -475,7 +477,7 @@ def _check_links(curation: Curation, reader: _Reader) -> None:
                 reader.problem(claim.loc, f"claims[{claim.id}]",
                                f"{', '.join(sorted(overlap))} both supports and disputes the claim")
         refs = [fact.agent, *(c.subject for c in fact.claims), *(c.object for c in fact.claims)]
-        for ref in refs:
+        for ref in filter(None, refs):
             if ref.is_entity and ref.text not in curation.entities:
                 reader.problem(ref.loc, ref.field, f"unknown entity key {ref.text!r} (define it in curation/entities/)")
     for ev in curation.evidence.values():

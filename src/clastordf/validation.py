@@ -10,7 +10,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from .model import Loc
-from .prefixes import compress
+from .vocab import PREFIXES
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -33,7 +33,11 @@ def _short(node) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
-        return compress(str(node)) or f"<{node}>"
+        text = str(node)
+        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if text.startswith(ns) and "/" not in text[len(ns):]:
+                return f"{prefix}:{text[len(ns):]}"
+        return f"<{text}>"
     return str(node)
 
 

@@ -1,0 +1,101 @@
+"""The build on the mini fixture: output parses, is deterministic, and says what the model says."""
+
+from __future__ import annotations
+
+import pyoxigraph
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+from clastordf.pipeline import build
+from clastordf.vocab import CF, CLASTO, OBO
+
+UNIPROT = "https://identifiers.org/uniprot/"
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture
+def built(mini, tmp_path):
+    out = tmp_path / "build"
+    build(mini, out, quiet)
+    return out / "clastordf.ttl"
+
+
+def test_output_parses_with_two_independent_parsers(built):
+    graph = Graph().parse(built, format="turtle")
+    assert len(graph) > 500
+    store = pyoxigraph.Store()
+    store.load(path=str(built), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(store) == len(graph)
+
+
+def test_two_builds_are_byte_identical(mini, tmp_path):
+    build(mini, tmp_path / "a", quiet)
+    build(mini, tmp_path / "b", quiet)
+    assert (tmp_path / "a" / "clastordf.ttl").read_bytes() == (tmp_path / "b" / "clastordf.ttl").read_bytes()
+
+
+def test_source_date_epoch_pins_modified(mini, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    build(mini, tmp_path / "a", quiet)
+    text = (tmp_path / "a" / "clastordf.ttl").read_text()
+    assert 'dcterms:modified "2026-01-01"^^xsd:date' in text
+
+
+def test_fact_layer_is_derived_from_claims(built):
+    g = Graph().parse(built, format="turtle")
+    fact = CF.CF0001
+    assert set(g.objects(fact, CLASTO.producingCellType)) == {OBO.CL_0000092}
+    assert set(g.objects(fact, CLASTO.targetCellType)) == {OBO.CL_0000062}
+    assert set(g.objects(fact, CLASTO.receptor)) == {URIRef(UNIPROT + "Q9Y6N7")}
+    assert set(g.objects(fact, CLASTO.promotes)) == {OBO.GO_0016477}
+    assert set(g.objects(fact, OBO.RO_0002162)) == {OBO.NCBITaxon_10090}
+    refs = {str(r) for r in g.objects(fact, URIRef("http://purl.org/dc/terms/references"))}
+    assert refs == {"https://identifiers.org/pubmed/29504949", "https://identifiers.org/pubmed/32133214"}
+    assert set(g.objects(CF.CF0003, CLASTO.inhibits)) == {OBO.GO_0001649}
+    assert set(g.objects(CF.CF0004, CLASTO.upregulates)) == {URIRef(UNIPROT + "O75094")}
+
+
+def test_entities_carry_labels_xrefs_and_orthologs(built):
+    g = Graph().parse(built, format="turtle")
+    slit3 = URIRef(UNIPROT + "O75094")
+    assert str(g.value(slit3, RDFS.label)) == "SLIT3"
+    matches = {str(o) for o in g.objects(slit3, URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"))}
+    assert {"https://identifiers.org/ncbigene/6586", "https://identifiers.org/hgnc/11087",
+            "https://identifiers.org/ensembl/ENSG00000184347"} <= matches
+    mouse = g.value(slit3, OBO.RO_HOM0000017)
+    assert str(mouse) == UNIPROT + "Q9WVB4"
+    assert (mouse, OBO.RO_0002162, OBO.NCBITaxon_10090) in g
+    complex_ = URIRef("https://w3id.org/clastordf/complex/LIFR-IL6ST")
+    assert {str(o) for o in g.objects(complex_, OBO.BFO_0000051)} == {UNIPROT + "P42702", UNIPROT + "P40189"}
+
+
+def test_external_terms_have_labels_and_ancestry(built):
+    g = Graph().parse(built, format="turtle")
+    assert str(g.value(OBO.CL_0000092, RDFS.label)) == "osteoclast"
+    ancestors = set(g.transitive_objects(OBO.CL_0000092, RDFS.subClassOf))
+    assert OBO.CL_0000000 in ancestors  # "cell": the slim reaches the root
+    assert str(g.value(OBO.GO_0001649, RDFS.label)) == "osteoblast differentiation"
+    assert str(g.value(OBO.RO_0003001, RDFS.label)) == "produced by"
+
+
+def test_publications_are_traced_to_the_bibliography(built):
+    g = Graph().parse(built, format="turtle")
+    pub = URIRef("https://identifiers.org/pubmed/29504949")
+    assert str(g.value(pub, RDFS.label)) == "Kim et al., 2018"
+    assert str(g.value(pub, CLASTO.bibliographyId)) == "bib78"
+
+
+def test_failed_build_leaves_previous_output_untouched(mini, tmp_path):
+    out = tmp_path / "build"
+    build(mini, out, quiet)
+    before = (out / "clastordf.ttl").read_bytes()
+    fact_file = mini.curation / "facts" / "slit3.yaml"
+    fact_file.write_text(fact_file.read_text().replace("ligand: LIF\n", "ligand: NOPE\n"))
+    with pytest.raises(Exception):  # noqa: B017 - the CLI turns these into messages
+        build(mini, out, quiet)
+    assert (out / "clastordf.ttl").read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["clastordf.ttl"]

@@ -1,0 +1,177 @@
+"""Broken curation fails with one clear message per problem, naming file, line, record and field."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+
+import pytest
+
+from clastordf.cli import main
+from clastordf.pipeline import Timings, checked_curation
+from clastordf.problems import ProblemsFound
+
+from .conftest import refresh
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def problems_of(project) -> list[str]:
+    with pytest.raises(ProblemsFound) as info:
+        checked_curation(project, Timings(), quiet)
+    return [str(p) for p in info.value.problems]
+
+
+def edit(project, relative: str, old: str, new: str) -> None:
+    path = project.curation / relative
+    text = path.read_text()
+    assert old in text, f"fixture text {old!r} not found in {relative}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_fixture_is_clean(mini):
+    curation, _, _ = checked_curation(mini, Timings(), quiet)
+    assert len(curation.facts) == 4
+
+
+def test_invalid_yaml_names_the_line(mini):
+    edit(mini, "facts/slit3.yaml", "    mechanism: Secreted\n", "    mechanism: [Secreted\n")
+    (problem,) = problems_of(mini)
+    assert problem.startswith("curation/facts/slit3.yaml:")
+    assert "invalid YAML" in problem
+
+
+def test_all_problems_are_reported_at_once(mini):
+    edit(mini, "facts/slit3.yaml", "    mechanism: Secreted\n", "    mechanism: Spread\n")
+    edit(mini, "facts/slit3.yaml", "        status: Established\n", "        status: Settled\n")
+    edit(mini, "facts/slit3.yaml", "supported_by: [E0004]", "supported_by: [E9999]")
+    problems = problems_of(mini)
+    assert any("CF0001 mechanism: 'Spread' is not one of" in p for p in problems)
+    assert any("CF0001 claims[c2].status: 'Settled'" in p for p in problems)
+    assert any("claims[c2].supported_by: no evidence line 'E9999'" in p for p in problems)
+    assert len(problems) >= 3
+
+
+def test_missing_field_is_named(mini):
+    edit(mini, "facts/slit3.yaml", "    label: Osteoclast exosomal miR-214-3p inhibits osteoblast activity\n", "")
+    (problem,) = problems_of(mini)
+    assert "CF0003 label: missing required field" in problem
+    assert problem.startswith("curation/facts/slit3.yaml:")
+
+
+def test_duplicate_ids(mini):
+    edit(mini, "facts/slit3.yaml", "  - id: CF0002\n", "  - id: CF0001\n")
+    edit(mini, "facts/slit3.yaml", "  - id: E0002\n", "  - id: E0001\n")
+    problems = problems_of(mini)
+    assert any("CF0001 id: duplicate fact id (first at curation/facts/slit3.yaml:2)" in p for p in problems)
+    assert any("E0001 id: duplicate evidence id" in p for p in problems)
+
+
+def test_unknown_entity_key(mini):
+    edit(mini, "facts/slit3.yaml", "object: ROBO1\n", "object: ROBO9\n")
+    (problem,) = problems_of(mini)
+    assert "CF0001 claims[c2].object: unknown entity key 'ROBO9'" in problem
+
+
+def test_pmid_outside_bibliography_needs_an_override(mini):
+    edit(mini, "facts/slit3.yaml", "pmid: 32133214", "pmid: 12345")
+    (problem,) = problems_of(mini)
+    assert "E0002 pmid: PMID 12345 is not in the review's bibliography" in problem
+    edit(mini, "facts/slit3.yaml", "pmid: 12345", "pmid: 12345\n    outside_bibliography: cited for a detail")
+    checked_curation(mini, Timings(), quiet)
+
+
+def test_doi_of_a_reference_with_a_pmid_is_refused(mini):
+    edit(mini, "facts/slit3.yaml", "pmid: 32133214", "doi: 10.1038/s41413-020-0086-3")
+    (problem,) = problems_of(mini)
+    assert "E0002 doi: Li et al., 2020 has PMID 32133214: cite it as `pmid: 32133214`" in problem
+
+
+def test_wrong_label_is_caught(mini):
+    edit(mini, "facts/slit3.yaml", "CL:0000092 ! osteoclast", "CL:0000092 ! osteoblast")
+    (problem,) = problems_of(mini)
+    assert "CF0001 claims[c1].object: CL:0000092 is labelled 'osteoclast', not 'osteoblast'" in problem
+
+
+def test_wrong_go_namespace_is_caught(mini):
+    edit(mini, "facts/slit3.yaml", "pathways: [GO:0035385 ! Roundabout signaling pathway]",
+         "pathways: [GO:0005886 ! plasma membrane]")
+    refresh_fixture = mini
+    _refresh(refresh_fixture)
+    (problem,) = problems_of(mini)
+    assert "GO:0005886 (plasma membrane) is a GO cellular_component term" in problem
+
+
+def test_term_missing_from_index_says_how_to_refresh(mini):
+    edit(mini, "facts/slit3.yaml", "GO:0016477 ! cell migration", "GO:0030335")
+    (problem,) = problems_of(mini)
+    assert "GO:0030335 is not in the term index" in problem
+    assert "clastordf terms refresh" in problem
+
+
+def _refresh(project):
+    from clastordf.reference import Reference
+
+    from .conftest import SHARED
+
+    refresh(project, Reference(SHARED / "reference"))
+
+
+def _merged_go_term(reference) -> tuple[str, str]:
+    path = reference.root / "go" / "go_terms.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["status"] == "merged" and row["namespace"] == "biological_process" and row["replaced_by"]:
+                return row["id"], row["replaced_by"]
+    raise AssertionError("no merged GO term in the reference")
+
+
+def test_obsolete_term_names_its_replacement(mini, reference):
+    old, new = _merged_go_term(reference)
+    edit(mini, "facts/slit3.yaml", "GO:0016477 ! cell migration", old)
+    refresh(mini, reference)
+    problems = problems_of(mini)
+    assert any(f"{old}" in p and "is obsolete; use " + new in p and "claims[c3].object" in p for p in problems)
+
+
+def test_unknown_id_is_reported_by_refresh(mini, reference, capsys):
+    edit(mini, "facts/slit3.yaml", "GO:0016477 ! cell migration", "GO:9999999")
+    code = main(["--project", str(mini.root), "terms", "refresh", "--reference", str(reference.root)])
+    assert code == 1
+    assert "GO:9999999" in capsys.readouterr().err
+
+
+def test_gene_symbol_and_accession_are_checked(mini):
+    edit(mini, "entities/genes.yaml", "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: Q9Y6N7",
+         "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: O75094")
+    edit(mini, "entities/genes.yaml", "mouse_uniprot: Q9WVB4", "mouse_uniprot: Q9Y6N7")
+    _refresh(mini)
+    problems = problems_of(mini)
+    assert any("ROBO1 uniprot: O75094 is not the UniProt accession HGNC gives for ROBO1 (Q9Y6N7)" in p
+               for p in problems)
+    assert any("SLIT3 mouse_uniprot: Q9Y6N7" in p and "is not a mouse entry" in p for p in problems)
+
+
+def test_controversial_fact_needs_a_dispute(mini):
+    edit(mini, "facts/slit3.yaml", "        disputed_by: [E0002]\n", "")
+    edit(mini, "facts/slit3.yaml", """  - id: E0002
+    eco: ECO:0001168 ! conditional knockout evidence used in manual assertion
+    system: InVivoConditionalKnockout
+    taxa: [NCBITaxon:10090 ! Mus musculus]
+    pmid: 32133214
+    comment: Osteoclast-specific Slit3 deletion left bone mass unchanged.
+""", "")
+    problems = problems_of(mini)
+    assert any("CF0001 status: a Controversial fact needs a claim with disputed_by evidence" in p for p in problems)
+
+
+def test_cli_prints_every_problem_and_exits_nonzero(mini, capsys):
+    edit(mini, "facts/slit3.yaml", "object: ROBO1\n", "object: ROBO9\n")
+    edit(mini, "facts/slit3.yaml", "    mechanism: Secreted\n", "    mechanism: Spread\n")
+    code = main(["--project", str(mini.root), "build", "--out", str(mini.root / "build")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "ROBO9" in err and "Spread" in err
+    assert not (mini.root / "build").exists()
