@@ -347,10 +347,13 @@ class _Reader:
         ref = self.ref(rec.get(field), field, loc, rec.line_of(field))
         if ref is None:
             return None
-        if not re.match(r"^MIMAT\d{7}$", ref.text):
-            self.problem(loc, field, f"expected a mature miRBase id MIMAT…, got {ref.text!r}", rec.line_of(field))
-            return None
-        return Ref(f"mirbase.mature:{ref.text}", ref.label, ref.field, ref.loc)
+        if re.match(r"^MIMAT\d{7}$", ref.text):
+            return Ref(f"mirbase.mature:{ref.text}", ref.label, ref.field, ref.loc)
+        if re.match(r"^MI\d{7}$", ref.text):  # the stem-loop, when the source does not name the arm
+            return Ref(f"mirbase:{ref.text}", ref.label, ref.field, ref.loc)
+        self.problem(loc, field, f"expected a miRBase id (mature MIMAT… or stem-loop MI…), got {ref.text!r}",
+                     rec.line_of(field))
+        return None
 
     def _mirna(self, rec: Record, loc: Loc) -> model.MiRNA | None:
         self.unknown_keys(rec, {"key", "mirbase", "mouse_mirbase", "aliases"}, loc)

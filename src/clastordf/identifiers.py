@@ -27,9 +27,9 @@ def term_refs(curation: Curation) -> Iterator[tuple[Ref, tuple[str, ...], str | 
         if isinstance(entity, model.Chemical):
             yield entity.chebi, ("CHEBI",), None
         elif isinstance(entity, model.MiRNA):
-            yield entity.mirbase, ("mirbase.mature",), None
+            yield entity.mirbase, ("mirbase.mature", "mirbase"), None
             if entity.mouse_mirbase:
-                yield entity.mouse_mirbase, ("mirbase.mature",), None
+                yield entity.mouse_mirbase, ("mirbase.mature", "mirbase"), None
     for fact in curation.facts:
         for p in fact.pathways:
             yield p, ("GO",), "biological_process"

@@ -23,6 +23,7 @@ IDENTIFIERS_ORG: dict[str, str] = {
     "ncbigene": "https://identifiers.org/ncbigene/",
     "ensembl": "https://identifiers.org/ensembl/",
     "mirbase.mature": "https://identifiers.org/mirbase.mature/",
+    "mirbase": "https://identifiers.org/mirbase/",
     "pubmed": "https://identifiers.org/pubmed/",
 }
 

