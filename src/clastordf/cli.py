@@ -94,6 +94,22 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_coverage(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from .reports import coverage, coverage_markdown
+
+    project = _project(args)
+    curation, _, derived = checked_curation(project, Timings(), lambda _: None)
+    report = coverage(curation, derived)
+    if args.format == "json":
+        print(json.dumps({**asdict(report), "table1_gaps": report.table1_gaps}, indent=2))
+    else:
+        print(coverage_markdown(report, curation), end="")
+    return 1 if report.table1_gaps else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
     p.add_argument("--version", action="version", version=f"clastordf {__version__}")
@@ -111,6 +127,13 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("file")
     v.add_argument("--shapes", help="shapes file (default: shapes/clastordf.shacl.ttl)")
     v.set_defaults(func=cmd_validate)
+
+    rep = sub.add_parser("report", help="curation reports")
+    rsub = rep.add_subparsers(dest="report_command", required=True)
+    cov = rsub.add_parser("coverage", help="Table 1 rows, facts per mechanism/status, in-vivo gaps, "
+                                           "bibliography use, terms per ontology (exit 1 on Table 1 gaps)")
+    cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    cov.set_defaults(func=cmd_report_coverage)
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)
