@@ -63,6 +63,11 @@ def cmd_terms_refresh(args: argparse.Namespace) -> int:
     if args.sources:
         copy_bibliography(Path(args.sources), project.bibliography)
         print(f"wrote {project.bibliography}")
+        pfocr_dir = Path(args.sources).parent / "pfocr"
+        for name in ("genes", "chemicals"):
+            src = pfocr_dir / f"PMC11003748__elife-95083-fig2-{name}.tsv"
+            write_atomic(project.curation / "pfocr" / f"fig2-{name}.tsv", src.read_text(encoding="utf-8"))
+        print(f"wrote {project.curation / 'pfocr'}")
     curation = read_curation(project.curation)
     result = build_index(curation, reference)
     write_atomic(project.term_index, result.index.to_tsv())
@@ -110,6 +115,19 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
     return 1 if report.table1_gaps else 0
 
 
+def cmd_report_pfocr(args: argparse.Namespace) -> int:
+    from . import pfocr
+
+    project = _project(args)
+    curation, index, derived = checked_curation(project, Timings(), lambda _: None)
+    hits, missed = pfocr.compare(curation, derived, index, project.curation / "pfocr")
+    if args.format == "turtle":
+        print(pfocr.figure_graph(hits, curation).serialize(format="turtle"), end="")
+    else:
+        print(pfocr.markdown(hits, missed), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
     p.add_argument("--version", action="version", version=f"clastordf {__version__}")
@@ -134,6 +152,10 @@ def parser() -> argparse.ArgumentParser:
                                            "bibliography use, terms per ontology (exit 1 on Table 1 gaps)")
     cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
     cov.set_defaults(func=cmd_report_coverage)
+
+    pf = rsub.add_parser("pfocr", help="the PFOCR Figure 2 gene/chemical lists against the curated entities")
+    pf.add_argument("--format", choices=("markdown", "turtle"), default="markdown")
+    pf.set_defaults(func=cmd_report_pfocr)
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)
