@@ -8,6 +8,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from clastordf.pipeline import build
+from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 
 UNIPROT = "https://identifiers.org/uniprot/"
@@ -95,7 +96,7 @@ def test_failed_build_leaves_previous_output_untouched(mini, tmp_path):
     before = (out / "clastordf.ttl").read_bytes()
     fact_file = mini.curation / "facts" / "slit3.yaml"
     fact_file.write_text(fact_file.read_text().replace("ligand: LIF\n", "ligand: NOPE\n"))
-    with pytest.raises(Exception):  # noqa: B017 - the CLI turns these into messages
+    with pytest.raises(ProblemsFound, match="identifier and fact checks|read curation"):
         build(mini, out, quiet)
     assert (out / "clastordf.ttl").read_bytes() == before
     assert [p.name for p in out.iterdir()] == ["clastordf.ttl"]

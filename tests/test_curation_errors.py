@@ -95,11 +95,10 @@ def test_wrong_label_is_caught(mini):
     assert "CF0001 claims[c1].object: CL:0000092 is labelled 'osteoclast', not 'osteoblast'" in problem
 
 
-def test_wrong_go_namespace_is_caught(mini):
+def test_wrong_go_namespace_is_caught(mini, reference):
     edit(mini, "facts/slit3.yaml", "pathways: [GO:0035385 ! Roundabout signaling pathway]",
          "pathways: [GO:0005886 ! plasma membrane]")
-    refresh_fixture = mini
-    _refresh(refresh_fixture)
+    refresh(mini, reference)
     (problem,) = problems_of(mini)
     assert "GO:0005886 (plasma membrane) is a GO cellular_component term" in problem
 
@@ -109,14 +108,6 @@ def test_term_missing_from_index_says_how_to_refresh(mini):
     (problem,) = problems_of(mini)
     assert "GO:0030335 is not in the term index" in problem
     assert "clastordf terms refresh" in problem
-
-
-def _refresh(project):
-    from clastordf.reference import Reference
-
-    from .conftest import SHARED
-
-    refresh(project, Reference(SHARED / "reference"))
 
 
 def _merged_go_term(reference) -> tuple[str, str]:
@@ -143,11 +134,11 @@ def test_unknown_id_is_reported_by_refresh(mini, reference, capsys):
     assert "GO:9999999" in capsys.readouterr().err
 
 
-def test_gene_symbol_and_accession_are_checked(mini):
+def test_gene_symbol_and_accession_are_checked(mini, reference):
     edit(mini, "entities/genes.yaml", "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: Q9Y6N7",
          "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: O75094")
     edit(mini, "entities/genes.yaml", "mouse_uniprot: Q9WVB4", "mouse_uniprot: Q9Y6N7")
-    _refresh(mini)
+    refresh(mini, reference)
     problems = problems_of(mini)
     assert any("ROBO1 uniprot: O75094 is not the UniProt accession HGNC gives for ROBO1 (Q9Y6N7)" in p
                for p in problems)

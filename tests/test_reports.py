@@ -49,3 +49,13 @@ def test_pfocr_snapshot_matches_shared(repo, shared):
     for name in ("genes", "chemicals"):
         ours = (repo.curation / "pfocr" / f"fig2-{name}.tsv").read_bytes()
         assert ours == (shared / "pfocr" / f"PMC11003748__elife-95083-fig2-{name}.tsv").read_bytes()
+
+
+def test_terms_refresh_snapshots_the_sources(mini, shared, reference, capsys):
+    (mini.curation / "bibliography.tsv").write_text("stale")
+    code = main(["--project", str(mini.root), "terms", "refresh", "--reference", str(reference.root),
+                 "--sources", str(shared)])
+    assert code == 0
+    assert (mini.curation / "bibliography.tsv").read_bytes() == (
+        shared / "sources" / "elife-95083-references.tsv").read_bytes()
+    assert (mini.curation / "pfocr" / "fig2-genes.tsv").exists()

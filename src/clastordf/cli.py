@@ -13,7 +13,7 @@ from .problems import ProblemsFound
 from .project import Project
 from .reference import Reference
 from .termindex import TermIndex
-from .terms import build_index, copy_bibliography, write_atomic
+from .terms import build_index, snapshot_sources, write_atomic
 from .validation import load_shapes, validate_graph
 
 
@@ -61,13 +61,8 @@ def cmd_terms_refresh(args: argparse.Namespace) -> int:
     project = _project(args)
     reference = Reference(Path(args.reference))
     if args.sources:
-        copy_bibliography(Path(args.sources), project.bibliography)
-        print(f"wrote {project.bibliography}")
-        pfocr_dir = Path(args.sources).parent / "pfocr"
-        for name in ("genes", "chemicals"):
-            src = pfocr_dir / f"PMC11003748__elife-95083-fig2-{name}.tsv"
-            write_atomic(project.curation / "pfocr" / f"fig2-{name}.tsv", src.read_text(encoding="utf-8"))
-        print(f"wrote {project.curation / 'pfocr'}")
+        for path in snapshot_sources(Path(args.sources), project.curation):
+            print(f"wrote {path}")
     curation = read_curation(project.curation)
     result = build_index(curation, reference)
     write_atomic(project.term_index, result.index.to_tsv())
@@ -106,8 +101,8 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
     from .reports import coverage, coverage_markdown
 
     project = _project(args)
-    curation, _, derived = checked_curation(project, Timings(), lambda _: None)
-    report = coverage(curation, derived)
+    curation, _, _ = checked_curation(project, Timings(), lambda _: None)
+    report = coverage(curation)
     if args.format == "json":
         print(json.dumps({**asdict(report), "table1_gaps": report.table1_gaps}, indent=2))
     else:
@@ -161,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="terms_command", required=True)
     r = tsub.add_parser("refresh", help="rewrite ontology/imports/term-index.tsv from the reference files")
     r.add_argument("--reference", required=True, help="the pinned reference folder (../shared/reference)")
-    r.add_argument("--sources", help="also snapshot the review's bibliography from this sources folder")
+    r.add_argument("--sources", help="the shared folder (../shared): also snapshot the review's bibliography "
+                                     "and the PFOCR Figure 2 tables into curation/")
     r.set_defaults(func=cmd_terms_refresh)
     k = tsub.add_parser("check", help="compare the committed term index with the reference files")
     k.add_argument("--reference", required=True)

@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import model
-from .derive import Derived
 from .model import Curation
 
 TABLE1_ROWS = 25
@@ -27,7 +26,7 @@ class Coverage:
         return [row for row, facts in self.table1.items() if not facts]
 
 
-def coverage(curation: Curation, derived: dict[str, Derived]) -> Coverage:
+def coverage(curation: Curation) -> Coverage:
     """The coverage report of a checked curation."""
     report = Coverage(table1={row: [] for row in range(1, TABLE1_ROWS + 1)})
     counts: dict[str, Counter] = {}

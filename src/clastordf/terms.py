@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,9 +58,19 @@ def write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def copy_bibliography(sources: Path, dest: Path) -> None:
-    """Snapshot the review's bibliography into the curation folder."""
-    src = sources / "elife-95083-references.tsv"
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dest)
+#: Source files the product keeps a copy of: (path under shared/, path under curation/).
+SNAPSHOTS = (
+    ("sources/elife-95083-references.tsv", "bibliography.tsv"),
+    ("pfocr/PMC11003748__elife-95083-fig2-genes.tsv", "pfocr/fig2-genes.tsv"),
+    ("pfocr/PMC11003748__elife-95083-fig2-chemicals.tsv", "pfocr/fig2-chemicals.tsv"),
+)
+
+
+def snapshot_sources(shared: Path, curation: Path) -> list[Path]:
+    """Copy the review's bibliography and the PFOCR Figure 2 tables into the curation folder."""
+    written = []
+    for source, dest in SNAPSHOTS:
+        target = curation / dest
+        write_atomic(target, (shared / source).read_text(encoding="utf-8"))
+        written.append(target)
+    return written
