@@ -23,15 +23,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("parse", "check", "graph", "shacl", "serialize")
+STAGES = ("parse", "check", "graph", "reason", "shacl", "serialize")
 
 
 def make_synthetic(dest: Path, copies: int) -> None:
     """Write a project with ``copies`` renumbered copies of every fact file."""
     (dest / "ontology" / "imports").mkdir(parents=True)
     shutil.copytree(REPO / "shapes", dest / "shapes")
-    shutil.copyfile(REPO / "ontology" / "clastordf-vocab.ttl", dest / "ontology" / "clastordf-vocab.ttl")
-    shutil.copyfile(REPO / "ontology" / "imports" / "term-index.tsv", dest / "ontology" / "imports" / "term-index.tsv")
+    shutil.copyfile(REPO / "ontology" / "clastordf-edit.ttl", dest / "ontology" / "clastordf-edit.ttl")
+    for name in ("term-index.tsv", "external_import.owl"):
+        shutil.copyfile(REPO / "ontology" / "imports" / name, dest / "ontology" / "imports" / name)
     cur = dest / "curation"
     (cur / "facts").mkdir(parents=True)
     for name in ("dataset.yaml", "bibliography.tsv"):

@@ -11,6 +11,8 @@ from clastordf.pipeline import build
 from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 
+OUTPUTS = ("clastordf.ttl", "clastordf.owl", "clastordf-vocab.ttl", "clastordf-inferred.ttl", "clastordf-ontology.html")
+
 UNIPROT = "https://identifiers.org/uniprot/"
 
 
@@ -36,7 +38,8 @@ def test_output_parses_with_two_independent_parsers(built):
 def test_two_builds_are_byte_identical(mini, tmp_path):
     build(mini, tmp_path / "a", quiet)
     build(mini, tmp_path / "b", quiet)
-    assert (tmp_path / "a" / "clastordf.ttl").read_bytes() == (tmp_path / "b" / "clastordf.ttl").read_bytes()
+    for name in OUTPUTS:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_source_date_epoch_pins_modified(mini, tmp_path, monkeypatch):
@@ -99,4 +102,4 @@ def test_failed_build_leaves_previous_output_untouched(mini, tmp_path):
     with pytest.raises(ProblemsFound, match="identifier and fact checks|read curation"):
         build(mini, out, quiet)
     assert (out / "clastordf.ttl").read_bytes() == before
-    assert [p.name for p in out.iterdir()] == ["clastordf.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)  # no temporary file left behind

@@ -12,10 +12,8 @@ from clastordf.pipeline import build
 
 
 @pytest.fixture(scope="module")
-def real_build(repo, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("real")
-    build(repo, out, lambda _: None)
-    return out / "clastordf.ttl"
+def real_build(real_build_dir) -> Path:
+    return real_build_dir / "clastordf.ttl"
 
 
 def test_real_dataset_builds_and_parses(real_build):
@@ -26,9 +24,10 @@ def test_real_dataset_builds_and_parses(real_build):
     assert int(facts[0]["n"].value) >= 30
 
 
-def test_real_dataset_is_deterministic(repo, real_build, tmp_path):
+def test_real_dataset_is_deterministic(repo, real_build_dir, tmp_path):
     build(repo, tmp_path, lambda _: None)
-    assert (tmp_path / "clastordf.ttl").read_bytes() == real_build.read_bytes()
+    for path in sorted(real_build_dir.iterdir()):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_committed_term_index_matches_reference(repo, shared, capsys):

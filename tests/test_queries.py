@@ -89,3 +89,13 @@ def test_queries_are_documented_in_the_readme():
         assert path.name in readme, f"{path.name} is not listed in queries/README.md"
 
 
+
+
+def test_inferred_clastokines_come_with_their_status_class(store):
+    rows = run(store, "inferred-clastokines.rq")
+    by_ligand = {r["ligandLabel"]: r for r in rows}
+    assert by_ligand["LIF"]["kind"] == "EstablishedClastokine"
+    assert by_ligand["SLIT3"]["kind"] == "ContestedClastokine"
+    assert "SEMA4D" not in by_ligand  # inhibitory: a bone communication factor, not a clastokine
+    assert all(r["kind"] == {"Established": "EstablishedClastokine", "Putative": "PutativeClastokine",
+                             "Controversial": "ContestedClastokine"}[r["status"]] for r in rows)

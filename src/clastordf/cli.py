@@ -8,9 +8,19 @@ from pathlib import Path
 
 from . import __version__
 from .curation import read_curation
-from .pipeline import ShapesViolated, Timings, build, checked_curation, stderr_progress
+from .ontology import ontology_curies
+from .pipeline import (
+    ShapesViolated,
+    Timings,
+    build,
+    check_import_slim,
+    checked_curation,
+    import_slim_text,
+    stderr_progress,
+)
 from .problems import ProblemsFound
 from .project import Project
+from .reasoning import ReasoningError
 from .reference import Reference
 from .termindex import TermIndex
 from .terms import build_index, snapshot_sources, write_atomic
@@ -24,7 +34,7 @@ def _project(args: argparse.Namespace) -> Project:
 def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     out = Path(args.out) if args.out else project.root / "build"
-    build(project, out)
+    build(project, out, reason=not args.no_reason)
     return 0
 
 
@@ -64,9 +74,11 @@ def cmd_terms_refresh(args: argparse.Namespace) -> int:
         for path in snapshot_sources(Path(args.sources), project.curation):
             print(f"wrote {path}")
     curation = read_curation(project.curation)
-    result = build_index(curation, reference)
+    result = build_index(curation, reference, ontology_curies(project.ontology_edit))
     write_atomic(project.term_index, result.index.to_tsv())
     print(f"wrote {project.term_index} ({len(result.index)} identifiers)")
+    write_atomic(project.import_slim, import_slim_text(result.index))
+    print(f"wrote {project.import_slim}")
     if result.missing:
         print("not found in the reference (fix these ids in the curation):", file=sys.stderr)
         for curie in result.missing:
@@ -80,7 +92,7 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
     project = _project(args)
     reference = Reference(Path(args.reference))
     committed = TermIndex.read(project.term_index)
-    expected = build_index(read_curation(project.curation), reference).index
+    expected = build_index(read_curation(project.curation), reference, ontology_curies(project.ontology_edit)).index
     stale = sorted(set(committed.terms) ^ set(expected.terms))
     changed = sorted(c for c in set(committed.terms) & set(expected.terms) if committed.terms[c] != expected.terms[c])
     if stale or changed:
@@ -90,7 +102,11 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
             print(f"  {c}: differs from the reference", file=sys.stderr)
         print("the term index is out of date: run `clastordf terms refresh`", file=sys.stderr)
         return 1
-    print(f"{project.term_index}: up to date ({len(committed)} identifiers)")
+    slim = check_import_slim(project, committed)
+    if slim:
+        print(f"  {slim[0]}", file=sys.stderr)
+        return 1
+    print(f"{project.term_index}: up to date ({len(committed)} identifiers), {project.import_slim.name} too")
     return 0
 
 
@@ -129,8 +145,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="project root (default: the folder above with curation/ and shapes/)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="check the curation and write build/clastordf.ttl")
+    b = sub.add_parser("build", help="check the curation and ontology, reason, validate, and write build/: "
+                                     "clastordf.ttl, clastordf.owl, clastordf-vocab.ttl, clastordf-inferred.ttl, "
+                                     "clastordf-ontology.html")
     b.add_argument("--out", help="output folder (default: build/)")
+    b.add_argument("--no-reason", action="store_true",
+                   help="skip HermiT (no Java needed); no inferred classes are published")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="check the curation and its identifiers, write nothing")
@@ -154,7 +174,8 @@ def parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)
-    r = tsub.add_parser("refresh", help="rewrite ontology/imports/term-index.tsv from the reference files")
+    r = tsub.add_parser("refresh", help="rewrite ontology/imports/term-index.tsv and external_import.owl "
+                                        "from the reference files")
     r.add_argument("--reference", required=True, help="the pinned reference folder (../shared/reference)")
     r.add_argument("--sources", help="the shared folder (../shared): also snapshot the review's bibliography "
                                      "and the PFOCR Figure 2 tables into curation/")
@@ -169,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ProblemsFound, ShapesViolated) as exc:
+    except (ProblemsFound, ShapesViolated, ReasoningError) as exc:
         print(exc.report(), file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from . import model
 from .derive import Derived
 from .model import Curation, Fact
+from .ontology import term_slim
 from .prefixes import expand, is_obo
 from .termindex import TermIndex
 from .vocab import (
@@ -284,21 +285,7 @@ class GraphBuilder:
 
     def term_slim(self) -> None:
         """Labels and ``rdfs:subClassOf`` ancestry of every external OBO term used."""
-        closure = set(self.used_terms)
-        for curie in self.used_terms:
-            closure.update(self.index.ancestors(curie))
-        for curie in sorted(closure):
-            term = self.index.get(curie)
-            if term is None:
-                continue
-            node = URIRef(expand(curie))
-            is_relation = curie.startswith(("RO:", "BFO:0000051"))
-            self.add(node, RDF.type, OWL.ObjectProperty if is_relation else OWL.Class)
-            self.add(node, RDFS.label, Literal(term.label))
-            if not is_relation:
-                for parent in term.parents:
-                    if parent in self.index:
-                        self.add(node, RDFS.subClassOf, URIRef(expand(parent)))
+        self.graph += term_slim(self.index, self.used_terms)
 
 
 def build_graph(curation: Curation, derived: dict[str, Derived], index: TermIndex) -> Graph:

@@ -21,8 +21,14 @@ class Project:
         return self.root / "ontology" / "imports" / "term-index.tsv"
 
     @property
-    def vocabulary(self) -> Path:
-        return self.root / "ontology" / "clastordf-vocab.ttl"
+    def ontology_edit(self) -> Path:
+        """The hand-edited OWL ontology (Turtle)."""
+        return self.root / "ontology" / "clastordf-edit.ttl"
+
+    @property
+    def import_slim(self) -> Path:
+        """The generated import ontology of external terms (RDF/XML, committed)."""
+        return self.root / "ontology" / "imports" / "external_import.owl"
 
     @property
     def shapes(self) -> Path:

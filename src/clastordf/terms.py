@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,13 @@ class RefreshResult:
     missing: list[str]
 
 
-def build_index(curation: Curation, reference: Reference) -> RefreshResult:
-    """The index of every identifier the curation uses, with the ancestry of ontology classes.
+def build_index(curation: Curation, reference: Reference, extra: Iterable[str] = ()) -> RefreshResult:
+    """The index of every identifier the curation (and ``extra``: the ontology's terms) uses, with the
+    ancestry of ontology classes.
 
     Obsolete terms stay in the index (flagged) so the build can name their replacement.
     """
-    wanted = set(used_curies(curation))
+    wanted = set(used_curies(curation)) | set(extra)
     terms: dict[str, Term] = {}
     missing: list[str] = []
     queue = sorted(wanted)

@@ -1,0 +1,290 @@
+"""Classify the facts with HermiT (through owlready2) and return the types it infers.
+
+The dataset publishes class IRIs as the values of class-valued properties (``clasto:producingCellType
+obo:CL_0000092``). For reasoning, each such value becomes a representative individual of that class,
+so that restrictions such as ``producingCellType some OsteoclastLineageCell`` see the CL hierarchy of
+the import slim. Only the inferred types of facts and the inferred hierarchy of ``clasto:`` classes
+come back; the published graph is never rewritten by the reasoner.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from .vocab import CLASTO
+
+#: Properties whose values are ontology classes; the reasoner sees an instance of each.
+CLASS_VALUED = (
+    CLASTO.producingCellType,
+    CLASTO.targetCellType,
+    CLASTO.promotes,
+    CLASTO.inhibits,
+    CLASTO.pathway,
+    CLASTO.carrier,
+    CLASTO.cellType,
+)
+#: Properties copied to the reasoner as they are (their values are individuals).
+INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.status)
+FACT_TYPES = (CLASTO.ClastokineFact, CLASTO.RegulationFact)
+INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
+#: Axioms that can make an ontology inconsistent; dropped to explain an inconsistency.
+RESTRICTING = (OWL.disjointWith, OWL.AllDisjointClasses, OWL.AllDifferent, OWL.FunctionalProperty)
+
+REASONER = "HermiT (owlready2)"
+
+
+class ReasoningError(Exception):
+    """The ontology and the facts cannot be reasoned over; ``explanation`` says why."""
+
+    def __init__(self, summary: str, explanation: list[str]):
+        self.summary, self.explanation = summary, explanation
+        super().__init__(summary)
+
+    def report(self) -> str:
+        return "\n".join([f"reasoning failed: {self.summary}", *(f"  {line}" for line in self.explanation)])
+
+
+class JavaMissing(ReasoningError):
+    def __init__(self) -> None:
+        super().__init__("Java was not found; HermiT needs a Java runtime", [
+            "install one (Debian: `apt-get install default-jre-headless`) or set JAVA_HOME,",
+            "or build without reasoning: `clastordf build --no-reason` (no inferred classes are published).",
+        ])
+
+
+@dataclass
+class Inference:
+    """What HermiT inferred: new ``rdf:type``s of facts and new subclass links between clasto: classes."""
+
+    types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    subclasses: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+
+    def triples(self) -> Iterable[tuple[URIRef, URIRef, URIRef]]:
+        """The inferred types as triples, with the ``clasto:inferredType`` mark beside each."""
+        for node in sorted(self.types):
+            for cls in sorted(self.types[node]):
+                yield node, RDF.type, cls
+                yield node, CLASTO.inferredType, cls
+
+
+def java_executable() -> str | None:
+    """The Java runtime HermiT will use: ``$JAVA_HOME/bin/java`` or ``java`` on the PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
+        return os.path.join(home, "bin", "java")
+    return shutil.which("java")
+
+
+def instance_of(cls: URIRef) -> URIRef:
+    """The representative individual of a class value.
+
+    >>> str(instance_of(URIRef("http://purl.obolibrary.org/obo/CL_0000092")))
+    'https://w3id.org/clastordf/reasoning/instance-of/CL_0000092'
+    """
+    return URIRef(INSTANCE_BASE + str(cls).rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+
+
+def facts_abox(data: Graph, facts: Iterable[URIRef] | None = None) -> Graph:
+    """The part of the dataset the reasoner needs: facts' types, mechanism, status and class values."""
+    abox = Graph()
+    nodes = set(facts) if facts is not None else {s for t in FACT_TYPES for s in data.subjects(RDF.type, t)}
+    for node in nodes:
+        for t in data.objects(node, RDF.type):
+            abox.add((node, RDF.type, t))
+        abox.add((node, RDF.type, OWL.NamedIndividual))
+        for prop in INDIVIDUAL_VALUED:
+            for value in data.objects(node, prop):
+                abox.add((node, prop, value))
+        for prop in CLASS_VALUED:
+            for value in data.objects(node, prop):
+                inst = instance_of(value)
+                abox.add((node, prop, inst))
+                abox.add((inst, RDF.type, value))
+                abox.add((inst, RDF.type, OWL.NamedIndividual))
+    return abox
+
+
+def _without_restrictions(tbox: Graph) -> Graph:
+    out = Graph()
+    out += tbox
+    for p in (OWL.disjointWith,):
+        out.remove((None, p, None))
+    for kind in (OWL.AllDisjointClasses, OWL.AllDifferent):
+        for axiom in list(out.subjects(RDF.type, kind)):
+            for triple in list(out.triples((axiom, None, None))):
+                out.remove(triple)
+    out.remove((None, RDF.type, OWL.FunctionalProperty))
+    return out
+
+
+Runner = Callable[[Graph], "_Result"]
+
+
+@dataclass
+class _Result:
+    consistent: bool
+    message: str = ""
+    types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    subclasses: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    unsatisfiable: list[URIRef] = field(default_factory=list)
+
+
+def _run_hermit(graph: Graph) -> _Result:
+    """Load ``graph`` into a fresh owlready2 world and run HermiT on it."""
+    import owlready2
+
+    java = java_executable()
+    if java is None:
+        raise JavaMissing()
+    owlready2.JAVA_EXE = java
+    world = owlready2.World()
+    data = graph.serialize(format="nt", encoding="utf-8")
+    onto = world.get_ontology("https://w3id.org/clastordf/reasoning/input.owl")
+    onto.load(fileobj=io.BytesIO(data), format="ntriples")
+    try:
+        with onto:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError as err:
+        return _Result(False, str(err).strip().splitlines()[-1] if str(err).strip() else "inconsistent")
+    unsatisfiable = sorted(URIRef(c.iri) for c in world.inconsistent_classes())
+    types: dict[URIRef, set[URIRef]] = {}
+    for t in FACT_TYPES:
+        for node in graph.subjects(RDF.type, t):
+            ind = world[str(node)]
+            if ind is None:
+                continue
+            types[node] = {URIRef(c.iri) for c in ind.INDIRECT_is_a if hasattr(c, "iri")}
+    subclasses = set()
+    for cls in world.classes():
+        if not cls.iri.startswith(str(CLASTO)):
+            continue
+        for sup in cls.ancestors(include_self=False):
+            if hasattr(sup, "iri") and sup.iri.startswith(str(CLASTO)):
+                subclasses.add((URIRef(cls.iri), URIRef(sup.iri)))
+    return _Result(True, "", types, subclasses, unsatisfiable)
+
+
+def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit) -> Inference:
+    """Reason over the ontology (``tbox``, imports merged) and the dataset's facts.
+
+    Raises :class:`ReasoningError` with the facts responsible when the whole is inconsistent, and
+    with the class names when a class is unsatisfiable.
+    """
+    abox = facts_abox(data)
+    result = runner(tbox + abox)
+    if not result.consistent:
+        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
+                             explain_inconsistency(tbox, data, runner))
+    if result.unsatisfiable:
+        raise ReasoningError(f"{len(result.unsatisfiable)} unsatisfiable class(es)", [
+            f"{c} can have no member; check its equivalence and disjointness axioms"
+            for c in result.unsatisfiable])
+    asserted_closure = _asserted_superclasses(tbox)
+    inference = Inference()
+    for node, entailed in result.types.items():
+        asserted = set(data.objects(node, RDF.type))
+        implied = set(asserted)
+        for a in asserted:
+            implied |= asserted_closure.get(a, set())
+        new = {c for c in entailed if str(c).startswith(str(CLASTO)) and c not in implied}
+        if new:
+            inference.types[node] = new
+    direct = {(s, o) for s, o in tbox.subject_objects(RDFS.subClassOf)}
+    inference.subclasses = _transitive_reduction(result.subclasses) - direct
+    return inference
+
+
+def _asserted_superclasses(tbox: Graph) -> dict[URIRef, set[URIRef]]:
+    parents: dict[URIRef, set[URIRef]] = {}
+    for s, o in tbox.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            parents.setdefault(s, set()).add(o)
+    closure: dict[URIRef, set[URIRef]] = {}
+    for cls in parents:
+        seen: set[URIRef] = set()
+        stack = list(parents[cls])
+        while stack:
+            cur = stack.pop()
+            if cur not in seen:
+                seen.add(cur)
+                stack.extend(parents.get(cur, ()))
+        closure[cls] = seen
+    return closure
+
+
+def _transitive_reduction(pairs: set[tuple[URIRef, URIRef]]) -> set[tuple[URIRef, URIRef]]:
+    supers: dict[URIRef, set[URIRef]] = {}
+    for s, o in pairs:
+        if s != o:
+            supers.setdefault(s, set()).add(o)
+    return {(s, o) for s, os in supers.items() for o in os
+            if not any(o in supers.get(mid, ()) for mid in os if mid != o)}
+
+
+def explain_inconsistency(tbox: Graph, data: Graph, runner: Runner) -> list[str]:
+    """Name the facts that are inconsistent with the ontology and the disjoint classes they fall into.
+
+    Facts are independent of each other in the reasoner's input, so halving the set of facts finds
+    each culprit in a logarithmic number of reasoner runs; reasoning a culprit again without
+    disjointness and functionality axioms shows which disjoint classes it would belong to.
+    """
+    facts = sorted({s for t in FACT_TYPES for s in data.subjects(RDF.type, t)})
+    if runner(tbox).consistent is False:
+        return ["the ontology is inconsistent on its own, before any fact is added"]
+    culprits = _culprits(tbox, data, facts, runner)
+    if not culprits:
+        return ["no single fact is inconsistent on its own; the combination of facts is"]
+    relaxed = _without_restrictions(tbox)
+    disjoint = _disjoint_pairs(tbox)
+    lines = []
+    for fact in culprits:
+        label = data.value(fact, RDFS.label)
+        lines.append(f"{fact} ({label}) contradicts the ontology")
+        types = runner(relaxed + facts_abox(data, [fact])).types.get(fact, set())
+        for a, b in sorted(disjoint):
+            if a in types and b in types:
+                lines.append(f"  it would be both {_short(a)} and {_short(b)}, which are disjoint")
+        for prop in (CLASTO.mechanism, CLASTO.status, CLASTO.carrier):
+            values = sorted(data.objects(fact, prop))
+            if len(values) > 1:
+                lines.append(f"  it has {len(values)} values of the functional property {_short(prop)}: "
+                             + ", ".join(_short(v) for v in values))
+        for prop in CLASS_VALUED:
+            values = sorted(data.objects(fact, prop))
+            if values:
+                lines.append(f"  {_short(prop)}: " + ", ".join(_short(v) for v in values))
+    return lines
+
+
+def _culprits(tbox: Graph, data: Graph, facts: list[URIRef], runner: Runner) -> list[URIRef]:
+    if not facts or runner(tbox + facts_abox(data, facts)).consistent:
+        return []
+    if len(facts) == 1:
+        return facts
+    half = len(facts) // 2
+    found = _culprits(tbox, data, facts[:half], runner) + _culprits(tbox, data, facts[half:], runner)
+    return found
+
+
+def _disjoint_pairs(tbox: Graph) -> set[tuple[URIRef, URIRef]]:
+    pairs = {(a, b) for a, b in tbox.subject_objects(OWL.disjointWith)}
+    for axiom in tbox.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(tbox.items(tbox.value(axiom, OWL.members)))
+        pairs |= set(itertools.combinations(members, 2))
+    return {(min(a, b), max(a, b)) for a, b in pairs if isinstance(a, URIRef) and isinstance(b, URIRef)}
+
+
+def _short(node: URIRef) -> str:
+    text = str(node)
+    for prefix, ns in (("clasto:", str(CLASTO)), ("obo:", "http://purl.obolibrary.org/obo/")):
+        if text.startswith(ns):
+            return prefix + text[len(ns):]
+    return text
