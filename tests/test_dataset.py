@@ -26,7 +26,7 @@ def test_real_dataset_builds_and_parses(real_build):
 
 def test_real_dataset_is_deterministic(repo, real_build_dir, tmp_path):
     build(repo, tmp_path, lambda _: None)
-    for path in sorted(real_build_dir.iterdir()):
+    for path in sorted(p for p in real_build_dir.iterdir() if p.is_file()):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +36,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     out = Path(args.out) if args.out else project.root / "build"
     build(project, out, reason=not args.no_reason)
+    return 0
+
+
+def build_is_stale(project: Project, out: Path) -> bool:
+    """Whether ``out`` lacks a build or is older than any source it is made from."""
+    data = out / "clastordf.ttl"
+    if not data.exists():
+        return True
+    sources = [project.curation, project.ontology_edit.parent, project.shapes.parent]
+    newest = max((p.stat().st_mtime for root in sources for p in root.rglob("*") if p.is_file()), default=0)
+    return newest > data.stat().st_mtime
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server.config import ServerConfig
+    from .server.run import serve
+    from .server.store import prepare_store
+
+    project = _project(args)
+    out = Path(args.build_dir) if args.build_dir else project.root / "build"
+    if build_is_stale(project, out):
+        if args.no_build:
+            print(f"error: {out} is missing or older than its sources (drop --no-build to build it)", file=sys.stderr)
+            return 2
+        print(f"building the dataset into {out} first …", file=sys.stderr)
+        build(project, out, reason=not args.no_reason)
+    config = ServerConfig.from_env(
+        out, base=args.base, query_timeout=args.query_timeout, result_limit=args.result_limit,
+        service_allowlist=tuple(args.service_allow) if args.service_allow else None)
+    print("preparing the store …", file=sys.stderr)
+    prepare_store(config.build_dir)
+    print(f"serving {config.build_dir} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
+    serve(config, args.host, args.port, args.workers, args.threads)
     return 0
 
 
@@ -152,6 +186,27 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-reason", action="store_true",
                    help="skip HermiT (no Java needed); no inferred classes are published")
     b.set_defaults(func=cmd_build)
+
+    env = os.environ
+    s = sub.add_parser("serve", help="build if needed, then serve the dataset: SPARQL endpoint, pages, downloads")
+    s.add_argument("--host", default=env.get("CLASTORDF_HOST", "127.0.0.1"), help="default 127.0.0.1 ($CLASTORDF_HOST)")
+    s.add_argument("--port", type=int, default=int(env.get("CLASTORDF_PORT", "8000")),
+                   help="default 8000 ($CLASTORDF_PORT)")
+    s.add_argument("--workers", type=int, default=int(env.get("CLASTORDF_WORKERS", "2")),
+                   help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)")
+    s.add_argument("--threads", type=int, default=int(env.get("CLASTORDF_THREADS", "4")),
+                   help="threads per worker, default 4 ($CLASTORDF_THREADS)")
+    s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
+    s.add_argument("--base", help="IRI base served here (default https://w3id.org/clastordf/; $CLASTORDF_BASE)")
+    s.add_argument("--query-timeout", type=float,
+                   help="seconds per SPARQL query (default 10; $CLASTORDF_QUERY_TIMEOUT)")
+    s.add_argument("--result-limit", type=int,
+                   help="rows/triples per response (default 10000; $CLASTORDF_RESULT_LIMIT)")
+    s.add_argument("--service-allow", action="append", metavar="IRI",
+                   help="an endpoint SERVICE may reach (repeatable; default none; $CLASTORDF_SERVICE_ALLOWLIST)")
+    s.add_argument("--no-build", action="store_true", help="serve build/ as it is; fail if it is missing or stale")
+    s.add_argument("--no-reason", action="store_true", help="if building, skip HermiT (no Java needed)")
+    s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("check", help="check the curation and its identifiers, write nothing")
     c.set_defaults(func=cmd_check)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 
 from .prefixes import expand
 from .problems import Problem
@@ -202,7 +202,8 @@ def merged(vocabulary: Graph, slim: Graph) -> Graph:
     for s, p, o in slim:
         if s != IMPORT_IRI:
             graph.add((s, p, o))
-    graph.add((VOCAB_IRI, DCTERMS.source, IMPORT_IRI))
+    graph.add((VOCAB_IRI, RDFS.comment, Literal(
+        f"This release merges its import {IMPORT_IRI} (the external terms the ontology and data use).", lang="en")))
     return graph
 
 

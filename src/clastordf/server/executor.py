@@ -1,0 +1,388 @@
+"""Query executors: SPARQL queries run in long-lived child processes that can be killed.
+
+pyoxigraph cannot interrupt a running query from Python, so the only reliable time limit is to run the
+query in another process and kill that process when the limit passes. Each web worker keeps a small
+:class:`ExecutorPool`; every executor process opens the store read-only once (cheap: the OS shares its
+pages), receives a :class:`Job` over a pipe, runs it, caps and serializes the result itself and sends
+back only bytes, so the web worker never holds pyoxigraph results and a killed query leaves nothing
+behind. Processes are started with ``spawn``: the web worker has an open store and threads, which a
+``fork`` would copy in an undefined state.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .store import open_store
+
+log = logging.getLogger(__name__)
+
+#: Media types of SELECT/ASK results, the endpoint's preferred first (the default when anything goes).
+RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+#: Media types of CONSTRUCT/DESCRIBE results (and of the service description), preferred first.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+#: A result body is at most this large even within the row limit (a few huge literals): the pipe
+#: and the web worker's memory stay bounded.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Seconds a fresh executor may take to open the store before it counts as broken.
+STARTUP_TIMEOUT = 30.0
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query and how to answer it; pickled to the executor process."""
+
+    query: str
+    #: Media type for SELECT/ASK results, or None when the client accepts none.
+    results_type: str | None
+    #: Media type for CONSTRUCT/DESCRIBE results, or None when the client accepts none.
+    graph_type: str | None
+    #: Rows or triples the answer holds at most.
+    limit: int
+    #: The protocol's ``default-graph-uri``/``named-graph-uri``; None: not given.
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    #: Without a protocol dataset: query the union of all graphs (False when the query has FROM).
+    union_default_graph: bool = True
+    #: Prefixes for Turtle/RDF-XML output (the query's own PREFIX declarations).
+    prefixes: dict[str, str] = field(default_factory=dict)
+    #: The query calls an allow-listed SERVICE: an I/O error is then the remote endpoint's.
+    federated: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialized result."""
+
+    media_type: str
+    body: bytes
+    #: The result had more rows (triples) than the limit; the body holds the first ``limit``.
+    truncated: bool
+    #: "solutions", "boolean" or "graph".
+    kind: str
+
+
+class QueryFailed(Exception):
+    """A query that was not answered; ``kind`` says why and the endpoint maps it to a status code.
+
+    Kinds: ``syntax``, ``not-acceptable``, ``timeout``, ``busy``, ``service`` (an allow-listed remote
+    endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# --- inside the executor process ------------------------------------------------------------------
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    """A term as SPARQL 1.1 (1.2 for triple terms and base directions) JSON results."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                            "predicate": _term_json(term.predicate),
+                                            "object": _term_json(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _solutions(result: ox.QuerySolutions, media_type: str, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` solutions in ``media_type``; pyoxigraph serializes only whole iterators, so
+    the capped rows are written as JSON and, for the other formats, re-read and re-serialized."""
+    names = [v.value for v in result.variables]
+    rows = list(islice(result, limit + 1))
+    truncated = len(rows) > limit
+    bindings = []
+    for row in rows[:limit]:
+        bindings.append({n: _term_json(row[n]) for n in names if row[n] is not None})
+    data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+    fmt = RESULTS_FORMATS[media_type]
+    if fmt == ox.QueryResultsFormat.JSON:
+        return data, truncated
+    return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt), truncated
+
+
+def _graph(result: ox.QueryTriples, media_type: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
+    triples = list(islice(result, limit + 1))
+    fmt = GRAPH_FORMATS[media_type]
+    try:
+        body = ox.serialize(triples[:limit], format=fmt, prefixes=prefixes or None)
+    except ValueError:  # a prefix the serializer rejects: plain IRIs are always fine
+        body = ox.serialize(triples[:limit], format=fmt)
+    return body, len(triples) > limit
+
+
+def _not_acceptable(what: str, offered: dict[str, Any]) -> QueryFailed:
+    return QueryFailed("not-acceptable", f"the query is a {what} query, and none of its result formats is "
+                                         f"acceptable; offered: {', '.join(offered)}")
+
+
+def execute(store: ox.Store, job: Job) -> Answer:
+    """Run ``job`` on ``store`` and serialize its capped result (called in the executor process)."""
+    kwargs: dict[str, Any] = {}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+    elif job.union_default_graph:
+        kwargs["use_default_graph_as_union"] = True
+    result = store.query(job.query, **kwargs)
+    if isinstance(result, ox.QueryTriples):
+        if job.graph_type is None:
+            raise _not_acceptable("CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
+        body, truncated = _graph(result, job.graph_type, job.limit, job.prefixes)
+        return Answer(job.graph_type, body, truncated, "graph")
+    if job.results_type is None:
+        raise _not_acceptable("SELECT/ASK", RESULTS_FORMATS)
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(job.results_type, result.serialize(format=RESULTS_FORMATS[job.results_type]), False, "boolean")
+    body, truncated = _solutions(result, job.results_type, job.limit)
+    return Answer(job.results_type, body, truncated, "solutions")
+
+
+def _isolate_network() -> bool:
+    """Best effort: move this process into fresh user and network namespaces, which reach nowhere.
+
+    Used when no SERVICE endpoint is allowed: a query that slipped past the endpoint's SERVICE check
+    would still find no network. Needs Linux and unprivileged user namespaces (or root).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    clone_newuser, clone_newnet = 0x10000000, 0x40000000
+    return any(libc.unshare(flags) == 0 for flags in (clone_newuser | clone_newnet, clone_newnet))
+
+
+def _exit_with(parent: int) -> None:
+    """Exit when the web worker is gone, even in the middle of a query (it was killed, say, and could not
+    stop us): an orphaned executor must not run on."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int) -> None:
+    """The executor process: open the store, say ready, then answer jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then stops us
+    isolated = _isolate_network() if isolate else False
+    threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
+    store = open_store(Path(store_dir))
+    conn.send(("ready", os.getpid(), isolated))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            answer = execute(store, job)
+        except QueryFailed as e:
+            conn.send(("error", e.kind, e.message))
+            continue
+        except SyntaxError as e:
+            conn.send(("error", "syntax", str(e)))
+            continue
+        except OSError as e:
+            conn.send(("error", "service" if job.federated else "internal", f"{type(e).__name__}: {e}"))
+            continue
+        except Exception as e:  # reported to the web worker, which logs it and answers 500
+            conn.send(("error", "internal", f"{type(e).__name__}: {e}"))
+            continue
+        if len(answer.body) > MAX_BODY_BYTES:
+            conn.send(("error", "too-large", f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even "
+                                             f"within the row limit; select fewer or shorter values"))
+            continue
+        conn.send(("ok", answer.media_type, answer.truncated, answer.kind))
+        conn.send_bytes(answer.body)
+
+
+# --- in the web worker ----------------------------------------------------------------------------
+
+
+class Executor:
+    """One executor process and the web worker's end of its pipe; used by one thread at a time."""
+
+    def __init__(self, ctx: Any, store_dir: Path, isolate: bool) -> None:
+        self._ctx = ctx
+        self._store_dir = store_dir
+        self._isolate = isolate
+        self._start()
+
+    def _start(self) -> None:
+        ours, theirs = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_serve, args=(theirs, str(self._store_dir), self._isolate, os.getpid()),
+                                 name="clastordf-sparql-executor", daemon=True)
+        proc.start()
+        theirs.close()
+        self._conn: Connection = ours
+        self._proc = proc
+        self._ready = False
+        #: The process has no network (known once it is ready; see :func:`_isolate_network`).
+        self.isolated: bool | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.is_alive()
+
+    def stop(self) -> None:
+        """Kill the process (SIGKILL: a running query cannot be asked to stop) and close the pipe."""
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(5)
+        self._conn.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self._start()
+
+    def _send(self, job: Job) -> None:
+        """Hand ``job`` over, first waiting for a fresh process to open the store; one restart if the
+        process died while idle."""
+        if not self._proc.is_alive():
+            self.restart()
+        for attempt in (1, 2):
+            try:
+                if not self._ready:
+                    if not self._conn.poll(STARTUP_TIMEOUT):
+                        raise QueryFailed("crashed", "the query executor did not start in time")
+                    _, pid, self.isolated = self._conn.recv()
+                    self._ready = True
+                    log.debug("query executor %s ready (network isolated: %s)", pid, self.isolated)
+                self._conn.send(job)
+                return
+            except (EOFError, OSError):
+                self.restart()
+                if attempt == 2:
+                    raise QueryFailed("crashed", "the query executor could not be started") from None
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        """Answer ``job``, or kill the process and raise a ``timeout`` failure after ``timeout`` seconds."""
+        self._send(job)
+        if not self._conn.poll(timeout):
+            self.restart()
+            raise QueryFailed("timeout", f"the query was stopped at the time limit of {timeout:g} s")
+        try:
+            reply = self._conn.recv()
+            if reply[0] == "ok":
+                _, media_type, truncated, kind = reply
+                return Answer(media_type, self._conn.recv_bytes(), truncated, kind)
+        except (EOFError, OSError):
+            self.restart()
+            raise QueryFailed("crashed", "the query executor stopped while running the query "
+                                         "(it may have needed too much memory)") from None
+        _, kind, message = reply
+        raise QueryFailed(kind, message)
+
+
+class ExecutorPool:
+    """A few executors shared by the threads of one web worker (a queue of idle ones).
+
+    The executors start at once (in the background: the first query waits for its executor to open the
+    store), are daemonic, are stopped at exit, and one that dies or is killed is replaced.
+    """
+
+    def __init__(self, store_dir: Path, size: int = 2, *, isolate_network: bool = False,
+                 start_method: str = "spawn") -> None:
+        #: The process that made the pool: a forked copy must make its own.
+        self.pid = os.getpid()
+        ctx = multiprocessing.get_context(start_method)
+        self._executors = [Executor(ctx, store_dir, isolate_network) for _ in range(max(1, size))]
+        self._idle: queue.Queue[Executor] = queue.Queue()
+        for executor in self._executors:
+            self._idle.put(executor)
+        self._closed = threading.Event()
+        atexit.register(self.close)
+
+    @property
+    def size(self) -> int:
+        return len(self._executors)
+
+    def pids(self) -> list[int | None]:
+        return [e.pid for e in self._executors]
+
+    def alive(self) -> list[bool]:
+        return [e.alive for e in self._executors]
+
+    def isolated(self) -> list[bool | None]:
+        return [e.isolated for e in self._executors]
+
+    def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
+        """Run ``job`` on an idle executor, waiting at most ``wait`` (default ``timeout``) seconds for one;
+        the query itself then has ``timeout`` seconds."""
+        if self._closed.is_set():
+            raise QueryFailed("crashed", "the query executors have been shut down")
+        try:
+            executor = self._idle.get(timeout=timeout if wait is None else wait)
+        except queue.Empty:
+            raise QueryFailed("busy", f"all {self.size} query executors are busy; try again shortly") from None
+        try:
+            return executor.run(job, timeout)
+        except QueryFailed:
+            raise
+        except BaseException:  # the pipe may hold half a conversation: start over
+            executor.restart()
+            raise
+        finally:
+            self._idle.put(executor)
+
+    def close(self) -> None:
+        """Stop every executor (idempotent; also registered with :mod:`atexit`)."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        for executor in self._executors:
+            try:
+                executor.stop()
+            except Exception:  # at exit, best effort
+                log.debug("stopping a query executor failed", exc_info=True)

@@ -1,0 +1,245 @@
+"""Linked-data plumbing shared by the pages: IRI <-> path mapping, labels, concise bounded
+descriptions from the store, RDF serialisation and content negotiation.
+
+Everything here reads the server's read-only store with trusted, fixed query shapes; user input only
+ever becomes an IRI (a :class:`pyoxigraph.NamedNode`), never query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+from ..prefixes import PROJECT, compress
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+OBO = "http://purl.obolibrary.org/obo/"
+LABEL = RDFS + "label"
+PREF_LABEL = SKOS + "prefLabel"
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    """One RDF serialisation we offer: file extension, media type, pyoxigraph format."""
+
+    ext: str
+    media_type: str
+    oxformat: ox.RdfFormat
+    name: str
+
+
+#: The RDF formats, in the order a tie (``Accept: */*`` aside) is broken.
+RDF_FORMATS: tuple[RdfFormat, ...] = (
+    RdfFormat("ttl", "text/turtle", ox.RdfFormat.TURTLE, "Turtle"),
+    RdfFormat("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, "JSON-LD"),
+    RdfFormat("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, "N-Triples"),
+    RdfFormat("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, "RDF/XML"),
+)
+BY_EXT = {f.ext: f for f in RDF_FORMATS}
+BY_MEDIA_TYPE = {f.media_type: f for f in RDF_FORMATS}
+HTML = "text/html"
+
+#: Prefixes written into Turtle / RDF-XML answers so they stay readable.
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": RDFS,
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": "http://www.w3.org/ns/prov#",
+    "pav": "http://purl.org/pav/",
+    "void": "http://rdfs.org/ns/void#",
+    "obo": OBO,
+    "biolink": "https://w3id.org/biolink/vocab/",
+    "uniprot": "https://identifiers.org/uniprot/",
+    "ncbigene": "https://identifiers.org/ncbigene/",
+    "hgnc": "https://identifiers.org/hgnc/",
+    "ensembl": "https://identifiers.org/ensembl/",
+    "pubmed": "https://identifiers.org/pubmed/",
+    "doi": "https://doi.org/",
+}
+
+
+def project_prefixes(base: str) -> dict[str, str]:
+    """The project's own prefixes for a base (``clasto:``, ``cf:``, ``ce:``, ``cx:``)."""
+    return {"clasto": base + "vocab#", "cf": base + "fact/", "ce": base + "evidence/", "cx": base + "complex/"}
+
+
+def negotiate(accept: MIMEAccept, offer_html: bool = True) -> RdfFormat | None:
+    """The RDF format the client prefers, or ``None`` for HTML (also when nothing matches: browsers
+    and ``Accept: */*`` get the page). q-values are honoured by werkzeug's ``best_match``."""
+    offers = ([HTML] if offer_html else []) + [f.media_type for f in RDF_FORMATS]
+    best = accept.best_match(offers)
+    if best is None and not offer_html:
+        return RDF_FORMATS[0]
+    return BY_MEDIA_TYPE.get(best or HTML)
+
+
+def split_extension(rest: str) -> tuple[str, RdfFormat | None | str]:
+    """``fact/CF0200.ttl`` -> (``fact/CF0200``, Turtle); ``.html`` -> (…, ``"html"``); else (rest, None)."""
+    stem, dot, ext = rest.rpartition(".")
+    if dot and "/" not in ext:
+        if ext in BY_EXT:
+            return stem, BY_EXT[ext]
+        if ext == "html":
+            return stem, "html"
+    return rest, None
+
+
+def valid_iri(iri: str) -> bool:
+    """Whether ``iri`` is an absolute IRI pyoxigraph accepts (user input is checked before any lookup)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return ":" in iri
+
+
+def serialize(triples: Iterable[ox.Triple], fmt: RdfFormat) -> bytes:
+    """Serialise triples; Turtle and RDF/XML get the usual prefixes (N-Triples and JSON-LD stay plain).
+    The project prefixes are the data's own namespaces, whatever base this server answers for."""
+    triples = list(triples)
+    prefixes = None
+    if fmt.oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+        used = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
+                if isinstance(term, ox.NamedNode)} | {t.object.datatype.value for t in triples
+                                                      if isinstance(t.object, ox.Literal)}
+        prefixes = {p: ns for p, ns in {**PREFIXES, **PROJECT}.items() if any(v.startswith(ns) for v in used)}
+    return ox.serialize(triples, format=fmt.oxformat, prefixes=prefixes)
+
+
+def _sort_key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[int, str]:
+    return (0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.Literal) else 2, term.value)
+
+
+@dataclass
+class Site:
+    """The store seen from one request: labels and paths, memoised for the request's lifetime.
+
+    ``script_root`` is the WSGI mount point, so links stay right behind a path-prefixing proxy.
+    """
+
+    store: ox.Store
+    base: str
+    script_root: str = ""
+    _labels: dict[str, str] = field(default_factory=dict)
+    _known: dict[str, bool] = field(default_factory=dict)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def objects(self, subject: str | ox.BlankNode, predicate: str) -> list:
+        """Distinct objects of (subject, predicate), IRIs first, then literals, sorted."""
+        s = ox.NamedNode(subject) if isinstance(subject, str) else subject
+        found = {q.object for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)}
+        return sorted(found, key=_sort_key)
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        """IRI objects of (subject, predicate) as strings."""
+        return [o.value for o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode)]
+
+    def literal(self, subject: str, predicate: str) -> str | None:
+        """One literal value (English or untagged preferred), or ``None``."""
+        values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+        values.sort(key=lambda lit: (lit.language not in (None, "en"), lit.value))
+        return values[0].value if values else None
+
+    def literals(self, subject: str, predicate: str) -> list[str]:
+        """All literal values of (subject, predicate)."""
+        return [o.value for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        """IRI subjects of (?, predicate, obj), sorted."""
+        found = {q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(obj))
+                 if isinstance(q.subject, ox.NamedNode)}
+        return sorted(found)
+
+    def types(self, iri: str) -> set[str]:
+        """The ``rdf:type`` IRIs of a node."""
+        return set(self.iris(iri, RDF_TYPE))
+
+    def is_subject(self, iri: str) -> bool:
+        """Whether the store says anything about ``iri`` (memoised)."""
+        if iri not in self._known:
+            self._known[iri] = next(iter(self.store.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
+        return self._known[iri]
+
+    def is_mentioned(self, iri: str) -> bool:
+        """Whether ``iri`` occurs in the store as subject or object."""
+        node = ox.NamedNode(iri)
+        return self.is_subject(iri) or next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None
+
+    def query(self, sparql: str) -> list[dict[str, str]]:
+        """Run a trusted SELECT over the union of graphs; rows as ``{var: value}`` (unbound left out)."""
+        solutions = self.store.query(sparql, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+
+    def count(self, sparql: str) -> int:
+        """The ``?n`` of a one-row COUNT query."""
+        rows = self.query(sparql)
+        return int(rows[0].get("n", 0)) if rows else 0
+
+    # -- naming ----------------------------------------------------------------------------------
+    def curie(self, iri: str) -> str:
+        """A short name: the project's own prefixes first, then the shared prefix map, else the IRI."""
+        for prefix, ns in project_prefixes(self.base).items():
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        for prefix, ns in PREFIXES.items():
+            if iri.startswith(ns) and ns not in (OBO,) and len(iri) > len(ns) and "/" not in iri[len(ns):]:
+                return f"{prefix}:{iri[len(ns):]}"
+        return compress(iri) or iri
+
+    def label(self, iri: str) -> str:
+        """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE."""
+        if iri not in self._labels:
+            self._labels[iri] = (self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri)
+                                 if iri else "")
+        return self._labels[iri]
+
+    def local_path(self, iri: str) -> str | None:
+        """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``."""
+        if not iri.startswith(self.base):
+            return None
+        rest = iri[len(self.base):]
+        return self.script_root + "/" + quote(rest, safe="/#:@-._~!$&'()*+,;=")
+
+    def href(self, iri: str) -> str:
+        """Where a link to ``iri`` should point so the site stays browsable wherever it runs:
+        under the base -> its own path; described in the store -> the ``/entity`` page; else the IRI."""
+        local = self.local_path(iri)
+        if local is not None:
+            return local
+        if self.is_subject(iri):
+            return self.entity_path(iri)
+        return iri
+
+    def entity_path(self, iri: str, **params: str) -> str:
+        """The ``/entity?iri=…`` path of any IRI (for IRIs that are not under the base)."""
+        return self.script_root + "/entity?" + urlencode({"iri": iri, **params})
+
+    # -- describing ------------------------------------------------------------------------------
+    def cbd(self, iri: str) -> list[ox.Triple]:
+        """The concise bounded description: every triple with ``iri`` as subject, following blank
+        node objects recursively (OWL restrictions, RDF lists). Duplicates across graphs removed."""
+        out: dict[tuple, ox.Triple] = {}
+        todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(iri)]
+        seen: set = set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for quad in self.store.quads_for_pattern(node, None, None):
+                triple = quad.triple
+                out[(triple.subject, triple.predicate, triple.object)] = triple
+                if isinstance(triple.object, ox.BlankNode):
+                    todo.append(triple.object)
+        return sorted(out.values(), key=lambda t: (t.subject.value, t.predicate.value, _sort_key(t.object)))

@@ -1,0 +1,547 @@
+"""HTML pages and linked-data dereferencing.
+
+Every IRI under ``config.base`` dereferences at the path after the base (``/fact/CF0200``): HTML for
+browsers, RDF by ``Accept`` (q-values honoured) or by extension (``.ttl .jsonld .nt .rdf``), with
+``Link: rel="alternate"`` headers and ``Vary: Accept``. IRIs outside the base that the store describes
+(genes, ontology terms, publications) have pages at ``/entity?iri=…`` (``/term`` is an alias), so
+every link on the site stays on this server. Each page has a machine-readable twin, Datasette-style.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from importlib import resources
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from ..vocab import CLASTO
+from . import pages_data as data
+from . import state
+from .downloads import Download, find_download, list_downloads
+from .linkeddata import (
+    BY_EXT,
+    HTML,
+    RDF_FORMATS,
+    RDF_TYPE,
+    RdfFormat,
+    Site,
+    negotiate,
+    serialize,
+    split_extension,
+    valid_iri,
+)
+from .pages_vocab import vocab_page, vocab_triples
+from .pages_void import graph_triples, named_graphs, void_triples
+
+bp = Blueprint("pages", __name__)
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+#: Rows the server-side query fallback renders at most.
+FALLBACK_ROWS = 200
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def site() -> Site:
+    """This request's view of the store (labels and paths memoised per request)."""
+    if "site" not in g:
+        base = state().config.base
+        g.site = Site(state().store, base if base.endswith(("/", "#")) else base + "/", request.script_root)
+    return g.site
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on this server for a local path (or an absolute IRI unchanged)."""
+    return path if "://" in path else request.host_url.rstrip("/") + path
+
+
+def wanted_format(ext: RdfFormat | str | None = None) -> RdfFormat | None:
+    """The RDF format asked for by extension, ``?format=``, or ``Accept``; ``None`` means HTML."""
+    if isinstance(ext, RdfFormat):
+        return ext
+    if ext == "html":
+        return None
+    fmt = request.args.get("format", "").lower()
+    if fmt in BY_EXT:
+        return BY_EXT[fmt]
+    if fmt == "html":
+        return None
+    return negotiate(request.accept_mimetypes)
+
+
+def link_header(alternates: list[tuple[str, str]]) -> str:
+    """``Link`` header value for (url, media type) alternates."""
+    return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in alternates)
+
+
+def rdf_alternates(make_url) -> list[tuple[str, str]]:
+    """HTML plus every RDF format, each URL made by ``make_url(ext or None)``."""
+    return [(make_url(None), HTML)] + [(make_url(f.ext), f.media_type) for f in RDF_FORMATS]
+
+
+def finish(response: Response, alternates: list[tuple[str, str]], vary: bool = True) -> Response:
+    """Add the Link and Vary headers every negotiated response carries."""
+    if alternates:
+        response.headers["Link"] = link_header(alternates)
+    if vary:
+        response.vary.add("Accept")
+    return response
+
+
+def rdf_response(triples: list[ox.Triple], fmt: RdfFormat, alternates: list[tuple[str, str]]) -> Response:
+    response = Response(serialize(triples, fmt), mimetype=fmt.media_type)
+    if fmt.media_type.startswith("text/"):
+        response.charset = "utf-8"
+    return finish(response, alternates)
+
+
+def not_found(fmt: RdfFormat | None, what: str) -> Response:
+    """404: a page for browsers, plain text for RDF clients."""
+    if fmt is not None:
+        response = Response(f"Not found: {what}\n", status=404, mimetype="text/plain")
+    else:
+        response = Response(render_template("error.html", title="Not found", message=f"Nothing is known about {what}."),
+                            status=404, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def download_urls() -> dict[str, str]:
+    return {d.name: url_for("pages.download", name=d.name) for d in list_downloads(state().config.build_dir)}
+
+
+@bp.app_template_global()
+def href(iri: str) -> str:
+    return site().href(iri)
+
+
+@bp.app_template_global()
+def label(iri: str) -> str:
+    return site().label(iri)
+
+
+@bp.app_template_global()
+def curie(iri: str) -> str:
+    return site().curie(iri)
+
+
+@bp.app_template_global()
+def twin(path: str, **params: str) -> str:
+    """``path`` with the current query string's filters and ``params`` (for machine-readable twins)."""
+    args = {k: v for k, v in request.args.items() if k != "format"}
+    args.update(params)
+    return path + ("?" + urlencode(args) if args else "")
+
+
+bp.add_app_template_global(data.resolver_url, "resolver_url")
+bp.add_app_template_global(data.local_id, "local_id")
+
+
+# -- landing, health, VoID -----------------------------------------------------------------------
+
+def _counts() -> dict[str, int]:
+    """The headline numbers, computed once per app (the store is read-only)."""
+    cache = current_app.extensions.setdefault("clastordf.pages.counts", {})
+    if not cache:
+        cache.update(data.counts(site()))
+    return cache
+
+
+@bp.get("/")
+def home():
+    fmt = wanted_format()
+    alternates = [(url_for("pages.void", format=f.ext), f.media_type) for f in RDF_FORMATS]
+    if fmt is not None:
+        return void()  # the site's root, asked for as RDF, is its VoID description
+    s = site()
+    dataset = data.dataset_node(s)
+    info = {
+        "title": s.literal(dataset, "http://purl.org/dc/terms/title") if dataset else None,
+        "description": s.literal(dataset, "http://purl.org/dc/terms/description") if dataset else None,
+        "version": s.literal(dataset, "http://purl.org/pav/version") if dataset else None,
+        "issued": s.literal(dataset, "http://purl.org/dc/terms/issued") if dataset else None,
+        "license": (s.iris(dataset, "http://purl.org/dc/terms/license") or [None])[0] if dataset else None,
+        "iri": dataset,
+    }
+    html = render_template("home.html", info=info, counts=_counts(), downloads=list_downloads(state().config.build_dir),
+                           review=data.REVIEW, alternates=alternates)
+    return finish(Response(html, mimetype="text/html"), alternates)
+
+
+@bp.get("/health")
+def health():
+    """Liveness that proves the store answers: 200 with its size, 503 when it cannot be queried."""
+    try:
+        s = Site(state().store, state().config.base)
+        triples = s.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        facts = s.count(f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> "
+                        f"<{CLASTO}RegulationFact> }} ?f a ?t }}")
+        version = data.version(s)
+    except Exception as exc:  # noqa: BLE001 - any store failure means "not healthy"
+        return jsonify({"status": "error", "error": str(exc)}), 503
+    return jsonify({"status": "ok", "triples": triples, "facts": facts, "version": version})
+
+
+@bp.get("/.well-known/void")
+def void():
+    """The VoID description (Turtle unless another RDF format is asked for)."""
+    s = site()
+    fmt = BY_EXT.get(request.args.get("format", "").lower()) or negotiate(request.accept_mimetypes, offer_html=False)
+    dataset = data.dataset_node(s) or state().config.base + "dataset"
+    downloads = [d for d in list_downloads(state().config.build_dir) if d.is_rdf]
+    examples = [r["x"] for r in s.query(
+        f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
+        f"<http://purl.obolibrary.org/obo/GO_0032991> }} ?f a ?t }} GROUP BY ?t") if "x" in r]
+    triples = void_triples(
+        s, dataset, triples=_counts()["triples"], endpoint=absolute(s.script_root + "/sparql"),
+        dumps=[absolute(url_for("pages.download", name=d.name)) for d in downloads],
+        homepage=absolute(url_for("pages.home")), examples=sorted(examples))
+    alternates = [(url_for("pages.void", format=f.ext), f.media_type) for f in RDF_FORMATS]
+    return rdf_response(triples, fmt or RDF_FORMATS[0], alternates)
+
+
+# -- facts list ------------------------------------------------------------------------------------
+
+def _matches(value: str, candidates: list[str], s: Site) -> bool:
+    """A filter value matches an IRI given as the IRI, its CURIE or its local name."""
+    return any(value in (c, s.curie(c), data.local_id(c)) for c in candidates)
+
+
+def _options(rows: list[data.FactRow], attr: str, s: Site) -> list[tuple[str, str]]:
+    """(value, label) of a filter: the values present, keyed by local name or CURIE."""
+    found = sorted({iri for r in rows for iri in getattr(r, attr)}, key=s.label)
+    return [(data.local_id(i) if i.startswith(str(CLASTO)) else s.curie(i), s.label(i)) for i in found]
+
+
+def _row_json(row: data.FactRow, s: Site) -> dict:
+    def refs(iris: list[str]) -> list[dict[str, str]]:
+        return [{"iri": i, "label": s.label(i)} for i in iris]
+
+    return {"id": row.id, "iri": row.iri, "url": absolute(s.href(row.iri)), "kind": row.kind, "label": row.label,
+            "ligand": refs(row.agent), "mechanism": refs(row.mechanism), "status": refs(row.status),
+            "producing_cell_types": refs(row.producing), "target_cell_types": refs(row.targets),
+            "inferred_types": refs(row.inferred)}
+
+
+@bp.get("/facts")
+@bp.get("/facts.<ext>")
+def facts(ext: str | None = None):
+    """All facts with filters (``mechanism``, ``status``, ``cell``, ``kind``); JSON and CSV twins."""
+    s = site()
+    fmt = (ext or request.args.get("format", "html")).lower()
+    if fmt not in ("html", "json", "csv"):
+        abort(404)
+    rows = data.fact_rows(s)
+    options = {"mechanism": _options(rows, "mechanism", s), "status": _options(rows, "status", s),
+               "cell": _options(rows, "producing", s) + _options(rows, "targets", s),
+               "kind": [("clastokine", "clastokine fact"), ("regulation", "regulation fact")]}
+    options["cell"] = sorted(set(options["cell"]), key=lambda o: o[1])
+    filters = {k: request.args.get(k, "").strip() for k in options}
+    shown = [r for r in rows
+             if (not filters["mechanism"] or _matches(filters["mechanism"], r.mechanism, s))
+             and (not filters["status"] or _matches(filters["status"], r.status, s))
+             and (not filters["cell"] or _matches(filters["cell"], sorted(r.cells), s))
+             and (not filters["kind"] or filters["kind"] == r.kind)]
+    alternates = [(twin(url_for("pages.facts")), HTML), (twin(url_for("pages.facts", ext="json")), "application/json"),
+                  (twin(url_for("pages.facts", ext="csv")), "text/csv")]
+    if fmt == "json":
+        body = {"count": len(shown), "filters": {k: v for k, v in filters.items() if v},
+                "facts": [_row_json(r, s) for r in shown]}
+        return finish(jsonify(body), alternates, vary=False)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "iri", "kind", "label", "ligand", "ligand_label", "mechanism", "status",
+                         "producing_cell_types", "target_cell_types", "inferred_types"])
+        for r in shown:
+            writer.writerow([r.id, r.iri, r.kind, r.label, " | ".join(r.agent),
+                             " | ".join(s.label(i) for i in r.agent), " | ".join(s.label(i) for i in r.mechanism),
+                             " | ".join(s.label(i) for i in r.status),
+                             " | ".join(s.label(i) for i in r.producing), " | ".join(s.label(i) for i in r.targets),
+                             " | ".join(s.label(i) for i in r.inferred)])
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.charset = "utf-8"
+        return finish(response, alternates, vary=False)
+    html = render_template("facts.html", rows=shown, total=len(rows), options=options, filters=filters,
+                           alternates=alternates)
+    return finish(Response(html, mimetype="text/html"), alternates, vary=False)
+
+
+# -- query page ------------------------------------------------------------------------------------
+
+def examples() -> list[dict[str, str]]:
+    """The documented example queries, packaged with the server (``server/queries/*.rq``)."""
+    out = []
+    folder = resources.files(__package__).joinpath("queries")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            text = entry.read_text(encoding="utf-8")
+            first = text.splitlines()[0] if text else ""
+            out.append({"name": entry.name[:-3], "title": first.lstrip("# ").strip() or entry.name, "query": text})
+    return out
+
+
+@bp.get("/query")
+def query():
+    """A query editor that runs against ``/sparql`` from the browser. Without JavaScript, ``run=1``
+    renders the answer here: the packaged examples run on the store directly, any other query goes
+    through the ``/sparql`` view (so its timeout and limits apply) and its JSON becomes the table."""
+    found = examples()
+    if request.args.get("format") == "json":
+        return jsonify({"examples": found, "endpoint": absolute(site().script_root + "/sparql")})
+    chosen = next((e for e in found if e["name"] == request.args.get("example")), None)
+    text = request.args.get("query") or (chosen["query"] if chosen else (found[0]["query"] if found else ""))
+    if request.args.get("query"):
+        chosen = next((e for e in found if " ".join(e["query"].split()) == " ".join(text.split())), None)
+    table, error = None, None
+    if request.args.get("run") and text.strip():
+        table, error = _run_example(chosen["query"]) if chosen else _run_via_endpoint(text)
+    return render_template("query.html", examples=found, text=text, chosen=chosen, table=table, error=error,
+                           endpoint=site().script_root + "/sparql", config_base=state().config.base,
+                           alternates=[(url_for("pages.query", format="json"), "application/json")])
+
+
+def _run_example(text: str) -> tuple[dict, None]:
+    """Run one packaged example on the store (trusted text, known to be quick)."""
+    solutions = state().store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for row in solutions:
+        if len(rows) == FALLBACK_ROWS:
+            return {"vars": names, "rows": rows, "capped": True}, None
+        rows.append([(row[n].value, isinstance(row[n], ox.NamedNode)) if row[n] is not None else None
+                     for n in names])
+    return {"vars": names, "rows": rows, "capped": False}, None
+
+
+def _run_via_endpoint(text: str) -> tuple[dict | None, str | None]:
+    """Ask this app's own ``/sparql`` view (dispatched in-process, not over the network) for SPARQL JSON
+    results: the endpoint's executors enforce the timeout an in-process store call could not."""
+    with current_app.test_request_context("/sparql", method="GET", query_string={"query": text},
+                                          headers={"Accept": "application/sparql-results+json"}):
+        response = current_app.full_dispatch_request()
+        body = response.get_data()
+    if response.status_code != 200 or response.mimetype != "application/sparql-results+json":
+        message = body.decode("utf-8", "replace")[:1000] if response.mimetype == "text/plain" else ""
+        return None, f"The endpoint answered {response.status}. {message}".strip()
+    results = json.loads(body)
+    if "boolean" in results:
+        return {"vars": ["answer"], "rows": [[(str(results["boolean"]).lower(), False)]], "capped": False}, None
+    names = results.get("head", {}).get("vars", [])
+    rows = [[(b[n]["value"], b[n]["type"] == "uri") if n in b else None for n in names]
+            for b in results.get("results", {}).get("bindings", [])[:FALLBACK_ROWS]]
+    capped = len(results.get("results", {}).get("bindings", [])) > FALLBACK_ROWS
+    return {"vars": names, "rows": rows, "capped": capped}, None
+
+
+# -- downloads -------------------------------------------------------------------------------------
+
+@bp.get("/downloads.json")
+def downloads_json():
+    return downloads(as_json=True)
+
+
+@bp.get("/downloads")
+def downloads(as_json: bool = False):
+    """The build's files with sizes and SHA-256; JSON twin at ``/downloads.json``."""
+    files = list_downloads(state().config.build_dir)
+    alternates = [(url_for("pages.downloads"), HTML), (url_for("pages.downloads_json"), "application/json")]
+    if as_json or request.args.get("format") == "json":
+        return finish(jsonify({"files": [
+            {"name": d.name, "url": absolute(url_for("pages.download", name=d.name)), "size": d.size,
+             "sha256": d.sha256, "media_type": d.media_type, "modified": d.modified, "description": d.description}
+            for d in files]}), alternates, vary=False)
+    return finish(Response(render_template("downloads.html", files=files, alternates=alternates), mimetype="text/html"),
+                  alternates, vary=False)
+
+
+@bp.get("/downloads/<name>")
+def download(name: str):
+    """One build file, with ETag (its SHA-256), Last-Modified, conditional requests and ranges."""
+    found = find_download(state().config.build_dir, name)
+    if found is None:
+        return Response(f"No download called {name}\n", status=404, mimetype="text/plain")
+    return send_file(found.path, mimetype=found.media_type, conditional=True, etag=found.sha256,
+                     download_name=found.name, max_age=300)
+
+
+# -- the vocabulary --------------------------------------------------------------------------------
+
+@bp.get("/vocab")
+@bp.get("/vocab.<ext>")
+def vocab(ext: str | None = None):
+    """The ontology: the build's class tree page, or the vocabulary as RDF."""
+    if ext is not None and ext not in BY_EXT and ext != "html":
+        abort(404)
+    s = site()
+    fmt = wanted_format(BY_EXT.get(ext or "") or ext)
+    path = url_for("pages.vocab")
+    alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
+    if fmt is not None:
+        return rdf_response(vocab_triples(s), fmt, alternates)
+    page, missing = vocab_page(s, state().config.build_dir, download_urls())
+    html = render_template("vocab.html", page=page, missing=missing, alternates=alternates)
+    return finish(Response(html, mimetype="text/html"), alternates)
+
+
+@bp.get("/vocab/<path:term>")
+def vocab_term(term: str):
+    """``/vocab/Clastokine`` -> ``/vocab#Clastokine`` (the terms are hash IRIs of one document)."""
+    name, ext = split_extension(term)
+    suffix = f".{ext.ext}" if isinstance(ext, RdfFormat) else ""
+    if name and "/" not in name and valid_iri(str(CLASTO) + name) and site().is_mentioned(str(CLASTO) + name):
+        return redirect(url_for("pages.vocab") + suffix + "#" + name, code=303)
+    return resource(f"vocab/{term}")
+
+
+# -- resources -------------------------------------------------------------------------------------
+
+def description(s: Site, iri: str) -> list[ox.Triple]:
+    """What we publish about a resource: its concise bounded description; a fact also brings its
+    claims (so one fetch gives the claims' subjects, predicates and evidence links); a release's
+    named graph is described by the server."""
+    triples = s.cbd(iri)
+    if data.is_fact(s, iri):
+        for claim in s.iris(iri, str(CLASTO) + "hasClaim"):
+            triples.extend(s.cbd(claim))
+    if not triples and iri in named_graphs(s):
+        triples = graph_triples(s, iri, data.dataset_node(s), absolute(s.script_root + "/sparql"))
+    return triples
+
+
+def render_resource(iri: str, fmt: RdfFormat | None, alternates: list[tuple[str, str]]) -> Response:
+    """The one view behind every resource URL: RDF, or the page that fits the resource's type."""
+    s = site()
+    if not valid_iri(iri):
+        return not_found(fmt, iri)
+    triples = description(s, iri)
+    if not triples and not s.is_mentioned(iri):
+        return not_found(fmt, iri)
+    if fmt is not None:
+        return rdf_response(triples, fmt, alternates)
+    types = {t.object.value for t in triples if t.subject == ox.NamedNode(iri) and t.predicate.value == RDF_TYPE}
+    common = {"iri": iri, "alternates": alternates}
+    if types & set(data.FACT_TYPES):
+        html = render_template("fact.html", fact=data.fact(s, iri), **common)
+    elif str(CLASTO) + "Claim" in types:
+        html = render_template("claim.html", claim=data.claim(s, iri), **common)
+    elif str(CLASTO) + "EvidenceLine" in types:
+        claims = [data.claim(s, c) for c in sorted(set(s.subjects(str(CLASTO) + "supportedBy", iri))
+                                                     | set(s.subjects(str(CLASTO) + "disputedBy", iri)))]
+        html = render_template("evidence.html", ev=data.evidence(s, iri), claims=claims, **common)
+    else:
+        html = render_template("resource.html", r=_resource_view(s, iri, types, triples), **common)
+    return finish(Response(html, mimetype="text/html"), alternates)
+
+
+def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple]) -> dict:
+    """Entities (genes, small molecules, miRNAs, complexes), ontology terms, publications, datasets."""
+    sk = "http://www.w3.org/2004/02/skos/core#"
+    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
+    kind = _kind(s, iri, types)
+    inbound = sorted({(q.subject.value, q.predicate.value) for q in s.store.quads_for_pattern(
+        None, None, ox.NamedNode(iri)) if isinstance(q.subject, ox.NamedNode)})
+    return {
+        "kind": kind, "types": sorted(types),
+        "label": next((t.object.value for t in triples if t.subject == ox.NamedNode(iri)
+                       and t.predicate.value == RDFS_LABEL), None) or s.label(iri),
+        "curie": s.curie(iri),
+        "alt_labels": sorted(set(s.literals(iri, sk + "altLabel"))),
+        "definition": s.literal(iri, "http://purl.obolibrary.org/obo/IAO_0000115") or s.literal(iri, sk + "definition"),
+        "comment": s.literal(iri, rdfs + "comment"),
+        "identifiers": s.iris(iri, sk + "exactMatch"),
+        "orthologs": s.iris(iri, data.ORTHOLOG) + s.subjects(data.ORTHOLOG, iri),
+        "taxa": s.iris(iri, data.IN_TAXON),
+        "subunits": s.iris(iri, data.HAS_PART),
+        "complexes": s.subjects(data.HAS_PART, iri),
+        "parents": s.iris(iri, rdfs + "subClassOf"),
+        "children": s.subjects(rdfs + "subClassOf", iri),
+        "publication": data.publication(s, iri) if kind == "publication" else None,
+        "cited_by": s.subjects("http://purl.org/dc/terms/source", iri),
+        "usage": [(u.fact, sorted({data.role_name(s, p, via) for p, via in u.roles})) for u in data.usage(s, iri)],
+        "statements": [(_term(t.subject), t.predicate.value, _term(t.object)) for t in triples],
+        "inbound": inbound[:100], "inbound_total": len(inbound),
+        "external": iri if not iri.startswith(s.base) else None,
+    }
+
+
+def _kind(s: Site, iri: str, types: set[str]) -> str:
+    """What the page calls the resource (its heading's kicker; ``resource`` for anything else)."""
+    if data.COMPLEX in types:
+        return "complex"
+    if str(CLASTO) + "GeneProduct" in types:
+        return "gene product"
+    if "http://purl.obolibrary.org/obo/SO_0000276" in types:
+        return "miRNA"
+    if iri.startswith(data.PUBMED) or s.subjects("http://purl.org/dc/terms/source", iri):
+        return "publication"
+    if "http://www.w3.org/2002/07/owl#Class" in types:
+        return "ontology term"
+    return "resource"
+
+
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[str, str]:
+    """(kind, text) of an RDF term for the statements table: ``iri``, ``bnode`` or ``literal``."""
+    if isinstance(term, ox.NamedNode):
+        return "iri", term.value
+    if isinstance(term, ox.BlankNode):
+        return "bnode", "_:" + term.value[:8]
+    return "literal", term.value
+
+
+@bp.get("/entity")
+@bp.get("/term")
+def entity():
+    """Any IRI the store describes, e.g. ``/entity?iri=https://identifiers.org/uniprot/Q9NYA1``;
+    IRIs under the base are redirected to their own path."""
+    iri = request.args.get("iri", "").strip()
+    fmt = wanted_format()
+    if not iri:
+        return not_found(fmt, "an empty IRI (use ?iri=…)")
+    local = site().local_path(iri)
+    if local is not None:
+        return redirect(local, code=303)
+    alternates = rdf_alternates(lambda e: site().entity_path(iri, **({"format": e} if e else {})))
+    return render_resource(iri, fmt, alternates)
+
+
+@bp.get("/<path:rest>")
+def resource(rest: str):
+    """Dereference ``base + rest``. An extension picks the format when the IRI itself has none."""
+    base = state().config.base
+    s = site()
+    name, ext = rest, None
+    if not valid_iri(base + rest) or not s.is_mentioned(base + rest):
+        name, ext = split_extension(rest)
+    iri = base + name
+    fmt = wanted_format(ext)
+    path = s.local_path(iri) if valid_iri(iri) else s.script_root + "/" + name
+    alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
+    release = _release_file(name)
+    if release is not None:
+        return send_file(release.path, mimetype=release.media_type, conditional=True, etag=release.sha256, max_age=300)
+    return render_resource(iri, fmt, alternates)
+
+
+def _release_file(name: str) -> Download | None:
+    """``releases/{version}/{file}`` of the current release is the build's file (the ontology's version IRI)."""
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] != "releases" or parts[1] != data.version(site()):
+        return None
+    return find_download(state().config.build_dir, parts[2])

@@ -1,0 +1,348 @@
+"""What the HTML pages show, read from the store into small view objects.
+
+The vocabulary IRIs are the data's own (``clastordf.vocab``): they name the model, whatever base this
+server answers for (``ServerConfig.base`` only decides which IRIs dereference here and how links look).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..vocab import BIOLINK, CLASTO, REVIEW_IRI
+from .linkeddata import DCTERMS as DCTERMS_NS
+from .linkeddata import LABEL, RDF_TYPE, RDFS, Site
+from .linkeddata import OBO as OBO_NS
+
+C = str(CLASTO)
+REVIEW = str(REVIEW_IRI)
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OWL = "http://www.w3.org/2002/07/owl#"
+PROV = "http://www.w3.org/ns/prov#"
+IN_TAXON = OBO_NS + "RO_0002162"
+HAS_PART = OBO_NS + "BFO_0000051"
+ORTHOLOG = OBO_NS + "RO_HOM0000017"
+DEFINITION = OBO_NS + "IAO_0000115"
+COMPLEX = OBO_NS + "GO_0032991"
+CONTEXT = str(BIOLINK) + "anatomical_context_qualifier"
+CONTROVERSIAL = C + "Controversial"
+FACT_TYPES = (C + "ClastokineFact", C + "RegulationFact")
+PUBMED = "https://identifiers.org/pubmed/"
+REVIEW_ARTICLE = "https://elifesciences.org/articles/95083"
+
+#: Resolvers for cross-references, so an identifier links to the database's own page.
+RESOLVERS = {
+    "https://identifiers.org/ncbigene/": "https://www.ncbi.nlm.nih.gov/gene/{}",
+    "https://identifiers.org/hgnc/": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:{}",
+    "https://identifiers.org/ensembl/": "https://www.ensembl.org/id/{}",
+    "https://identifiers.org/mgi/": "https://www.informatics.jax.org/marker/{}",
+    "https://identifiers.org/uniprot/": "https://www.uniprot.org/uniprotkb/{}",
+    "https://identifiers.org/pubmed/": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "https://identifiers.org/mirbase.mature/": "https://www.mirbase.org/mature/{}",
+    "https://identifiers.org/mirbase/": "https://www.mirbase.org/hairpin/{}",
+}
+
+
+def resolver_url(iri: str) -> str:
+    """The database page of an identifiers.org IRI (the IRI itself resolves too, one hop slower)."""
+    for prefix, pattern in RESOLVERS.items():
+        if iri.startswith(prefix):
+            return pattern.format(iri[len(prefix):])
+    return iri
+
+
+def local_id(iri: str) -> str:
+    """The last path or fragment segment of an IRI (``…/fact/CF0200`` -> ``CF0200``)."""
+    return re.split(r"[/#]", iri.rstrip("/"))[-1]
+
+
+@dataclass
+class Publication:
+    """A cited study with the links a reader wants (PubMed, DOI)."""
+
+    iri: str
+    label: str
+    title: str | None
+    date: str | None
+    pmid: str | None
+    doi: str | None
+
+    @property
+    def pubmed_url(self) -> str | None:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+
+    @property
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+
+def publication(site: Site, iri: str) -> Publication:
+    """A publication node: PMID from its identifiers.org IRI, DOI from ``owl:sameAs`` or ``dcterms:identifier``."""
+    pmid = iri[len(PUBMED):] if iri.startswith(PUBMED) else None
+    doi = None
+    if iri.startswith("https://doi.org/"):
+        doi = iri[len("https://doi.org/"):]
+    for same in site.iris(iri, OWL + "sameAs"):
+        if same.startswith("https://doi.org/"):
+            doi = same[len("https://doi.org/"):]
+    ident = site.literal(iri, DCTERMS_NS + "identifier")
+    if doi is None and ident and ident.startswith("doi:"):
+        doi = ident[4:]
+    return Publication(iri, site.label(iri), site.literal(iri, DCTERMS_NS + "title"),
+                       site.literal(iri, DCTERMS_NS + "date"), pmid, doi)
+
+
+@dataclass
+class Evidence:
+    """An evidence line as shown under a claim or on its own page."""
+
+    iri: str
+    id: str
+    evidence_type: list[str]
+    systems: list[str]
+    taxa: list[str]
+    comment: str | None
+    sources: list[Publication]
+    knowledge_level: str | None = None
+    agent_type: str | None = None
+
+
+def evidence(site: Site, iri: str) -> Evidence:
+    return Evidence(
+        iri, local_id(iri), site.iris(iri, C + "evidenceType"), site.iris(iri, C + "experimentalSystem"),
+        site.iris(iri, IN_TAXON), site.literal(iri, RDFS + "comment"),
+        [publication(site, p) for p in site.iris(iri, DCTERMS_NS + "source")],
+        site.literal(iri, str(BIOLINK) + "knowledge_level"), site.literal(iri, str(BIOLINK) + "agent_type"))
+
+
+@dataclass
+class Claim:
+    """A reified claim with its supporting and disputing evidence."""
+
+    iri: str
+    id: str
+    subject: str | None
+    predicate: str | None
+    object: str | None
+    context: list[str]
+    status: str | None
+    comment: str | None
+    supporting: list[Evidence]
+    disputing: list[Evidence]
+    facts: list[str] = field(default_factory=list)
+
+
+def claim(site: Site, iri: str) -> Claim:
+    def one(p: str) -> str | None:
+        values = site.iris(iri, p)
+        return values[0] if values else None
+
+    return Claim(iri, local_id(iri), one(RDF + "subject"), one(RDF + "predicate"), one(RDF + "object"),
+                 site.iris(iri, CONTEXT), one(C + "status"), site.literal(iri, RDFS + "comment"),
+                 [evidence(site, e) for e in site.iris(iri, C + "supportedBy")],
+                 [evidence(site, e) for e in site.iris(iri, C + "disputedBy")],
+                 site.subjects(C + "hasClaim", iri))
+
+
+@dataclass
+class SourceLocation:
+    """Where in the review a fact comes from (``table1-row5``, ``s8``, ``fig2``), with a link to it."""
+
+    name: str
+    url: str
+
+
+@dataclass
+class Fact:
+    """Everything the fact page shows. Multi-valued fields are lists of IRIs."""
+
+    iri: str
+    id: str
+    kind: str
+    label: str | None
+    comment: str | None
+    ligand: list[str]
+    ligand_form: str | None
+    regulator: list[str]
+    mechanism: list[str]
+    producing: list[str]
+    targets: list[str]
+    cell_types: list[str]
+    receptors: list[str]
+    promotes: list[str]
+    inhibits: list[str]
+    upregulates: list[str]
+    downregulates: list[str]
+    pathways: list[str]
+    carrier: list[str]
+    phases: list[str]
+    status: str | None
+    inferred: list[str]
+    taxa: list[str]
+    therapeutic: list[str]
+    biomarker: list[str]
+    derived_from: list[str]
+    source_locations: list[SourceLocation]
+    references: list[Publication]
+    claims: list[Claim]
+
+    @property
+    def contested(self) -> bool:
+        return self.status == CONTROVERSIAL
+
+
+def is_fact(site: Site, iri: str) -> bool:
+    return bool(site.types(iri) & set(FACT_TYPES))
+
+
+def fact(site: Site, iri: str) -> Fact:
+    def iris(p: str) -> list[str]:
+        return site.iris(iri, C + p)
+
+    types = site.types(iri)
+    status = iris("status")
+    locations = [SourceLocation(loc, f"{REVIEW_ARTICLE}#{loc.split('-row', 1)[0]}")
+                 for loc in sorted(site.literals(iri, C + "sourceLocation"))]
+    return Fact(
+        iri=iri, id=local_id(iri),
+        kind="regulation" if C + "RegulationFact" in types else "clastokine",
+        label=site.literal(iri, LABEL), comment=site.literal(iri, RDFS + "comment"),
+        ligand=iris("ligand"), ligand_form=site.literal(iri, C + "ligandForm"), regulator=iris("regulator"),
+        mechanism=iris("mechanism"), producing=iris("producingCellType"), targets=iris("targetCellType"),
+        cell_types=iris("cellType"), receptors=iris("receptor"), promotes=iris("promotes"),
+        inhibits=iris("inhibits"), upregulates=iris("upregulates"), downregulates=iris("downregulates"),
+        pathways=iris("pathway"), carrier=iris("carrier"), phases=iris("remodelingPhase"),
+        status=status[0] if status else None, inferred=iris("inferredType"), taxa=site.iris(iri, IN_TAXON),
+        therapeutic=site.literals(iri, C + "therapeuticNote"), biomarker=site.literals(iri, C + "biomarkerNote"),
+        derived_from=site.iris(iri, PROV + "wasDerivedFrom"), source_locations=locations,
+        references=[publication(site, p) for p in site.iris(iri, DCTERMS_NS + "references")],
+        claims=[claim(site, c) for c in sorted(iris("hasClaim"), key=_claim_order)],
+    )
+
+
+def _claim_order(iri: str) -> tuple[str, int]:
+    """``…-c2`` before ``…-c10``."""
+    head, _, n = iri.rpartition("-c")
+    return (head, int(n)) if n.isdigit() else (iri, 0)
+
+
+# -- facts list ----------------------------------------------------------------------------------
+
+@dataclass
+class FactRow:
+    """One row of the facts list (and of its JSON / CSV twins)."""
+
+    iri: str
+    id: str
+    kind: str
+    label: str
+    agent: list[str]
+    mechanism: list[str]
+    status: list[str]
+    producing: list[str]
+    targets: list[str]
+    inferred: list[str]
+
+    @property
+    def cells(self) -> set[str]:
+        return set(self.producing) | set(self.targets)
+
+
+def fact_rows(site: Site) -> list[FactRow]:
+    """Every fact, ordered by id. The regulation facts' ``clasto:cellType`` counts as their target cells."""
+    rows = []
+    for kind, cls in (("clastokine", C + "ClastokineFact"), ("regulation", C + "RegulationFact")):
+        for iri in site.subjects(RDF_TYPE, cls):
+            def iris(p: str, iri: str = iri) -> list[str]:
+                return site.iris(iri, C + p)
+
+            rows.append(FactRow(iri, local_id(iri), kind, site.literal(iri, LABEL) or "",
+                                iris("ligand") + iris("regulator"), iris("mechanism"), iris("status"),
+                                iris("producingCellType"), iris("targetCellType") + iris("cellType"),
+                                iris("inferredType")))
+    return sorted(rows, key=lambda r: r.id)
+
+
+# -- where an entity or term is used ---------------------------------------------------------------
+
+_USAGE = """
+PREFIX clasto: <{c}>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?fact ?role ?via WHERE {{
+  VALUES ?factType {{ clasto:ClastokineFact clasto:RegulationFact }}
+  ?fact a ?factType .
+  {{ ?fact ?role <{x}> }}
+  UNION {{ ?fact ?role ?via . ?via <{part}> <{x}> }}
+  UNION {{ ?fact clasto:hasClaim ?via . ?via ?role <{x}> }}
+  UNION {{ ?fact clasto:hasClaim/(clasto:supportedBy|clasto:disputedBy) ?via . ?via ?role <{x}> }}
+}}
+"""
+
+
+@dataclass
+class Usage:
+    """A fact that uses a node, and how (role predicates, and the claim/complex/evidence in between)."""
+
+    fact: str
+    roles: list[tuple[str, str | None]]
+
+
+def usage(site: Site, iri: str) -> list[Usage]:
+    """All facts a node takes part in: directly (ligand, receptor, cell type, process …), as a subunit
+    of a receptor complex, as the subject, object or context of a claim, or in the evidence."""
+    rows = site.query(_USAGE.format(c=C, x=iri, part=HAS_PART))
+    by_fact: dict[str, set[tuple[str, str | None]]] = {}
+    for row in rows:
+        if row["role"] == RDF_TYPE:
+            continue
+        by_fact.setdefault(row["fact"], set()).add((row["role"], row.get("via")))
+    return [Usage(f, sorted(roles, key=lambda r: (r[1] or "", r[0]))) for f, roles in sorted(by_fact.items())]
+
+
+def role_name(site: Site, predicate: str, via: str | None) -> str:
+    """A reader's word for a role: ``ligand``, ``subunit of <complex>``, ``claim subject`` …"""
+    words = {RDF + "subject": "claim subject", RDF + "object": "claim object", CONTEXT: "claim context",
+             IN_TAXON: "taxon", DCTERMS_NS + "references": "reference", DCTERMS_NS + "source": "source"}
+    if via and predicate in (C + "receptor", C + "ligand", C + "regulator") and site.iris(via, HAS_PART):
+        return f"{site.label(predicate)} complex subunit"
+    word = words.get(predicate) or site.label(predicate)
+    if via and "/evidence/" in via:
+        return f"evidence {word}"
+    return word
+
+
+# -- landing page --------------------------------------------------------------------------------
+
+def counts(site: Site) -> dict[str, int]:
+    """The headline numbers of the landing page (and of ``/health``)."""
+    pre = f"PREFIX clasto: <{C}> PREFIX dcterms: <{DCTERMS_NS}> "
+    return {
+        "facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { clasto:ClastokineFact "
+                                  "clasto:RegulationFact } ?f a ?t }"),
+        "clastokine_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a clasto:ClastokineFact }"),
+        "regulation_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a clasto:RegulationFact }"),
+        "claims": site.count(pre + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a clasto:Claim }"),
+        "evidence_lines": site.count(pre + "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a clasto:EvidenceLine }"),
+        "publications": site.count(pre + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e a clasto:EvidenceLine ; "
+                                         "dcterms:source ?p }"),
+        "entities": site.count(pre + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?f clasto:ligand|clasto:receptor|"
+                                     f"clasto:regulator|clasto:upregulates|clasto:downregulates ?y . "
+                                     f"?y <{HAS_PART}>? ?x . FILTER NOT EXISTS {{ ?x a <{OWL}Class> }} "
+                                     f"FILTER NOT EXISTS {{ ?x <{HAS_PART}> ?z }} }}"),
+        "triples": site.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        "inferred_clastokines": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f clasto:inferredType "
+                                                 "clasto:Clastokine }"),
+    }
+
+
+def dataset_node(site: Site) -> str | None:
+    """The dataset description node: the ``void:Dataset`` with a ``pav:version`` (the release)."""
+    rows = site.query("SELECT ?d WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; <http://purl.org/pav/version> ?v } "
+                      "ORDER BY ?d LIMIT 1")
+    return rows[0]["d"] if rows else None
+
+
+def version(site: Site) -> str | None:
+    node = dataset_node(site)
+    return site.literal(node, "http://purl.org/pav/version") if node else None
+

@@ -1,0 +1,549 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: read-only, time-limited, size-capped.
+
+* Queries come by GET ``?query=``, POST form (``query=``) or POST ``application/sparql-query``, with
+  optional ``default-graph-uri``/``named-graph-uri``; without them the default graph is the union of all
+  graphs (unless the query has its own FROM). GET without a query answers the service description.
+* Results are negotiated from ``Accept`` (q-values respected) or a ``format`` parameter that wins:
+  SELECT/ASK as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE as Turtle (default),
+  N-Triples, JSON-LD or RDF/XML. A browser (``Accept: text/html`` without any offered type) gets the
+  default format rather than a 406.
+* Read-only and safe: SPARQL Update and LOAD are refused before anything runs (and the store is open
+  read-only anyway). SERVICE is refused unless its IRI is in ``service_allowlist``: a tokenizer that
+  skips strings, comments and IRIs finds every possible SERVICE keyword (case-insensitive, ``\\u``
+  escapes, glued forms like ``SERVICE:x``), rdflib's SPARQL parser must agree, and without an
+  allow-list the executor processes run without network where the OS allows it.
+* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``.
+* An answer holds at most ``result_limit`` rows or triples. Every query answer carries
+  ``X-Result-Limit: N`` and ``X-Result-Truncated: true|false``; a capped one also a ``Warning: 199``
+  header. The body stays a valid document of its format (the formats have no place for such a note).
+* Status codes: 400 bad request (syntax error with the parser's message, missing/duplicate/empty query,
+  bad parameter), 403 SPARQL Update/LOAD or a SERVICE that is not allow-listed, 405 other methods,
+  406 no acceptable format, 413 request over ``max_request_bytes``, 415 unsupported POST body,
+  422 a result too large to send, 502 an allow-listed SERVICE failed, 503 time limit reached
+  or executors busy. Error bodies are one line of plain text; there is never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
+from werkzeug.exceptions import HTTPException
+
+from . import state
+from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed
+from .service_description import DatasetStats, dataset_stats, describe, serialize
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sparql", __name__)
+
+#: Where the app keeps this worker's :class:`ExecutorPool` (made on first use).
+EXECUTOR_KEY = "clastordf_executor"
+STATS_KEY = "clastordf_sparql_stats"
+ALLOW = "GET, HEAD, POST, OPTIONS"
+#: Methods routed here so that they get this blueprint's 405 (with Allow) rather than Flask's HTML one.
+_ROUTE_METHODS = ("GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")
+EXPOSED_HEADERS = "X-Result-Limit, X-Result-Truncated, Warning"
+UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
+_lock = threading.Lock()
+
+
+class EndpointError(Exception):
+    """An answer other than 200, with a one-line plain-text message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+# --- looking at the query text before running it ---------------------------------------------------
+
+_STRING = "|".join([
+    r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''",
+    r'"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""',
+    r"'(?:[^'\\\r\n]|\\.)*'",
+    r'"(?:[^"\\\r\n]|\\.)*"',
+])
+_LEXER = re.compile("|".join([
+    r"(?P<ws>\s+)",
+    r"(?P<comment>#[^\r\n]*)",
+    f"(?P<string>{_STRING})",
+    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+    r"(?P<var>[?$]\w+)",
+    r"(?P<name>(?:[\w\-\u00B7.:%]|\\.)+)",  # keywords, prefixed names, numbers (escapes as in PN_LOCAL)
+    r"(?P<esc>\\.)",  # a stray escape: never let it start a string or a comment
+    r"(?P<other>.)",
+]), re.DOTALL)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_SERVICE = re.compile("service", re.IGNORECASE)
+_SILENT = re.compile("silent", re.IGNORECASE)
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:[/?#]|$)")
+_PREFIX_NAME = re.compile(r"(?:[^\W\d_][\w\-.]*)?(?<!\.)", re.UNICODE)
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+_UNDECLARED = object()
+
+
+def _unescape_codepoints(text: str) -> str:
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group(0)
+
+    return _CODEPOINT.sub(char, text)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(m.lastgroup or "other", m.group()) for m in _LEXER.finditer(text)
+            if m.lastgroup not in ("ws", "comment")]
+
+
+def _absolute(iri: str) -> str | None:
+    """``iri`` (escapes resolved) if it is absolute and has no dot segments, which resolution against a
+    BASE would rewrite; otherwise None: such an IRI is never taken for an allow-listed one."""
+    iri = _unescape_codepoints(iri)
+    if not _ABSOLUTE_IRI.fullmatch(iri) or _DOT_SEGMENT.search(iri):
+        return None
+    return iri
+
+
+@dataclass
+class QueryInfo:
+    """What the endpoint needs to know about a query before running it (from a tolerant tokenizer)."""
+
+    #: The first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update keyword or None.
+    form: str | None = None
+    prefixes: dict[str, str] = field(default_factory=dict)
+    #: The query names its own dataset (FROM / FROM NAMED), which then replaces the union default graph.
+    has_from: bool = False
+    #: The text contains "service" (any case, also through \\u escapes): SERVICE is possible.
+    mentions_service: bool = False
+    #: The IRIs SERVICE keywords may call; None for one that cannot be checked (a variable, say).
+    services: list[str | None] = field(default_factory=list)
+
+
+def _prologue(toks: list[tuple[str, str]]) -> tuple[int, dict[str, str | None]]:
+    prefixes: dict[str, str | None] = {}
+    i = 0
+    while i < len(toks):
+        word = toks[i][1].upper() if toks[i][0] == "name" else ""
+        if word == "BASE" and i + 1 < len(toks) and toks[i + 1][0] == "iri":
+            i += 2
+        elif (word == "PREFIX" and i + 2 < len(toks) and toks[i + 1][0] == "name" and toks[i + 1][1].endswith(":")
+              and toks[i + 1][1].count(":") == 1 and toks[i + 2][0] == "iri"):
+            prefixes[toks[i + 1][1][:-1]] = _absolute(toks[i + 2][1][1:-1])
+            i += 3
+        else:
+            break
+    return i, prefixes
+
+
+def _expand(name: str, prefixes: dict[str, str | None]) -> object:
+    prefix, local = name.split(":", 1)
+    if prefix not in prefixes:
+        return _UNDECLARED  # the parser rejects this reading, so it needs no check
+    namespace = prefixes[prefix]
+    return None if namespace is None else _absolute(namespace + re.sub(r"\\(.)", r"\1", local))
+
+
+def _targets(rest: str, toks: list[tuple[str, str]], j: int, prefixes: dict[str, str | None]) -> list[str | None]:
+    """Every IRI a SERVICE keyword followed by ``rest`` (the remainder of its token) and then ``toks[j:]``
+    may call, for every reading of glued text such as ``SERVICESILENT:x`` (SPARQL parsers accept it)."""
+    if not rest:
+        if j >= len(toks):
+            return [None]
+        kind, text = toks[j]
+        if kind == "iri":
+            return [_absolute(text[1:-1])]
+        if kind != "name":
+            return [None]  # a variable (never allowed) or no valid target
+        rest, j = text, j + 1
+    readings: list[object] = []
+    if ":" in rest:
+        readings.append(_expand(rest, prefixes))
+    silent = _SILENT.match(rest)
+    if silent:
+        readings.extend(_targets(rest[silent.end():], toks, j, prefixes))
+    found = [r for r in readings if r is not _UNDECLARED]
+    return [r if isinstance(r, str) else None for r in found] or [None]
+
+
+def _scan(text: str, info: QueryInfo, first_pass: bool) -> None:
+    toks = _tokens(text)
+    start, prefixes = _prologue(toks)
+    if first_pass:
+        info.prefixes = {p: iri for p, iri in prefixes.items() if iri and _PREFIX_NAME.fullmatch(p)}
+        if start < len(toks) and toks[start][0] == "name":
+            word = toks[start][1].upper()
+            info.form = word if word in QUERY_FORMS | UPDATE_FORMS else None
+        info.has_from = any(kind == "name" and (t.upper() == "FROM" or t.upper().startswith("FROM:"))
+                            for kind, t in toks[start:])
+    for i in range(start, len(toks)):
+        kind, text_ = toks[i]
+        if kind != "name":
+            continue
+        keyword = _SERVICE.search(text_.split(":", 1)[0])  # in a local name it would be part of the name
+        if keyword:
+            info.services.extend(_targets(text_[keyword.end():], toks, i + 1, prefixes))
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """Tokenize ``text`` (strings, comments and IRIs are skipped; ``\\u`` escapes are tried both resolved
+    and not) for its form, prefixes, FROM and every possible SERVICE call. Tolerant: whatever it cannot
+    read is left to pyoxigraph's parser, except a possible SERVICE, which is then refused."""
+    info = QueryInfo()
+    unescaped = _unescape_codepoints(text)
+    info.mentions_service = bool(_SERVICE.search(text) or _SERVICE.search(unescaped))
+    _scan(text, info, first_pass=True)
+    if info.mentions_service and unescaped != text:
+        _scan(unescaped, info, first_pass=False)
+    return info
+
+
+_rdflib_lock = threading.Lock()
+
+
+def _rdflib_services(query: str) -> list[str | None] | None:
+    """The SERVICE targets rdflib's SPARQL parser finds, or None when it cannot parse the query: a second
+    opinion from a real grammar, where the tokenizer's reading of ``<`` (IRI or less-than) may differ."""
+    try:
+        from pyparsing import ParseResults
+        from rdflib import Variable
+        from rdflib.plugins.sparql.algebra import translatePrologue
+        from rdflib.plugins.sparql.parser import parseQuery
+        from rdflib.plugins.sparql.parserutils import CompValue
+
+        with _rdflib_lock:
+            tree = parseQuery(query)
+        prologue = translatePrologue(tree[0], None)
+    except Exception:  # also RecursionError on long queries
+        return None
+    found: list[str | None] = []
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                term = node.get("term")
+                try:
+                    found.append(None if term is None or isinstance(term, Variable) else str(prologue.absolutize(term)))
+                except Exception:
+                    found.append(None)
+            stack.extend(dict.values(node))
+        elif isinstance(node, list | tuple | ParseResults):
+            stack.extend(node)
+    return found
+
+
+def check_services(query: str, info: QueryInfo, allowlist: tuple[str, ...]) -> bool:
+    """Raise 403 unless every SERVICE the query may call is allow-listed; True if it calls any.
+
+    Both the tokenizer and rdflib's parser must agree; a query that mentions "service" but that rdflib
+    cannot parse is refused too, since then nobody has checked it.
+    """
+    if not info.mentions_service:
+        return False
+    allowed = set(allowlist)
+    listed = ", ".join(allowlist) if allowlist else "none"
+
+    def refuse(target: str | None) -> EndpointError:
+        what = f"SERVICE <{target}>" if target else "a SERVICE whose endpoint is not a fixed, absolute IRI"
+        return EndpointError(403, f"{what} is not allowed: this endpoint calls only allow-listed SPARQL endpoints "
+                                  f"(allowed: {listed})")
+
+    for target in info.services:
+        if target not in allowed:
+            raise refuse(target)
+    second = _rdflib_services(query)
+    if second is None:
+        raise EndpointError(403, "the query mentions 'service' and the endpoint's SERVICE check could not parse "
+                                 "it, so it is refused; SERVICE calls are allowed only to: " + listed)
+    for target in second:
+        if target not in allowed:
+            raise refuse(target)
+    return bool(info.services or second)
+
+
+# --- content negotiation ----------------------------------------------------------------------------
+
+SRJ, SRX, CSV, TSV = RESULTS_FORMATS
+TTL, NT, JSONLD, RDFXML = GRAPH_FORMATS
+RESULTS_ALIASES = {"application/json": SRJ, "application/xml": SRX, "text/xml": SRX}
+GRAPH_ALIASES = {"application/x-turtle": TTL, "text/plain": NT, "application/json": JSONLD,
+                 "application/xml": RDFXML, "text/xml": RDFXML}
+FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "json": (SRJ, JSONLD), "xml": (SRX, RDFXML), "csv": (CSV, None), "tsv": (TSV, None),
+    "turtle": (None, TTL), "ttl": (None, TTL), "nt": (None, NT), "ntriples": (None, NT), "n-triples": (None, NT),
+    "jsonld": (None, JSONLD), "json-ld": (None, JSONLD), "rdfxml": (None, RDFXML), "rdf-xml": (None, RDFXML),
+    "rdf": (None, RDFXML),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The media type to answer SELECT/ASK with and the one for RDF graphs (None: nothing acceptable)."""
+
+    results: str | None
+    graph: str | None
+
+
+DEFAULT_CHOICE = Choice(SRJ, TTL)
+
+
+def _lists_html(accept: MIMEAccept) -> bool:
+    return any(q > 0 and value.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+               for value, q in accept)
+
+
+def _best(accept: MIMEAccept, canonical: tuple[str, ...], aliases: dict[str, str], default: str) -> str | None:
+    """The client's best canonical type; else the best alias (``application/json`` ...); else, for a
+    browser, the default (a browser lists text/html, which the endpoint does not serve)."""
+    best = accept.best_match(canonical)
+    if best is None:
+        alias = accept.best_match(tuple(aliases))
+        best = aliases[alias] if alias else None
+    if best is None and _lists_html(accept):
+        best = default
+    return best
+
+
+def negotiate(params: MultiDict[str, str]) -> Choice:
+    """The formats to answer with: the ``format`` parameter if given, else the ``Accept`` header."""
+    values = params.getlist("format")
+    if len(values) > 1:
+        raise EndpointError(400, "give at most one format parameter")
+    if values:
+        key = values[0].strip().lower()
+        if key in FORMAT_NAMES:
+            return Choice(*FORMAT_NAMES[key])
+        media = key.split(";", 1)[0].strip().replace(" ", "+")  # '+' arrives as a space from a URL
+        results = media if media in RESULTS_FORMATS else RESULTS_ALIASES.get(media)
+        graph = media if media in GRAPH_FORMATS else GRAPH_ALIASES.get(media)
+        if results or graph:
+            return Choice(results, graph)
+        raise EndpointError(400, f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)} "
+                                 f"or a media type")
+    if not request.headers.get("Accept", "").strip():
+        return DEFAULT_CHOICE
+    accept = request.accept_mimetypes
+    return Choice(_best(accept, tuple(RESULTS_FORMATS), RESULTS_ALIASES, SRJ),
+                  _best(accept, tuple(GRAPH_FORMATS), GRAPH_ALIASES, TTL))
+
+
+def _not_acceptable(what: str, offered: dict[str, object]) -> EndpointError:
+    return EndpointError(406, f"{what} is available as {', '.join(offered)}; none of these is acceptable")
+
+
+# --- the request -------------------------------------------------------------------------------------
+
+
+def _read_request() -> tuple[MultiDict[str, str], str | None]:
+    """The protocol parameters, and the query when it is the POST body itself."""
+    if request.method in ("GET", "HEAD"):
+        return request.args, None
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        return CombinedMultiDict([request.form, request.args]), None
+    if mimetype == "application/sparql-query":
+        charset = request.mimetype_params.get("charset", "utf-8")
+        try:
+            return request.args, request.get_data(cache=False).decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise EndpointError(400, f"the query is not valid {charset} text") from None
+    if mimetype == "application/sparql-update":
+        raise EndpointError(403, UPDATE_REFUSED)
+    if not mimetype and not request.get_data(cache=True):
+        return request.args, None  # a bare POST with the parameters in the URL
+    raise EndpointError(415, f"a POST body must be application/x-www-form-urlencoded or application/sparql-query, "
+                             f"not {mimetype or 'untyped'}")
+
+
+def _graph_params(params: MultiDict[str, str], name: str) -> tuple[str, ...] | None:
+    values = params.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError:
+            raise EndpointError(400, f"{name} {value!r} is not an absolute IRI") from None
+    return tuple(values) if values else None
+
+
+def executor_pool() -> ExecutorPool:
+    """This worker's executor pool, made on first use (so a forked worker never shares its parent's)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pool = app.extensions.get(EXECUTOR_KEY)
+    if pool is None or pool.pid != os.getpid():
+        with _lock:
+            pool = app.extensions.get(EXECUTOR_KEY)
+            if pool is None or pool.pid != os.getpid():
+                st = state()
+                pool = ExecutorPool(st.store_dir, st.config.executors,
+                                    isolate_network=not st.config.service_allowlist)
+                app.extensions[EXECUTOR_KEY] = pool
+    return pool
+
+
+def _stats() -> DatasetStats:
+    extensions = current_app.extensions
+    if STATS_KEY not in extensions:
+        with _lock:
+            if STATS_KEY not in extensions:
+                extensions[STATS_KEY] = dataset_stats(state().store)
+    return extensions[STATS_KEY]
+
+
+_FAILURES = {"syntax": 400, "not-acceptable": 406, "too-large": 422, "service": 502, "timeout": 503,
+             "busy": 503, "crashed": 503, "internal": 500}
+
+
+def _failure(e: QueryFailed) -> EndpointError:
+    status = _FAILURES.get(e.kind, 500)
+    if status == 500:
+        log.error("query failed in its executor: %s", e.message)
+        return EndpointError(500, "internal error while running the query; the details are in the server log")
+    if e.kind in ("timeout", "crashed"):
+        log.warning("query %s: %s", e.kind, e.message)
+    message = {"syntax": f"syntax error in the query: {e.message}",
+               "service": f"the SERVICE endpoint could not be queried: {e.message}",
+               "timeout": f"{e.message}; make the query more selective or add a LIMIT"}.get(e.kind, e.message)
+    return EndpointError(status, message, {"Retry-After": "1"} if e.kind == "busy" else None)
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def _run_query(query: str, params: MultiDict[str, str]) -> Response:
+    config = state().config
+    default_graphs = _graph_params(params, "default-graph-uri")
+    named_graphs = _graph_params(params, "named-graph-uri")
+    info = inspect_query(query)
+    if info.form == "LOAD":
+        raise EndpointError(403, "LOAD is not allowed: this endpoint is read-only and never fetches data from URLs")
+    if info.form in UPDATE_FORMS:
+        raise EndpointError(403, UPDATE_REFUSED)
+    federated = check_services(query, info, config.service_allowlist)
+    choice = negotiate(params)
+    if choice.results is None and (choice.graph is None or info.form in ("SELECT", "ASK")):
+        raise _not_acceptable("A SELECT or ASK result", RESULTS_FORMATS)
+    if choice.graph is None and info.form in ("CONSTRUCT", "DESCRIBE"):
+        raise _not_acceptable("A CONSTRUCT or DESCRIBE result", GRAPH_FORMATS)
+    job = Job(query, choice.results, choice.graph, config.result_limit, default_graphs, named_graphs,
+              union_default_graph=not info.has_from, prefixes=info.prefixes, federated=federated)
+    try:
+        answer = executor_pool().run(job, config.query_timeout)
+    except QueryFailed as e:
+        raise _failure(e) from None
+    response = Response(answer.body, content_type=_content_type(answer.media_type))
+    response.headers["X-Result-Limit"] = str(config.result_limit)
+    response.headers["X-Result-Truncated"] = "true" if answer.truncated else "false"
+    if answer.truncated:
+        unit = "triples" if answer.kind == "graph" else "rows"
+        response.headers["Warning"] = (f'199 - "result truncated to the first {config.result_limit} {unit}: '
+                                       f'the endpoint answers at most {config.result_limit} per query"')
+    response.vary.add("Accept")
+    return response
+
+
+def _service_description(params: MultiDict[str, str]) -> Response:
+    config = state().config
+    choice = negotiate(params)
+    if choice.graph is None:
+        raise _not_acceptable("The service description", GRAPH_FORMATS)
+    triples = describe(request.base_url, _stats(), media_types=[*RESULTS_FORMATS, *GRAPH_FORMATS],
+                       federated=bool(config.service_allowlist), query_timeout=config.query_timeout,
+                       result_limit=config.result_limit)
+    response = Response(serialize(triples, GRAPH_FORMATS[choice.graph]), content_type=_content_type(choice.graph))
+    response.vary.add("Accept")
+    return response
+
+
+def _preflight() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    response.headers["Allow"] = ALLOW
+    response.headers["Access-Control-Allow-Methods"] = ALLOW
+    response.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")
+                                                        or "Accept, Content-Type")
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.route("/sparql", methods=list(_ROUTE_METHODS))
+def endpoint() -> Response:
+    """The SPARQL 1.1 Protocol: a query, or (GET without one) the service description."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    if request.method not in ("GET", "HEAD", "POST"):
+        raise EndpointError(405, f"{request.method} is not supported here; query with GET or POST",
+                            {"Allow": ALLOW})
+    limit = state().config.max_request_bytes
+    if len(request.query_string) > limit:
+        raise EndpointError(413, f"the query string is larger than the limit of {limit} bytes")
+    params, body_query = _read_request()
+    queries = params.getlist("query")
+    if body_query is not None:
+        if queries:
+            raise EndpointError(400, "the query is the request body; do not also give a query parameter")
+        queries = [body_query]
+    if params.getlist("update"):
+        if queries:
+            raise EndpointError(400, "give either a query or an update, not both")
+        raise EndpointError(403, UPDATE_REFUSED)
+    if not queries:
+        if request.method == "POST":
+            raise EndpointError(400, "missing query: give a query parameter or an application/sparql-query body")
+        return _service_description(params)
+    if len(queries) > 1:
+        raise EndpointError(400, "give exactly one query")
+    if not queries[0].strip():
+        raise EndpointError(400, "the query is empty")
+    return _run_query(queries[0], params)
+
+
+# --- every answer -------------------------------------------------------------------------------------
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@bp.errorhandler(EndpointError)
+def _endpoint_error(e: EndpointError) -> Response:
+    return _text(e.status, e.message, e.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException) -> Response:
+    if e.code == 413:
+        message = f"the request is larger than the limit of {state().config.max_request_bytes} bytes"
+    else:
+        message = e.description or e.name
+    headers = {k: v for k, v in e.get_headers() if k.lower() not in ("content-type", "content-length")}
+    return _text(e.code or 500, message, headers)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(e: Exception) -> Response:
+    log.exception("unexpected error answering %s %s", request.method, request.path)
+    return _text(500, "internal server error; the details are in the server log")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Anyone may query from a web page: the endpoint is public and read-only."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return response

@@ -1,0 +1,97 @@
+"""End to end in a real headless browser: ``clastordf serve`` (gunicorn) and Debian's Chromium via Playwright.
+
+Chromium is found at ``$CLASTORDF_CHROMIUM``, or as ``chromium`` on the PATH (``.ci/run`` installs
+Debian's package). Outside CI a machine without Chromium skips these tests; in CI they always run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CLASTORDF_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip("no Chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(real_build_dir: Path) -> Iterator[str]:
+    """The main job as users run it: ``clastordf serve`` on a free port, served by gunicorn."""
+    port = free_port()
+    cli = Path(sys.executable).parent / "clastordf"
+    proc = subprocess.Popen([str(cli), "serve", "--no-build", "--build-dir", str(real_build_dir),
+                             "--port", str(port), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            output = proc.stdout.read().decode() if proc.stdout else ""
+            pytest.fail(f"clastordf serve did not come up:\n{output[-3000:]}")
+        time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "Chromium is required in CI"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+def test_landing_query_and_fact_in_a_browser(live_server, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    page.goto(live_server + "/")
+    assert "clastordf" in page.title().lower() or "clastokine" in page.content().lower()
+    page.get_by_role("link", name="query page").first.click()
+    page.wait_for_url("**/query**")
+
+    # an example query runs through /sparql and its answers appear as table rows
+    page.locator("a.example").first.click()
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length > 0", timeout=15000)
+    assert page.locator("#results tbody tr").count() > 0
+    assert "rows" in page.locator("#query-status").inner_text()
+
+    # follow a fact link from the facts list to its page, with its claims and evidence
+    page.goto(live_server + "/facts")
+    link = page.locator("table a[href*='/fact/CF0200']").first
+    link.click()
+    page.wait_for_url("**/fact/CF0200")
+    body = page.locator("body").inner_text()
+    assert "Sphingosine-1-phosphate" in body or "sphingosine" in body.lower()
+    assert "pubmed.ncbi.nlm.nih.gov" in page.content()
+    assert errors == [], errors
+    page.close()

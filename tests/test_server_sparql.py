@@ -1,0 +1,560 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql, driven through the real app over the real build."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from clastordf.server import sparql
+from clastordf.server.executor import Job, QueryFailed
+from clastordf.server.sparql import EndpointError, check_services, inspect_query
+
+from .conftest import REPO
+
+SRJ = "application/sparql-results+json"
+SRX = "application/sparql-results+xml"
+RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
+ALL_TRIPLES = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+THREE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
+FIVE_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+ALLOWED_SERVICE = "http://sparql.invalid/sparql"
+EXAMPLES = sorted((REPO / "queries").glob("*.rq"))
+
+
+def get(client, query: str | None = None, *, accept: str | None = None, **params: str | list[str]):
+    if query is not None:
+        params["query"] = query
+    return client.get("/sparql", query_string=params, headers={"Accept": accept} if accept else {})
+
+
+def bindings(response) -> list[dict]:
+    assert response.status_code == 200, response.data
+    assert response.mimetype == SRJ
+    return json.loads(response.data)["results"]["bindings"]
+
+
+def parse_xml(data: bytes) -> ET.Element:
+    return ET.fromstring(data)  # noqa: S314 (the endpoint's own output)
+
+
+def error(response) -> str:
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and len(text.splitlines()) == 1
+    return text
+
+
+@pytest.fixture(scope="module")
+def graph_name(app) -> str:
+    rows = bindings(get(app.test_client(), "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert len(rows) == 1
+    return rows[0]["g"]["value"]
+
+
+@pytest.fixture(scope="module")
+def allow_app(server_config):
+    """A second app whose allow-list holds one (unresolvable) SERVICE endpoint."""
+    from clastordf.server import create_app
+
+    app = create_app(replace(server_config, service_allowlist=(ALLOWED_SERVICE,)))
+    yield app
+    pool = app.extensions.get(sparql.EXECUTOR_KEY)
+    if pool is not None:
+        pool.close()
+
+
+# --- request forms ------------------------------------------------------------------------------------
+
+
+def test_get_query(client):
+    rows = bindings(get(client, THREE))
+    assert len(rows) == 3 and set(rows[0]) == {"s", "p", "o"}
+
+
+def test_post_form(client):
+    response = client.post("/sparql", data={"query": THREE})
+    assert bindings(response) == bindings(get(client, THREE))
+
+
+def test_post_form_takes_parameters_from_the_url_too(client):
+    response = client.post("/sparql?format=csv", data={"query": THREE})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+
+
+def test_post_sparql_query(client):
+    response = client.post("/sparql", data=THREE.encode(), content_type="application/sparql-query")
+    assert bindings(response) == bindings(get(client, THREE))
+
+
+def test_post_sparql_query_with_graph_parameters_in_the_url(client, graph_name):
+    response = client.post("/sparql", query_string={"default-graph-uri": "http://example.org/none"},
+                           data=THREE.encode(), content_type="application/sparql-query; charset=utf-8")
+    assert bindings(response) == []
+
+
+def test_head_answers_like_get_without_a_body(client):
+    response = client.head("/sparql", query_string={"query": THREE})
+    assert response.status_code == 200 and response.mimetype == SRJ and response.data == b""
+
+
+# --- result formats -----------------------------------------------------------------------------------
+
+
+def test_select_as_json(client):
+    data = json.loads(get(client, THREE, accept=SRJ).data)
+    assert data["head"]["vars"] == ["s", "p", "o"] and len(data["results"]["bindings"]) == 3
+
+
+def test_select_as_xml(client):
+    response = get(client, THREE, accept=SRX)
+    assert response.status_code == 200 and response.mimetype == SRX
+    root = parse_xml(response.data)
+    variables = [v.get("name") for v in root.iter(f"{RESULTS_NS}variable")]
+    assert variables == ["s", "p", "o"] and len(list(root.iter(f"{RESULTS_NS}result"))) == 3
+
+
+def test_select_as_csv(client):
+    response = get(client, THREE, accept="text/csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["s", "p", "o"] and len(rows) == 4
+
+
+def test_select_as_tsv(client):
+    response = get(client, THREE, accept="text/tab-separated-values")
+    assert response.status_code == 200 and response.mimetype == "text/tab-separated-values"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))
+    assert rows[0] == ["?s", "?p", "?o"] and len(rows) == 4
+
+
+def test_select_values_survive_every_format(client):
+    query = 'SELECT ?x ?n ?l WHERE { VALUES (?x ?n ?l) { (<http://example.org/a> 42 "os"@la) } }'
+    row = bindings(get(client, query))[0]
+    assert row["x"] == {"type": "uri", "value": "http://example.org/a"}
+    assert row["n"]["value"] == "42" and row["n"]["datatype"].endswith("#integer")
+    assert row["l"] == {"type": "literal", "value": "os", "xml:lang": "la"}
+    xml = parse_xml(get(client, query, accept=SRX).data)
+    assert [e.text for e in xml.iter(f"{RESULTS_NS}uri")] == ["http://example.org/a"]
+    tsv = get(client, query, accept="text/tab-separated-values").get_data(as_text=True)
+    assert tsv.splitlines()[1] == '<http://example.org/a>\t42\t"os"@la'
+
+
+def test_ask_as_json_and_xml(client):
+    assert json.loads(get(client, "ASK { ?s ?p ?o }").data) == {"head": {}, "boolean": True}
+    root = parse_xml(get(client, "ASK { <http://example.org/nothing> ?p ?o }", accept=SRX).data)
+    assert root.find(f"{RESULTS_NS}boolean").text == "false"
+
+
+@pytest.mark.parametrize(("media_type", "rdflib_format"), [
+    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+])
+def test_construct_in_every_rdf_format(client, media_type, rdflib_format):
+    response = get(client, FIVE_TRIPLES, accept=media_type)
+    assert response.status_code == 200 and response.mimetype == media_type
+    graph = rdflib.Graph().parse(data=response.data, format=rdflib_format)
+    assert len(graph) == 5
+
+
+def test_describe_as_turtle(client):
+    response = get(client, "DESCRIBE <https://w3id.org/clastordf/dataset>")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/clastordf/dataset"), rdflib.RDF.type, VOID.Dataset) in graph
+
+
+def test_turtle_uses_the_query_prefixes(client):
+    query = "PREFIX void: <http://rdfs.org/ns/void#> CONSTRUCT { ?d a void:Dataset } WHERE { ?d a void:Dataset }"
+    text = get(client, query).get_data(as_text=True)
+    assert "@prefix void: <http://rdfs.org/ns/void#>" in text and "void:Dataset" in text
+
+
+# --- content negotiation ------------------------------------------------------------------------------
+
+
+def test_accept_quality_values_are_respected(client):
+    response = get(client, THREE, accept="text/csv;q=0.5, application/sparql-results+json;q=0.9")
+    assert response.mimetype == SRJ
+    response = get(client, THREE, accept="text/csv;q=0.9, application/sparql-results+json;q=0.5")
+    assert response.mimetype == "text/csv"
+    assert response.headers["Vary"] == "Accept"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/html", "text/html,application/xhtml+xml,application/xml;"
+                                    "q=0.9,image/avif,image/webp,*/*;q=0.8"])
+def test_defaults_for_anything_and_for_browsers(client, accept):
+    assert get(client, THREE, accept=accept).mimetype == SRJ
+    assert get(client, FIVE_TRIPLES, accept=accept).mimetype == "text/turtle"
+
+
+def test_generic_json_and_xml_types(client):
+    assert get(client, THREE, accept="application/json").mimetype == SRJ
+    assert get(client, FIVE_TRIPLES, accept="application/json").mimetype == "application/ld+json"
+    assert get(client, THREE, accept="application/xml").mimetype == SRX
+
+
+@pytest.mark.parametrize(("query", "fmt", "expected"), [
+    (THREE, "csv", "text/csv"), (THREE, "tsv", "text/tab-separated-values"), (THREE, "xml", SRX),
+    (THREE, "json", SRJ), (THREE, "application/sparql-results+xml", SRX),
+    (THREE, "application/sparql-results json", SRJ),  # '+' decoded as a space
+    (FIVE_TRIPLES, "ttl", "text/turtle"), (FIVE_TRIPLES, "nt", "application/n-triples"),
+    (FIVE_TRIPLES, "jsonld", "application/ld+json"), (FIVE_TRIPLES, "json", "application/ld+json"),
+    (FIVE_TRIPLES, "rdfxml", "application/rdf+xml"), (FIVE_TRIPLES, "application/n-triples", "application/n-triples"),
+])
+def test_format_parameter_wins_over_accept(client, query, fmt, expected):
+    response = get(client, query, accept="text/turtle, application/sparql-results+json", format=fmt)
+    assert response.status_code == 200 and response.mimetype == expected
+
+
+def test_unknown_format_is_a_bad_request(client):
+    response = get(client, THREE, format="yaml")
+    assert response.status_code == 400 and "unknown format" in error(response)
+
+
+@pytest.mark.parametrize(("query", "params"), [
+    (THREE, {"accept": "image/png"}),
+    (FIVE_TRIPLES, {"accept": "text/csv"}),
+    (FIVE_TRIPLES, {"format": "csv"}),
+    (THREE, {"format": "turtle"}),
+])
+def test_not_acceptable(client, query, params):
+    response = get(client, query, **params)
+    assert response.status_code == 406 and "acceptable" in error(response)
+
+
+# --- errors -------------------------------------------------------------------------------------------
+
+
+def test_syntax_error_has_the_parsers_message(client):
+    response = get(client, "SELECT * WHERE { ?s ?p }")
+    assert response.status_code == 400
+    message = error(response)
+    assert message.startswith("syntax error in the query") and "1:" in message
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"data": {}},
+    {"data": {"format": "json"}},
+    {"data": b"   ", "content_type": "application/sparql-query"},
+])
+def test_missing_or_empty_query(client, request_kwargs):
+    response = client.post("/sparql", **request_kwargs)
+    assert response.status_code == 400 and "query" in error(response)
+
+
+def test_query_and_update_together(client):
+    response = client.post("/sparql", data={"query": THREE, "update": "CLEAR ALL"})
+    assert response.status_code == 400 and "not both" in error(response)
+
+
+def test_two_queries(client):
+    response = get(client, query=[THREE, THREE])
+    assert response.status_code == 400 and "exactly one" in error(response)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods(client, method):
+    response = client.open("/sparql", method=method, query_string={"query": THREE})
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "POST"}
+    error(response)
+
+
+def test_too_long_query_string(client):
+    response = get(client, THREE + " #" + "x" * 25_000)
+    assert response.status_code == 413 and "20000 bytes" in error(response)
+
+
+@pytest.mark.parametrize("content_type", ["application/sparql-query", "application/x-www-form-urlencoded"])
+def test_too_large_body(client, content_type):
+    query = THREE + " #" + "x" * 25_000
+    data = query.encode() if content_type == "application/sparql-query" else {"query": query}
+    response = client.post("/sparql", data=data, content_type=content_type)
+    assert response.status_code == 413 and "20000 bytes" in error(response)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x"])
+def test_unsupported_media_type(client, content_type):
+    response = client.post("/sparql", data=THREE.encode(), content_type=content_type)
+    assert response.status_code == 415 and "application/sparql-query" in error(response)
+
+
+def test_bad_graph_iri(client):
+    response = get(client, THREE, **{"default-graph-uri": "not an iri"})
+    assert response.status_code == 400 and "IRI" in error(response)
+
+
+def test_unexpected_errors_are_generic(client, monkeypatch):
+    def broken():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(sparql, "executor_pool", broken)
+    response = get(client, THREE)
+    assert response.status_code == 500
+    assert "secret" not in error(response)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+# --- read-only and safe -------------------------------------------------------------------------------
+
+
+def test_update_parameter_is_refused(client):
+    response = client.post("/sparql", data={"update": "INSERT DATA { <http://a> <http://b> <http://c> }"})
+    assert response.status_code == 403 and "read-only" in error(response)
+
+
+def test_update_body_is_refused(client):
+    response = client.post("/sparql", data=b"CLEAR ALL", content_type="application/sparql-update")
+    assert response.status_code == 403 and "read-only" in error(response)
+
+
+def test_update_as_query_is_refused(client):
+    response = get(client, "PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:b ex:c }")
+    assert response.status_code == 403 and "read-only" in error(response)
+    assert bindings(get(client, "SELECT * WHERE { <http://example.org/a> ?p ?o }")) == []
+
+
+def test_load_is_refused(client):
+    response = client.post("/sparql", data={"query": "LOAD <http://example.org/data.ttl>"})
+    assert response.status_code == 403 and "LOAD" in error(response)
+
+
+REFUSED = {
+    "plain": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "lower case": "select * where { service <http://example.org/sparql> { ?s ?p ?o } }",
+    "silent": "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
+    "variable": "SELECT * WHERE { VALUES ?e { <http://example.org/sparql> } SERVICE ?e { ?s ?p ?o } }",
+    "glued": "SELECT * WHERE {SERVICE<http://example.org/sparql>{?s ?p ?o}}",
+    "glued silent": "SELECT * WHERE { SERVICESILENT<http://example.org/sparql> { ?s ?p ?o } }",
+    "prefixed": "PREFIX ex: <http://example.org/> SELECT * WHERE { SERVICE ex:sparql { ?s ?p ?o } }",
+    "glued prefixed": "PREFIX : <http://example.org/> SELECT * WHERE { SERVICE:sparql { ?s ?p ?o } }",
+    "glued to prefix": "PREFIX ex: <http://example.org/> SELECT * WHERE { SERVICEex:sparql { ?s ?p ?o } }",
+    "relative": "BASE <http://example.org/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+    "nested": "SELECT * WHERE { ?s ?p ?o OPTIONAL { { SELECT * WHERE { FILTER EXISTS { "
+              "SERVICE <http://example.org/sparql> { ?s ?p ?o } } } } } }",
+    "after less-than": "PREFIX : <http://example.org/> SELECT * WHERE { ?s ?p ?o FILTER(?s<?o)SERVICE:sparql#>\n"
+                       "{ ?s ?p ?o } }",
+    "after escaped hash": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:a\\# ?o . "
+                          "SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "after escaped quote": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:a\\' ?o . "
+                           "SERVICE <http://example.org/sparql> { ?s ?p ?o } } # '",
+    "escaped keyword": "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "escaped IRI": "SELECT * WHERE { SERVICE <http://example.org/\\u0073parql> { ?s ?p ?o } }",
+    "dot segments": f"SELECT * WHERE {{ SERVICE <{ALLOWED_SERVICE}/../../evil> {{ ?s ?p ?o }} }}",
+}
+
+
+@pytest.mark.parametrize("query", REFUSED.values(), ids=REFUSED.keys())
+def test_service_is_refused(client, query):
+    response = get(client, query)
+    assert response.status_code == 403 and "SERVICE" in error(response)
+
+
+@pytest.mark.parametrize("query", REFUSED.values(), ids=REFUSED.keys())
+def test_service_outside_the_allowlist_is_refused_when_there_is_one(query):
+    with pytest.raises(EndpointError) as raised:
+        check_services(query, inspect_query(query), (ALLOWED_SERVICE,))
+    assert raised.value.status == 403
+
+
+NOT_SERVICE = {
+    "string": 'SELECT * WHERE { ?s ?p ?o FILTER(?o != "SERVICE <http://example.org/sparql> {}") } LIMIT 1',
+    "comment": "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # SERVICE <http://example.org/sparql> { }",
+    "vocabulary": "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+                  "SELECT * WHERE { ?s a sd:Service } LIMIT 1",
+    "IRI": "SELECT * WHERE { <http://example.org/service> ?p ?o } LIMIT 1",
+}
+
+
+@pytest.mark.parametrize("query", NOT_SERVICE.values(), ids=NOT_SERVICE.keys())
+def test_the_word_service_alone_is_fine(client, query):
+    response = get(client, query)
+    assert response.status_code == 200, response.data
+
+
+def test_allowlisted_service_passes_the_front_end(allow_app):
+    client = allow_app.test_client()
+    for query in (f"SELECT * WHERE {{ SERVICE <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
+                  f"SELECT * WHERE {{ SERVICE SILENT <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
+                  "PREFIX x: <http://sparql.invalid/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }"):
+        response = get(client, query)
+        assert response.status_code not in (400, 403, 500), response.data  # no network needed: 200, 502 or 503
+    response = get(client, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    assert response.status_code == 403 and ALLOWED_SERVICE in error(response)
+    sd = rdflib.Graph().parse(data=allow_app.test_client().get("/sparql").data, format="turtle")
+    assert (None, SD.feature, SD.BasicFederatedQuery) in sd
+
+
+def test_inspect_query_reads_form_prefixes_and_from():
+    info = inspect_query("# comment\nBASE <http://example.org/>\nPREFIX ex: <http://example.org/ns#>\n"
+                         "PREFIX : <http://example.org/default#>\nconstruct { ?s ?p ?o } "
+                         "FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    assert info.form == "CONSTRUCT" and info.has_from and not info.mentions_service
+    assert info.prefixes == {"ex": "http://example.org/ns#", "": "http://example.org/default#"}
+    assert inspect_query("PREFIX ex: <http://e/> LOAD <http://e/x>").form == "LOAD"
+
+
+# --- CORS ---------------------------------------------------------------------------------------------
+
+
+def test_cors_headers(client):
+    for response in (get(client, THREE), get(client, "SELECT"), client.get("/sparql")):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Result-Truncated" in get(client, THREE).headers["Access-Control-Expose-Headers"]
+
+
+def test_cors_preflight(client):
+    response = client.options("/sparql", headers={"Origin": "https://example.org",
+                                                  "Access-Control-Request-Method": "POST",
+                                                  "Access-Control-Request-Headers": "content-type"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+
+
+# --- service description ------------------------------------------------------------------------------
+
+
+def test_service_description(client):
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    service = rdflib.URIRef("http://localhost/sparql")
+    assert (service, rdflib.RDF.type, SD.Service) in graph
+    assert (service, SD.endpoint, service) in graph
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    assert (service, SD.feature, SD.UnionDefaultGraph) in graph
+    assert (service, SD.feature, SD.BasicFederatedQuery) not in graph
+    formats = set(graph.objects(service, SD.resultFormat))
+    assert {FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_CSV, FORMATS.Turtle, FORMATS["JSON-LD"]} <= formats
+    dataset = graph.value(service, SD.defaultDataset)
+    default_graph = graph.value(dataset, SD.defaultGraph)
+    count = bindings(get(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))[0]["n"]["value"]
+    assert graph.value(default_graph, VOID.triples).toPython() == int(count) > 0
+    names = {graph.value(named, SD.name) for named in graph.objects(dataset, SD.namedGraph)}
+    assert len(names) == 1
+
+
+@pytest.mark.parametrize(("fmt", "rdflib_format"), [("nt", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")])
+def test_service_description_formats(client, fmt, rdflib_format):
+    response = client.get("/sparql", query_string={"format": fmt})
+    graph = rdflib.Graph().parse(data=response.data, format=rdflib_format)
+    assert (rdflib.URIRef("http://localhost/sparql"), SD.endpoint, None) in graph
+
+
+def test_service_description_for_a_browser_and_not_as_csv(client):
+    assert client.get("/sparql", headers={"Accept": "text/html"}).mimetype == "text/turtle"
+    assert client.get("/sparql", headers={"Accept": "text/csv"}).status_code == 406
+
+
+# --- limits -------------------------------------------------------------------------------------------
+
+
+def test_result_cap_on_select(client):
+    response = get(client, ALL_TRIPLES)
+    assert len(bindings(response)) == 500
+    assert response.headers["X-Result-Truncated"] == "true"
+    assert response.headers["X-Result-Limit"] == "500"
+    assert response.headers["Warning"].startswith("199 ")
+    rows = list(csv.reader(io.StringIO(get(client, ALL_TRIPLES, format="csv").get_data(as_text=True))))
+    assert len(rows) == 501
+
+
+def test_result_cap_on_construct(client):
+    response = get(client, "CONSTRUCT WHERE { ?s ?p ?o }", format="nt")
+    assert response.headers["X-Result-Truncated"] == "true"
+    assert len(rdflib.Graph().parse(data=response.data, format="nt")) == 500
+
+
+def test_small_results_are_not_truncated(client):
+    response = get(client, THREE)
+    assert response.headers["X-Result-Truncated"] == "false" and "Warning" not in response.headers
+
+
+def test_time_limit(client, app):
+    started = time.monotonic()
+    response = get(client, SLOW)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert "time limit of 3 s" in error(response)
+    assert elapsed < app.extensions["clastordf"].config.query_timeout + 2
+    assert len(bindings(get(client, THREE))) == 3
+
+
+def test_a_slow_query_does_not_block_others(app):
+    slow: list = []
+    thread = threading.Thread(target=lambda: slow.append(get(app.test_client(), SLOW)))
+    thread.start()
+    try:
+        for _ in range(3):
+            assert len(bindings(get(app.test_client(), THREE))) == 3
+    finally:
+        thread.join()
+    assert slow[0].status_code == 503
+
+
+def test_executors_survive_being_killed(client, app):
+    get(client, THREE)
+    pool = app.extensions[sparql.EXECUTOR_KEY]
+    for pid in pool.pids():
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(pool.alive()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for _ in range(pool.size + 1):
+        assert len(bindings(get(client, THREE))) == 3
+
+
+def test_executors_have_no_network_without_an_allowlist(client, app):
+    """Defence in depth: a SERVICE that got past the endpoint's check would still reach nothing."""
+    get(client, THREE)
+    pool = app.extensions[sparql.EXECUTOR_KEY]
+    if not all(pool.isolated()):
+        pytest.skip("this system does not allow unprivileged network namespaces")
+    job = Job("SELECT * WHERE { SERVICE <http://192.0.2.1/sparql> { ?s ?p ?o } }", SRJ, None, 10)
+    with pytest.raises(QueryFailed) as failed:
+        pool.run(job, 3.0)
+    assert failed.value.kind == "internal" and "unreachable" in failed.value.message
+
+
+# --- datasets -----------------------------------------------------------------------------------------
+
+
+def test_default_graph_uri(client, graph_name):
+    assert bindings(get(client, THREE, **{"default-graph-uri": "http://example.org/unknown"})) == []
+    assert len(bindings(get(client, THREE, **{"default-graph-uri": graph_name}))) == 3
+
+
+def test_named_graph_uri(client, graph_name):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    unknown = bindings(get(client, query, **{"named-graph-uri": "http://example.org/unknown"}))
+    assert unknown[0]["n"]["value"] == "0"
+    assert int(bindings(get(client, query, **{"named-graph-uri": graph_name}))[0]["n"]["value"]) > 0
+
+
+def test_from_in_the_query_is_respected(client, graph_name):
+    assert bindings(get(client, "SELECT * FROM <http://example.org/unknown> WHERE { ?s ?p ?o } LIMIT 1")) == []
+    query = "SELECT * FROM <GRAPH> WHERE { ?s ?p ?o } LIMIT 1".replace("GRAPH", graph_name)
+    assert len(bindings(get(client, query))) == 1
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_queries(client, path: Path):
+    response = client.post("/sparql", data=path.read_bytes(), content_type="application/sparql-query")
+    assert len(bindings(response)) >= 1
