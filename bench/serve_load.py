@@ -129,8 +129,8 @@ def start_rdflib_endpoint(build_dir: Path) -> Server:
     proc = subprocess.Popen([str(BIN / "rdflib-endpoint"), "serve", str(build_dir / "clastordf.ttl"),
                              "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    server = Server("rdflib-endpoint", port, proc)
-    server.started_s = wait_until_up(port, "/sparql?query=ASK%7B%7D")
+    server = Server("rdflib-endpoint", port, proc, sparql_path="/")  # rdflib-endpoint answers at its root
+    server.started_s = wait_until_up(port, "/?query=ASK%7B%7D")
     return server
 
 
@@ -165,7 +165,8 @@ class Result:
 
     @property
     def throughput(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        """Successful responses per second (errors do not count)."""
+        return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float:
         if not self.latencies:

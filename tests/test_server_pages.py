@@ -481,3 +481,12 @@ def test_every_fact_and_evidence_line_renders_in_html_and_rdf(client):
     assert len(evidence) > 100
     for e in sorted(evidence):
         assert client.get(f"/evidence/{e}").status_code == 200, e
+
+
+def test_pages_are_cached_per_accept_with_etags(client):
+    html = client.get("/fact/CF0200")
+    turtle = client.get("/fact/CF0200", headers={"Accept": "text/turtle"})
+    assert html.headers["ETag"] != turtle.headers["ETag"]
+    assert client.get("/fact/CF0200", headers={"Accept": "text/turtle"}).data == turtle.data
+    assert client.get("/fact/CF0200", headers={"If-None-Match": html.headers["ETag"]}).status_code == 304
+    assert "ETag" not in client.get("/health").headers  # live, never cached

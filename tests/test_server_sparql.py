@@ -304,7 +304,7 @@ def test_unexpected_errors_are_generic(client, monkeypatch):
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(sparql, "executor_pool", broken)
-    response = get(client, THREE)
+    response = get(client, THREE + "\n# not answered before, so not in the result cache")
     assert response.status_code == 500
     assert "secret" not in error(response)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -558,3 +558,17 @@ def test_from_in_the_query_is_respected(client, graph_name):
 def test_example_queries(client, path: Path):
     response = client.post("/sparql", data=path.read_bytes(), content_type="application/sparql-query")
     assert len(bindings(response)) >= 1
+
+
+def test_answers_are_cached_with_etags(client):
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/clastordf/vocab#Clastokine> } ORDER BY ?s # cache test"
+    first = get(client, query)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = get(client, query)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["X-Result-Truncated"] == first.headers["X-Result-Truncated"]
+    revalidated = client.get("/sparql", query_string={"query": query},
+                             headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    other_format = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert other_format.content_type.startswith("text/csv") and other_format.headers["ETag"] != first.headers["ETag"]

@@ -33,6 +33,7 @@ from flask import (
 from ..vocab import CLASTO
 from . import pages_data as data
 from . import state
+from .cache import ResponseCache, freeze
 from .downloads import Download, find_download, list_downloads
 from .linkeddata import (
     BY_EXT,
@@ -545,3 +546,48 @@ def _release_file(name: str) -> Download | None:
     if len(parts) != 3 or parts[0] != "releases" or parts[1] != data.version(site()):
         return None
     return find_download(state().config.build_dir, parts[2])
+
+
+# --- response cache -----------------------------------------------------------------------------------
+# Pages are a function of the path, the query string and the Accept header over immutable data, so each
+# worker keeps the ones it has rendered. /health must reflect the live store; downloads stream files
+# with their own ETags.
+
+PAGE_CACHE_KEY = "clastordf_page_cache"
+_UNCACHED = ("pages.health", "pages.download")
+
+
+def page_cache() -> ResponseCache:
+    extensions = current_app.extensions
+    return extensions.setdefault(PAGE_CACHE_KEY, ResponseCache())
+
+
+def _page_key() -> tuple[str, str, str] | None:
+    if request.method not in ("GET", "HEAD") or request.endpoint in _UNCACHED:
+        return None
+    return (request.full_path, request.headers.get("Accept", ""), request.script_root)
+
+
+@bp.before_request
+def _cached_page() -> Response | None:
+    key = _page_key()
+    entry = page_cache().get(key) if key else None
+    if entry is None:
+        return None
+    response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
+    response.set_etag(entry.etag)
+    return response.make_conditional(request)
+
+
+@bp.after_request
+def _keep_page(response: Response) -> Response:
+    key = _page_key()
+    if key is None or response.status_code != 200 or response.direct_passthrough or response.is_streamed:
+        return response
+    if response.headers.get("ETag"):  # already a replay, or a file with its own validator
+        return response
+    entry = freeze(response.get_data(), response.content_type or "application/octet-stream",
+                   list(response.headers.items()))
+    page_cache().put(key, entry)
+    response.set_etag(entry.etag)
+    return response.make_conditional(request)

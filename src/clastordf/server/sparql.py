@@ -37,6 +37,7 @@ from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from . import state
+from .cache import Cached, ResponseCache, freeze
 from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed
 from .service_description import DatasetStats, dataset_stats, describe, serialize
 
@@ -47,6 +48,7 @@ bp = Blueprint("sparql", __name__)
 #: Where the app keeps this worker's :class:`ExecutorPool` (made on first use).
 EXECUTOR_KEY = "clastordf_executor"
 STATS_KEY = "clastordf_sparql_stats"
+CACHE_KEY = "clastordf_sparql_cache"
 ALLOW = "GET, HEAD, POST, OPTIONS"
 #: Methods routed here so that they get this blueprint's 405 (with Allow) rather than Flask's HTML one.
 _ROUTE_METHODS = ("GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")
@@ -422,17 +424,37 @@ def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
+def result_cache() -> ResponseCache:
+    """This worker's cache of query answers (the store never changes while the process lives)."""
+    extensions = current_app.extensions
+    if CACHE_KEY not in extensions:
+        with _lock:
+            extensions.setdefault(CACHE_KEY, ResponseCache())
+    return extensions[CACHE_KEY]
+
+
+def _replay(entry: Cached) -> Response:
+    response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
+    response.set_etag(entry.etag)
+    return response.make_conditional(request)
+
+
 def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     config = state().config
     default_graphs = _graph_params(params, "default-graph-uri")
     named_graphs = _graph_params(params, "named-graph-uri")
+    choice = negotiate(params)
+    # A query answered before was accepted before: same text, same settings, same immutable data.
+    key = (query, choice.results, choice.graph, default_graphs, named_graphs)
+    cached = result_cache().get(key)
+    if cached is not None:
+        return _replay(cached)
     info = inspect_query(query)
     if info.form == "LOAD":
         raise EndpointError(403, "LOAD is not allowed: this endpoint is read-only and never fetches data from URLs")
     if info.form in UPDATE_FORMS:
         raise EndpointError(403, UPDATE_REFUSED)
     federated = check_services(query, info, config.service_allowlist)
-    choice = negotiate(params)
     if choice.results is None and (choice.graph is None or info.form in ("SELECT", "ASK")):
         raise _not_acceptable("A SELECT or ASK result", RESULTS_FORMATS)
     if choice.graph is None and info.form in ("CONSTRUCT", "DESCRIBE"):
@@ -443,15 +465,16 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         answer = executor_pool().run(job, config.query_timeout)
     except QueryFailed as e:
         raise _failure(e) from None
-    response = Response(answer.body, content_type=_content_type(answer.media_type))
-    response.headers["X-Result-Limit"] = str(config.result_limit)
-    response.headers["X-Result-Truncated"] = "true" if answer.truncated else "false"
+    headers = [("X-Result-Limit", str(config.result_limit)),
+               ("X-Result-Truncated", "true" if answer.truncated else "false"), ("Vary", "Accept")]
     if answer.truncated:
         unit = "triples" if answer.kind == "graph" else "rows"
-        response.headers["Warning"] = (f'199 - "result truncated to the first {config.result_limit} {unit}: '
-                                       f'the endpoint answers at most {config.result_limit} per query"')
-    response.vary.add("Accept")
-    return response
+        headers.append(("Warning", f'199 - "result truncated to the first {config.result_limit} {unit}: '
+                                   f'the endpoint answers at most {config.result_limit} per query"'))
+    entry = freeze(answer.body, _content_type(answer.media_type), headers)
+    if not federated:  # a remote endpoint's answer may change; ours does not
+        result_cache().put(key, entry)
+    return _replay(entry)
 
 
 def _service_description(params: MultiDict[str, str]) -> Response:
