@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("parse", "check", "graph", "reason", "shacl", "serialize")
+STAGES = ("parse", "check", "graph", "reason", "shacl", "serialize", "exports", "write")
 
 
 def make_synthetic(dest: Path, copies: int) -> None:

@@ -25,7 +25,9 @@ from .reasoning import ReasoningError
 from .reference import Reference
 from .termindex import TermIndex
 from .terms import build_index, snapshot_sources, write_atomic
+from .turtle import serialize
 from .validation import load_shapes, validate_graph
+from .vocab import PREFIXES
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -144,6 +146,49 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gpml_links(args: argparse.Namespace) -> int:
+    """Link the entities of the built dataset to the WikiPathways pathways of a folder of GPML files."""
+    from rdflib import Graph
+
+    from .gpml_links import scan
+    from .problems import ProblemsFound
+
+    project = _project(args)
+    data = Path(args.build_dir) if args.build_dir else project.root / "build"
+    if not (data / "clastordf.ttl").exists():
+        print(f"error: {data / 'clastordf.ttl'} is missing: run `clastordf build` first", file=sys.stderr)
+        return 2
+    report = scan(Path(args.folder), Graph().parse(data / "clastordf.ttl", format="turtle"))
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if report.problems and args.strict:
+        raise ProblemsFound("gpml links", report.problems)
+    text = serialize(report.graph, PREFIXES)
+    if args.out:
+        write_atomic(Path(args.out), text)
+        print(f"wrote {args.out}: {len(report.links)} links to {len(report.pathways)} pathways", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_gpml_check(args: argparse.Namespace) -> int:
+    """Check GPML files: XSD, references, Xref patterns, arrowheads (and layout with --layout)."""
+    from .gpml_check import check_gpml
+
+    bad = 0
+    for name in args.files:
+        report = check_gpml(Path(name).read_text(encoding="utf-8"), check_layout=args.layout, strict=not args.lenient)
+        for message in report.errors:
+            print(f"{name}: error: {message}", file=sys.stderr)
+        for message in report.warnings:
+            print(f"{name}: warning: {message}", file=sys.stderr)
+        bad += bool(report.errors)
+        if not report.errors:
+            print(f"{name}: valid GPML 2013a ({len(report.warnings)} warning(s))")
+    return 1 if bad else 0
+
+
 def cmd_report_coverage(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
@@ -226,6 +271,22 @@ def parser() -> argparse.ArgumentParser:
     pf = rsub.add_parser("pfocr", help="the PFOCR Figure 2 gene/chemical lists against the curated entities")
     pf.add_argument("--format", choices=("markdown", "turtle"), default="markdown")
     pf.set_defaults(func=cmd_report_pfocr)
+
+    gp = sub.add_parser("gpml", help="GPML files: check them, or cross-link WikiPathways pathways to the dataset")
+    gsub = gp.add_subparsers(dest="gpml_command", required=True)
+    gl = gsub.add_parser("links", help="rdfs:seeAlso from the dataset's entities to the WikiPathways pathways "
+                                       "(GPML files in FOLDER) that contain them, matched through Xrefs")
+    gl.add_argument("folder")
+    gl.add_argument("-o", "--out", help="write the RDF here (e.g. curation/wikipathways-links.ttl, which the "
+                                        "build includes); default: standard output")
+    gl.add_argument("--build-dir", help="the build to link (default: build/)")
+    gl.add_argument("--strict", action="store_true", help="fail on any unreadable file or malformed Xref")
+    gl.set_defaults(func=cmd_gpml_links)
+    gc = gsub.add_parser("check", help="validate GPML files (XSD and the checks the XSD cannot make)")
+    gc.add_argument("files", nargs="+")
+    gc.add_argument("--layout", action="store_true", help="also check that nodes do not overlap")
+    gc.add_argument("--lenient", action="store_true", help="legacy Xref names are warnings (real WikiPathways files)")
+    gc.set_defaults(func=cmd_gpml_check)
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)

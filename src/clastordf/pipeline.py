@@ -21,6 +21,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from .curation import read_curation
 from .derive import check_facts, derive_all
+from .gmt import gene_sets
+from .gpml_export import gpml_outputs
 from .graph import build_graph
 from .identifiers import check_identifiers
 from .model import Curation, Loc
@@ -35,6 +37,7 @@ from .terms import write_atomic
 from .turtle import serialize
 from .validation import Violation, load_shapes, validate_graph
 from .vocab import CE, CF, CX, DATASET_IRI, PREFIXES
+from .wprdf import WP_PREFIXES, dataset_wp
 
 Progress = Callable[[str], None]
 
@@ -171,6 +174,15 @@ class Outputs:
         return written
 
 
+def wikipathways_outputs(graph: Graph, version: str) -> dict[str, str]:
+    """The files for WikiPathways/GPML pipelines: the pathway (GPML, checked), its picture, its wp: RDF
+    and the GMT gene sets."""
+    files = gpml_outputs(graph, version, by_mechanism=True)
+    files["clastordf-wp.ttl"] = serialize(dataset_wp(graph, files["clastordf.gpml"], version), WP_PREFIXES)
+    files["clastordf.gmt"] = gene_sets(graph, version)
+    return files
+
+
 def build(project: Project, out_dir: Path, progress: Progress = stderr_progress, reason: bool = True) -> BuildResult:
     """Run the whole build and write the dataset, the ontology release and the inferred types to ``out_dir``.
 
@@ -186,6 +198,8 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         if epoch:
             modified = datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
             graph.add((URIRef(DATASET_IRI), DCTERMS.modified, Literal(modified, datatype=XSD.date)))
+        if project.wikipathways_links.exists():
+            graph.parse(project.wikipathways_links, format="turtle")
         edit = Graph().parse(project.ontology_edit, format="turtle")
         slim = import_slim(index)
     inference = Inference()
@@ -219,6 +233,9 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         else:
             stale = out_dir / "clastordf-inferred.ttl"
             stale.unlink(missing_ok=True)
+    with timings.stage("exports", progress):
+        outputs.files.update(wikipathways_outputs(graph + ontology, version))
+    with timings.stage("write", progress):
         written = outputs.write(out_dir)
     progress(f"wrote {', '.join(p.name for p in written)} to {out_dir} "
              f"({len(graph) + len(ontology)} triples, {len(curation.facts)} facts)")

@@ -35,6 +35,11 @@ class Project:
         return self.root / "shapes" / "clastordf.shacl.ttl"
 
     @property
+    def wikipathways_links(self) -> Path:
+        """Cross-links to WikiPathways pathways (``clastordf gpml links DIR -o …``); included when present."""
+        return self.curation / "wikipathways-links.ttl"
+
+    @property
     def bibliography(self) -> Path:
         return self.curation / "bibliography.tsv"
 

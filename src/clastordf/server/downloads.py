@@ -29,6 +29,8 @@ MEDIA_TYPES = {
     ".txt": "text/plain",
     ".md": "text/markdown",
     ".gpml": "application/xml",
+    ".gmt": "text/tab-separated-values",
+    ".svg": "image/svg+xml",
     ".xml": "application/xml",
     ".gz": "application/gzip",
     ".zip": "application/zip",
@@ -42,6 +44,10 @@ DESCRIPTIONS = {
     "clastordf-vocab.ttl": "the clasto: vocabulary alone (Turtle)",
     "clastordf-inferred.ttl": "the types the reasoner inferred, already included in clastordf.ttl (Turtle)",
     "clastordf-ontology.html": "the ontology as a page: class tree, definitions, properties, concept schemes",
+    "clastordf.gpml": "the pathway for WikiPathways/PathVisio (GPML 2013a, Homo sapiens)",
+    "clastordf.svg": "a picture of the pathway",
+    "clastordf-wp.ttl": "the pathway as WikiPathways RDF (wp: vocabulary)",
+    "clastordf.gmt": "gene sets (human NCBI Gene ids): all ligands and receptors, per mechanism, per process",
 }
 
 _hashes: dict[tuple[str, int, int], str] = {}
