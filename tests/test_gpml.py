@@ -166,7 +166,7 @@ def test_spot_checks(root: etree._Element) -> None:
 
 def test_every_data_node_has_a_typed_xref(root: etree._Element) -> None:
     for node in root.findall("g:DataNode", NS):
-        assert node.get("Type") in {"Protein", "Metabolite", "Rna", "Pathway"}
+        assert node.get("Type") in {"GeneProduct", "Protein", "Metabolite", "Rna", "Pathway"}
         database, identifier = xref(node)
         assert database and identifier, node.get("TextLabel")
 

@@ -42,3 +42,17 @@ def test_gpml_check_command(real_build_dir, shared, tmp_path, capsys):
                                                                               'ArrowHead="mim-nonsense"', 1))
     assert main(["gpml", "check", str(broken)]) == 1
     assert "mim-nonsense" in capsys.readouterr().err
+
+
+def test_wikipathways_genes_of_a_pathway_query_on_the_export(real_build_dir):
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.load(path=str(real_build_dir / "clastordf-wp.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    rows = store.query("""PREFIX wp: <http://vocabularies.wikipathways.org/wp#>
+        PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?label ?ncbi WHERE { ?gene a wp:GeneProduct ; dcterms:isPartOf ?pw ; rdfs:label ?label ;
+            wp:bdbEntrezGene ?ncbi . ?pw a wp:Pathway }""")
+    got = {(r["label"].value, r["ncbi"].value) for r in rows}
+    assert ("S1PR3", "https://identifiers.org/ncbigene/1903") in got
+    assert ("SLIT3", "https://identifiers.org/ncbigene/6586") in got

@@ -192,7 +192,9 @@ def _xref(graph: Graph, iri: str) -> tuple[str, str, str]:
                              ("https://identifiers.org/ensembl/", "Ensembl")):
         for match in matches:
             if match.startswith(prefix):
-                return "Protein", database, match[len(prefix):]
+                # WikiPathways' convention for a gene-identified node; its RDF then says wp:GeneProduct,
+                # which the usual "genes of a pathway" queries ask for.
+                return "GeneProduct", database, match[len(prefix):]
     if iri.startswith("https://identifiers.org/uniprot/"):
         return "Protein", "UniProtKB", _local_id(iri)
     return "Protein", "", ""
