@@ -114,3 +114,21 @@ def test_failed_build_leaves_previous_output_untouched(mini, tmp_path):
         build(mini, out, quiet)
     assert (out / "clastordf.ttl").read_bytes() == before
     assert set(OUTPUTS) <= output_names(out)  # and no temporary file left behind
+
+
+def test_a_rebuild_removes_outputs_it_no_longer_makes(mini, tmp_path):
+    out = tmp_path / "build"
+    build(mini, out, quiet)
+    (out / "clastordf-gone-mechanism.gpml").write_text("old")
+    (out / "notes.txt").write_text("the user's own file")
+    build(mini, out, quiet, reason=False)
+    assert not (out / "clastordf-inferred.ttl").exists()
+    assert not (out / "clastordf-gone-mechanism.gpml").exists()
+    assert (out / "notes.txt").exists()
+
+
+def test_malformed_cross_links_name_the_file(mini, tmp_path):
+    mini.wikipathways_links.write_text("<a> <b> .\n")
+    with pytest.raises(ProblemsFound) as err:
+        build(mini, tmp_path / "build", quiet)
+    assert "wikipathways-links.ttl" in err.value.report() and "not valid Turtle" in err.value.report()

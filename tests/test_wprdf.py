@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from importlib.resources import files
 from pathlib import Path
 
 import pyoxigraph
@@ -10,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from clastordf.gpml_read import DATASOURCES, GpmlError, datasource, parse_gpml, read_gpml
+from clastordf.gpml_read import ALIASES, DATASOURCES, GpmlError, datasource, parse_gpml, read_gpml
 from clastordf.wprdf import WP, WP_DATASET_IRI, dataset_wp, gpml_to_wp
 
 PAIRS = ("WP4799", "WP5065")
@@ -101,16 +102,14 @@ def test_reader_errors_name_file_line_and_element():
 
 
 def test_datasources_are_bridgedbs(gpml_dir):
-    """The data source table in gpml_read is a faithful copy of the BridgeDb rows it names."""
-    with (gpml_dir / "bridgedb" / "datasources.tsv").open(encoding="utf-8", newline="") as fh:
-        rows = {r[0]: r for r in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)}
-    for ds in DATASOURCES:
-        row = rows[ds.name]
-        assert ds.code == row[1], ds.name
-        assert ds.linkout == (row[3] or None), ds.name
-        assert ds.pattern == row[9], ds.name
-        assert ds.namespace == row[8].removeprefix("urn:miriam:"), ds.name
+    """The data source table is read from the package's copy of BridgeDb's datasources.tsv."""
+    shipped = files("clastordf").joinpath("data", "bridgedb-datasources.tsv").read_bytes()
+    assert shipped == (gpml_dir / "bridgedb" / "datasources.tsv").read_bytes()
+    entrez = datasource("Entrez Gene")
+    assert (entrez.code, entrez.namespace, entrez.pattern) == ("L", "ncbigene", r"^\d+$")
     assert datasource("Uniprot-TrEMBL").name == datasource("uniprotkb").name == "UniProtKB"
+    assert datasource("Agilent").namespace is None  # no identifiers.org namespace: the converter skips it
+    assert all(ds.name in {d.name for d in DATASOURCES} for ds in map(datasource, ALIASES))
 
 
 # --- conversion as WikiPathways does it --------------------------------------------------------

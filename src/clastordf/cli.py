@@ -34,10 +34,14 @@ def _project(args: argparse.Namespace) -> Project:
     return Project(Path(args.project).resolve()) if args.project else Project.find()
 
 
+def _build_dir(args: argparse.Namespace, project: Project) -> Path:
+    """The build folder a command reads or writes (``--out`` of build, ``--build-dir`` elsewhere)."""
+    return Path(args.build_dir) if args.build_dir else project.root / "build"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
-    out = Path(args.out) if args.out else project.root / "build"
-    build(project, out, reason=not args.no_reason)
+    build(project, _build_dir(args, project), reason=not args.no_reason)
     return 0
 
 
@@ -57,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server.store import prepare_store
 
     project = _project(args)
-    out = Path(args.build_dir) if args.build_dir else project.root / "build"
+    out = _build_dir(args, project)
     if build_is_stale(project, out):
         if args.no_build:
             print(f"error: {out} is missing or older than its sources (drop --no-build to build it)", file=sys.stderr)
@@ -151,10 +155,9 @@ def cmd_gpml_links(args: argparse.Namespace) -> int:
     from rdflib import Graph
 
     from .gpml_links import scan
-    from .problems import ProblemsFound
 
     project = _project(args)
-    data = Path(args.build_dir) if args.build_dir else project.root / "build"
+    data = _build_dir(args, project)
     if not (data / "clastordf.ttl").exists():
         print(f"error: {data / 'clastordf.ttl'} is missing: run `clastordf build` first", file=sys.stderr)
         return 2
@@ -227,7 +230,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="check the curation and ontology, reason, validate, and write build/: "
                                      "clastordf.ttl, clastordf.owl, clastordf-vocab.ttl, clastordf-inferred.ttl, "
                                      "clastordf-ontology.html")
-    b.add_argument("--out", help="output folder (default: build/)")
+    b.add_argument("--out", dest="build_dir", help="output folder (default: build/)")
     b.add_argument("--no-reason", action="store_true",
                    help="skip HermiT (no Java needed); no inferred classes are published")
     b.set_defaults(func=cmd_build)

@@ -23,7 +23,6 @@ arrowheads stay errors.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -31,6 +30,7 @@ from importlib.resources import files
 from lxml import etree
 
 from .gpml_layout import Box, bounding_box, overlapping_pairs
+from .gpml_read import datasource
 
 GPML_NS = "http://pathvisio.org/GPML/2013a"
 BP_NS = "http://www.biopax.org/release/biopax-level3.owl#"
@@ -45,15 +45,6 @@ ARROWHEADS: frozenset[str] = frozenset({
 })
 
 #: Data source names PathVisio files still carry, with their current BridgeDb name.
-LEGACY_SOURCES: dict[str, str] = {
-    "Uniprot-TrEMBL": "UniProtKB",
-    "Uniprot-SwissProt": "UniProtKB",
-    "UniProt": "UniProtKB",
-    "Ensembl Human": "Ensembl",
-    "Gene Ontology": "GeneOntology",
-    "miRBase": "miRBase Sequence",
-}
-
 GROUP_PAD = 6.0  # matches the export and the renderer: a complex box surrounds its members by this much
 
 
@@ -73,25 +64,6 @@ def _data(name: str) -> bytes:
 def gpml_schema() -> etree.XMLSchema:
     """The GPML 2013a XML Schema shipped with the package."""
     return etree.XMLSchema(etree.fromstring(_data("GPML2013a.xsd")))
-
-
-@lru_cache(maxsize=1)
-def data_sources() -> dict[str, str]:
-    """BridgeDb data source name -> ID regex ("" where BridgeDb gives none)."""
-    sources = {}
-    for line in _data("bridgedb-datasources.tsv").decode("utf-8").splitlines():
-        columns = line.split("\t")
-        if len(columns) >= 10 and columns[0]:
-            sources[columns[0]] = columns[9]
-    return sources
-
-
-@lru_cache(maxsize=256)
-def _pattern(regex: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(regex)
-    except re.error:  # a Java-only construct: do not judge ids by a pattern we cannot read
-        return None
 
 
 def describe(element: etree._Element) -> str:
@@ -186,7 +158,6 @@ def _arrowhead_errors(root: etree._Element) -> list[str]:
 
 def _xref_problems(root: etree._Element) -> list[str]:
     problems = []
-    sources = data_sources()
     for node in _gpml(root, "DataNode"):
         name = describe(node)
         if node.get("Type", "Unknown") == "Unknown":
@@ -197,28 +168,25 @@ def _xref_problems(root: etree._Element) -> list[str]:
         if not database or not identifier:
             problems.append(f"xref: {name}: empty Xref (Database {database!r}, ID {identifier!r})")
             continue
-        problems += _xref_value_problems(name, database, identifier, sources)
+        problems += _xref_value_problems(name, database, identifier)
     for tag in ("State", "Interaction"):  # optional there: checked only when filled in
         for element in _gpml(root, tag):
             xref = element.find(f"{{{GPML_NS}}}Xref")
             if xref is not None and xref.get("Database") and xref.get("ID"):
-                problems += _xref_value_problems(describe(element), xref.get("Database", ""), xref.get("ID", ""),
-                                                 sources)
+                problems += _xref_value_problems(describe(element), xref.get("Database", ""), xref.get("ID", ""))
     return problems
 
 
-def _xref_value_problems(name: str, database: str, identifier: str, sources: dict[str, str]) -> list[str]:
-    if database not in sources:
-        if database in LEGACY_SOURCES:
-            current = LEGACY_SOURCES[database]
-            problem = f"legacy data source name {database!r} (BridgeDb now says {current!r})"
-            return [f"xref: {name}: {problem}"] + _xref_value_problems(name, current, identifier, sources)[:1]
+def _xref_value_problems(name: str, database: str, identifier: str) -> list[str]:
+    source = datasource(database)
+    if source is None:
         return [f"xref: {name}: unknown data source {database!r} (not a BridgeDb data source name)"]
-    regex = sources[database]
-    pattern = _pattern(regex) if regex else None
-    if pattern is not None and pattern.fullmatch(identifier) is None:
-        return [f"xref: {name}: ID {identifier!r} does not match the {database} pattern {regex}"]
-    return []
+    problems = []
+    if source.name != database:
+        problems.append(f"xref: {name}: legacy data source name {database!r} (BridgeDb now says {source.name!r})")
+    if not source.matches(identifier):
+        problems.append(f"xref: {name}: ID {identifier!r} does not match the {source.name} pattern {source.pattern}")
+    return problems
 
 
 def _layout_errors(root: etree._Element) -> list[str]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from lxml import etree
@@ -75,60 +76,50 @@ class DataSource:
         return None if self.linkout is None else self.linkout.replace("$id", identifier)
 
     def matches(self, identifier: str) -> bool:
-        return re.search(self.pattern, identifier) is not None
+        """Whether the whole identifier fits BridgeDb's pattern (a pattern Python cannot read judges nothing)."""
+        pattern = _compiled(self.pattern)
+        return pattern is None or pattern.fullmatch(identifier) is not None
 
 
-#: The BridgeDb data sources seen in WikiPathways GPML, copied from bridgedb/datasources
-#: ``datasources.tsv`` (commit 21c9a1b7; name, system code, identifiers.org namespace from the
-#: ``urn:miriam`` column, linkout pattern, identifier regex). ``aliases`` are the other names GPML
-#: files use for the same source. tests/test_wprdf.py checks the copy against the shared file.
-DATASOURCES: tuple[DataSource, ...] = (
-    DataSource("Entrez Gene", "L", "ncbigene", "http://www.ncbi.nlm.nih.gov/gene/$id", r"^\d+$",
-               ("NCBI Gene", "GeneID", "EntrezGene", "Entrez")),
-    DataSource("Ensembl", "En", "ensembl", "https://www.ensembl.org/id/$id", r"^ENS[A-Z]*[FPTG]\d{11}$",
-               ("Ensembl Human", "Ensembl Mouse")),
-    DataSource("UniProtKB", "S", "uniprot", "http://www.uniprot.org/uniprot/$id",
-               r"^([A-N,R-Z][0-9][A-Z][A-Z, 0-9][A-Z, 0-9][0-9])|([O,P,Q][0-9][A-Z, 0-9][A-Z, 0-9][A-Z, 0-9][0-9])"
-               r"(\.\d+)?|([A-N,R-Z][0-9][A-Z][A-Z, 0-9][A-Z, 0-9][0-9][A-Z][A-Z, 0-9][A-Z, 0-9][0-9])$",
-               ("Uniprot-TrEMBL", "Uniprot-SwissProt", "UniProt", "UniProtKB/TrEMBL", "UniProtKB/Swiss-Prot",
-                "SwissProt", "TrEMBL")),
-    DataSource("HGNC", "H", "hgnc.symbol", "https://www.genenames.org/data/gene-symbol-report/#!/symbol/$id",
-               r"^[A-Za-z0-9]+", ("HGNC Symbol",)),
-    DataSource("HGNC Accession number", "Hac", "hgnc",
-               "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/$id", r"^(HGNC:)?\d{1,5}$",
-               ("HGNC Accession",)),
-    DataSource("MGI", "M", "mgi", "http://www.informatics.jax.org/marker/$id", r"^MGI:\d+$", ()),
-    DataSource("RefSeq", "Q", "refseq", "https://www.ncbi.nlm.nih.gov/protein/$id",
-               r"^(NC|AC|NG|NT|NW|NZ|NM|NR|XM|XR|NP|AP|XP|ZP)_\d+$", ()),
-    DataSource("miRBase mature sequence", "Mbm", "mirbase.mature", "https://mirbase.org/mature/$id", r"MIMAT\d{7}",
-               ("miRBase mature",)),
-    DataSource("miRBase Sequence", "Mb", "mirbase", "https://www.mirbase.org/cgi-bin/mirna_entry.pl?acc=$id",
-               r"MI\d{7}", ("miRBase",)),
-    DataSource("ChEBI", "Ce", "chebi", "https://www.ebi.ac.uk/chebi/searchId.do?chebiId=$id", r"^(CHEBI:)?\d+$", ()),
-    DataSource("HMDB", "Ch", "hmdb", "http://www.hmdb.ca/metabolites/$id", r"^HMDB(\d{2})?\d{5}$", ()),
-    DataSource("PubChem-compound", "Cpc", "pubchem.compound",
-               "http://pubchem.ncbi.nlm.nih.gov/summary/summary.cgi?cid=$id", r"^\d+$",
-               ("PubChem Compound", "PubChem")),
-    DataSource("Chemspider", "Cs", "chemspider", "https://www.chemspider.com/$id", r"^\d+$", ("ChemSpider",)),
-    DataSource("KEGG Compound", "Ck", "kegg.compound", "http://www.genome.jp/dbget-bin/www_bget?cpd:$id", r"^C\d+$",
-               ()),
-    DataSource("CAS", "Ca", "cas", "https://commonchemistry.cas.org/detail?cas_rn=$id", r"^\d{1,7}\-\d{2}\-\d$", ()),
-    DataSource("LIPID MAPS", "Lm", "lipidmaps",
-               "https://www.lipidmaps.org/data/structure/LMSDSearch.php?Mode=ProcessClassSearch&LMID=$id",
-               r"^LM(FA|GL|GP|SP|ST|PR|SL|PK)[0-9]{2}([0-9a-zA-Z]{2,8})?$", ()),
-    DataSource("Wikidata", "Wd", "wikidata", "https://scholia.toolforge.org/$id", r"^Q\d+$", ()),
-    DataSource("WikiPathways", "Wp", "wikipathways", "https://www.wikipathways.org/instance/$id",
-               r"WP\d{1,5}(_r\d+)?", ()),
-    DataSource("Reactome", "Re", "reactome", "https://reactome.org/content/detail/$id",
-               r"(^R-[A-Z]{3}-\d+(-\d+)?(\.\d+)?$)|(^REACT_\d+(\.\d+)?$)", ()),
-    DataSource("Rhea", "Rh", "rhea", "http://www.ebi.ac.uk/rhea/reaction.xhtml?id=$id", r"^\d{5}$", ()),
-    DataSource("Complex Portal", "Cpx", "complexportal", "https://www.ebi.ac.uk/complexportal/complex/$id",
-               r"^CPX-[0-9]+$", ()),
-    DataSource("GeneOntology", "T", "go", "http://www.ebi.ac.uk/QuickGO/GTerm?id=$id", r"^GO:\d{7}$",
-               ("Gene Ontology",)),
-    DataSource("PubMed", "Pbm", "pubmed", "https://pubmed.ncbi.nlm.nih.gov/$id", r"^\d+$", ()),
-    DataSource("DOI", "Pbd", "doi", "https://doi.org/$id", r"^\d{2}\.\d{4}.*$", ()),
-)
+@lru_cache(maxsize=256)
+def _compiled(regex: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(regex) if regex else None
+    except re.error:  # a Java-only construct
+        return None
+
+
+#: Other names GPML files use for a BridgeDb data source (older BridgeDb names and informal ones).
+ALIASES: dict[str, str] = {
+    "NCBI Gene": "Entrez Gene", "GeneID": "Entrez Gene", "EntrezGene": "Entrez Gene", "Entrez": "Entrez Gene",
+    "Ensembl Human": "Ensembl", "Ensembl Mouse": "Ensembl",
+    "Uniprot-TrEMBL": "UniProtKB", "Uniprot-SwissProt": "UniProtKB", "UniProt": "UniProtKB",
+    "UniProtKB/TrEMBL": "UniProtKB", "UniProtKB/Swiss-Prot": "UniProtKB", "SwissProt": "UniProtKB",
+    "TrEMBL": "UniProtKB",
+    "HGNC Symbol": "HGNC", "HGNC Accession": "HGNC Accession number",
+    "miRBase mature": "miRBase mature sequence", "miRBase": "miRBase Sequence",
+    "PubChem Compound": "PubChem-compound", "PubChem": "PubChem-compound", "ChemSpider": "Chemspider",
+    "Gene Ontology": "GeneOntology",
+}
+
+
+def _read_datasources() -> tuple[DataSource, ...]:
+    """Every row of BridgeDb's ``datasources.tsv`` (shipped in the package): name, system code, linkout,
+    identifiers.org namespace (from the ``urn:miriam:`` column) and identifier regex."""
+    text = files("clastordf").joinpath("data", "bridgedb-datasources.tsv").read_text(encoding="utf-8")
+    sources = []
+    for line in text.splitlines():
+        row = line.split("\t")
+        if len(row) < 10 or not row[0]:
+            continue
+        namespace = row[8].removeprefix("urn:miriam:") if row[8].startswith("urn:miriam:") else None
+        aliases = tuple(sorted(a for a, name in ALIASES.items() if name == row[0]))
+        sources.append(DataSource(row[0], row[1], namespace, row[3] or None, row[9], aliases))
+    return tuple(sources)
+
+
+#: The BridgeDb data sources, as WikiPathways names them.
+DATASOURCES: tuple[DataSource, ...] = _read_datasources()
 
 _BY_NAME: dict[str, DataSource] = {
     name.casefold(): ds for ds in DATASOURCES for name in (ds.name, *ds.aliases)

@@ -12,8 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from . import model
 from .derive import Derived
 from .model import Curation, Fact
-from .ontology import term_slim
-from .prefixes import expand, is_obo
+from .prefixes import expand
 from .termindex import TermIndex
 from .vocab import (
     BIOLINK,
@@ -49,7 +48,6 @@ class GraphBuilder:
         self.graph = Graph()
         for prefix, ns in PREFIXES.items():
             self.graph.bind(prefix, ns, override=True)
-        self.used_terms: set[str] = set()
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
         self.graph.add((s, p, o))
@@ -67,8 +65,6 @@ class GraphBuilder:
         return CX[entity.key]
 
     def term(self, curie: str) -> URIRef:
-        if is_obo(curie):
-            self.used_terms.add(curie)
         return URIRef(expand(curie))
 
     def ref(self, ref: model.Ref) -> URIRef:
@@ -88,7 +84,6 @@ class GraphBuilder:
         for key in sorted(self.curation.entities):
             self.entity(self.curation.entities[key])
         self.publications()
-        self.term_slim()
         return self.graph
 
     def dataset(self) -> None:
@@ -197,11 +192,9 @@ class GraphBuilder:
         else:
             node = CX[entity.key]
             self.add(node, RDF.type, PROTEIN_COMPLEX)
-            self.used_terms.add("GO:0032991")
             self.add(node, RDFS.label, en(entity.label))
             for sub in entity.subunits:
                 self.add(node, HAS_PART, self.entity_iri(sub))
-            self.used_terms.add("BFO:0000051")
 
     def gene_product(self, gene: model.GeneProduct) -> None:
         node = URIRef(expand(f"uniprot:{gene.uniprot}"))
@@ -231,13 +224,11 @@ class GraphBuilder:
         else:
             for m in mgi:
                 self.add(node, ORTHOLOGOUS_TO, URIRef(expand(m)))
-        self.used_terms.add("RO:HOM0000017")
 
     def mirna(self, mirna: model.MiRNA) -> None:
         node = URIRef(expand(mirna.mirbase.text))
         term = self.index.get(mirna.mirbase.text)
         self.add(node, RDF.type, MIRNA)
-        self.used_terms.add("SO:0000276")
         self.add(node, RDFS.label, Literal(term.label if term else mirna.key))
         self.add(node, IN_TAXON, self.term("NCBITaxon:9606"))
         for alias in dict.fromkeys([mirna.key, *mirna.aliases]):
@@ -282,10 +273,6 @@ class GraphBuilder:
         self.add(REVIEW_IRI, DCTERMS.title, Literal(
             "Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
             "communication and potential clinical implications"))
-
-    def term_slim(self) -> None:
-        """Labels and ``rdfs:subClassOf`` ancestry of every external OBO term used."""
-        self.graph += term_slim(self.index, self.used_terms)
 
 
 def build_graph(curation: Curation, derived: dict[str, Derived], index: TermIndex) -> Graph:

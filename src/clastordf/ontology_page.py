@@ -107,7 +107,9 @@ def render_ontology_page(graph: Graph, version: str) -> str:
             definition = escape(str(graph.value(c, SKOS.definition) or ""))
             items.append(f'<li id="{local}"><code>clasto:{local}</code> {escape(names.label(c))}'
                          f'<span class="def"> {definition}</span></li>')
-        schemes.append(f"<h3>{escape(names.label(scheme))}</h3><ul>{''.join(items)}</ul>")
+        anchor = escape(str(scheme).split("#", 1)[1])
+        schemes.append(f'<h3 id="{anchor}">{escape(names.label(scheme))} <code>clasto:{anchor}</code></h3>'
+                       f"<ul>{''.join(items)}</ul>")
     title = str(graph.value(VOCAB_IRI, RDFS.label) or "clastordf ontology")
     description = graph.value(VOCAB_IRI, URIRef("http://purl.org/dc/terms/description"))
     version_iri = graph.value(VOCAB_IRI, OWL.versionIRI)

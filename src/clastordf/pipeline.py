@@ -166,12 +166,28 @@ class Outputs:
     files: dict[str, str] = field(default_factory=dict)
 
     def write(self, out_dir: Path) -> list[Path]:
+        """Write every file, then remove the ``clastordf*`` files an earlier build left that this one
+        does not make (the inferred types after ``--no-reason``, the GPML of a mechanism gone)."""
         written = []
         for name, text in self.files.items():
             target = out_dir / name
             write_atomic(target, text)
             written.append(target)
+        for old in out_dir.glob("clastordf*"):
+            if old.is_file() and old.name not in self.files:
+                old.unlink()
         return written
+
+
+def wikipathways_links(project: Project) -> Graph:
+    """The committed cross-links to WikiPathways (``clastordf gpml links``), if any."""
+    path = project.wikipathways_links
+    if not path.exists():
+        return Graph()
+    try:
+        return Graph().parse(path, format="turtle")
+    except Exception as err:  # rdflib raises several parser error types; the message has the line
+        raise ProblemsFound("read cross-links", [Problem(str(path), 0, "", "", f"not valid Turtle: {err}")]) from None
 
 
 def wikipathways_outputs(graph: Graph, version: str) -> dict[str, str]:
@@ -198,8 +214,7 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         if epoch:
             modified = datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
             graph.add((URIRef(DATASET_IRI), DCTERMS.modified, Literal(modified, datatype=XSD.date)))
-        if project.wikipathways_links.exists():
-            graph.parse(project.wikipathways_links, format="turtle")
+        graph += wikipathways_links(project)
         edit = Graph().parse(project.ontology_edit, format="turtle")
         slim = import_slim(index)
     inference = Inference()
@@ -230,9 +245,6 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         outputs.files["clastordf-ontology.html"] = render_ontology_page(ontology, version)
         if inferred is not None:
             outputs.files["clastordf-inferred.ttl"] = serialize(inferred, PREFIXES, subject_rank)
-        else:
-            stale = out_dir / "clastordf-inferred.ttl"
-            stale.unlink(missing_ok=True)
     with timings.stage("exports", progress):
         outputs.files.update(wikipathways_outputs(graph + ontology, version))
     with timings.stage("write", progress):

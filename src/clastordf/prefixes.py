@@ -84,7 +84,3 @@ def prefix_of(curie: str) -> str:
     """
     return curie.split(":", 1)[0]
 
-
-def is_obo(curie: str) -> bool:
-    """Whether a CURIE belongs to an OBO ontology published as a PURL."""
-    return prefix_of(curie) in OBO_PREFIXES

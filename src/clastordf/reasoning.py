@@ -35,8 +35,6 @@ CLASS_VALUED = (
 INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.status)
 FACT_TYPES = (CLASTO.ClastokineFact, CLASTO.RegulationFact)
 INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
-#: Axioms that can make an ontology inconsistent; dropped to explain an inconsistency.
-RESTRICTING = (OWL.disjointWith, OWL.AllDisjointClasses, OWL.AllDifferent, OWL.FunctionalProperty)
 
 REASONER = "HermiT (owlready2)"
 
@@ -113,15 +111,15 @@ def facts_abox(data: Graph, facts: Iterable[URIRef] | None = None) -> Graph:
 
 
 def _without_restrictions(tbox: Graph) -> Graph:
+    """``tbox`` without the axioms that can make facts inconsistent (disjointness, distinctness,
+    functionality), so a culprit fact can be classified and its clashing classes named."""
     out = Graph()
     out += tbox
-    for p in (OWL.disjointWith,):
-        out.remove((None, p, None))
+    out.remove((None, OWL.disjointWith, None))
+    out.remove((None, RDF.type, OWL.FunctionalProperty))
     for kind in (OWL.AllDisjointClasses, OWL.AllDifferent):
         for axiom in list(out.subjects(RDF.type, kind)):
-            for triple in list(out.triples((axiom, None, None))):
-                out.remove(triple)
-    out.remove((None, RDF.type, OWL.FunctionalProperty))
+            out.remove((axiom, None, None))
     return out
 
 

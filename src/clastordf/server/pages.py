@@ -396,8 +396,8 @@ def vocab(ext: str | None = None):
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
     if fmt is not None:
         return rdf_response(vocab_triples(s), fmt, alternates)
-    page, missing = vocab_page(s, state().config.build_dir, download_urls())
-    html = render_template("vocab.html", page=page, missing=missing, alternates=alternates)
+    page = vocab_page(s, state().config.build_dir, download_urls())
+    html = render_template("vocab.html", page=page, alternates=alternates)
     return finish(Response(html, mimetype="text/html"), alternates)
 
 

@@ -1,6 +1,6 @@
 """The vocabulary page: the build's own ``clastordf-ontology.html`` (the class tree the build renders
-with definitions and logical definitions), embedded in the site's layout with its links made local,
-plus any ``clasto:`` term that page lacks, so every term has an anchor ``id`` = its local name.
+with definitions and logical definitions, an anchor ``id`` = local name for every ``clasto:`` term),
+embedded in the site's layout with its links made local.
 
 The build's page is a trusted artefact of our own pipeline (its text is escaped when it is written),
 so its body is embedded as markup; only its ``href`` attributes are rewritten.
@@ -11,31 +11,18 @@ from __future__ import annotations
 import html
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from ..vocab import CLASTO
-from .linkeddata import RDF_TYPE, RDFS, SKOS, Site
+from .linkeddata import Site
 
 ONTOLOGY_PAGE = "clastordf-ontology.html"
-DEFINITIONS = ("http://purl.obolibrary.org/obo/IAO_0000115", SKOS + "definition", RDFS + "comment")
 
 _cache: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
-
-
-@dataclass
-class Term:
-    """A ``clasto:`` term the build's page does not show (or every term, when there is no page)."""
-
-    iri: str
-    local: str
-    label: str
-    kinds: list[str]
-    definition: str | None
 
 
 def vocab_terms(site: Site) -> list[str]:
@@ -58,37 +45,26 @@ def _body(path: Path) -> str | None:
         return _cache[key]
 
 
-def vocab_page(site: Site, build_dir: Path, download_url: dict[str, str]) -> tuple[Markup | None, list[Term]]:
-    """The embedded page (``None`` without one) and the terms to render beside it.
+def vocab_page(site: Site, build_dir: Path, download_url: dict[str, str]) -> Markup | None:
+    """The embedded page (``None`` when the build has none).
 
     Links: ``#anchors`` stay; relative links to build files go to ``/downloads/…``; absolute IRIs go
     where :meth:`Site.href` sends them (this server's own pages where the store describes them)."""
     body = _body(build_dir / ONTOLOGY_PAGE)
-    anchors: set[str] = set()
-    page = None
-    if body is not None:
-        anchors = set(re.findall(r'\sid="([^"]+)"', body))
+    if body is None:
+        return None
 
-        def rewrite(match: re.Match[str]) -> str:
-            target = html.unescape(match.group(1))
-            if target.startswith("#"):
-                new = target
-            elif "://" not in target:
-                new = download_url.get(target, target)
-            else:
-                new = site.href(target)
-            return f'href="{escape(new)}"'
+    def rewrite(match: re.Match[str]) -> str:
+        target = html.unescape(match.group(1))
+        if target.startswith("#"):
+            new = target
+        elif "://" not in target:
+            new = download_url.get(target, target)
+        else:
+            new = site.href(target)
+        return f'href="{escape(new)}"'
 
-        page = Markup(re.sub(r'href="([^"]*)"', rewrite, body))  # noqa: S704 - trusted build artefact
-    missing = []
-    for iri in vocab_terms(site):
-        local = iri[len(str(CLASTO)):]
-        if local and local not in anchors:
-            definition = next((d for p in DEFINITIONS if (d := site.literal(iri, p))), None)
-            kinds = [site.label(t) if not t.startswith("http://www.w3.org/2002/07/owl#") else t.split("#")[1]
-                     for t in site.iris(iri, RDF_TYPE)]
-            missing.append(Term(iri, local, site.label(iri), kinds, definition))
-    return page, missing
+    return Markup(re.sub(r'href="([^"]*)"', rewrite, body))  # noqa: S704 - trusted build artefact
 
 
 def vocab_triples(site: Site) -> list[ox.Triple]:

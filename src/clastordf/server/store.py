@@ -14,6 +14,7 @@ from ..vocab import DATASET_IRI
 DATA_FILE = "clastordf.ttl"
 STORE_DIR = "oxigraph"
 GRAPH_BASE = "https://w3id.org/clastordf/graph/"
+PAV_VERSION = "http://purl.org/pav/version"
 
 
 def dataset_graph(version: str) -> str:
@@ -26,11 +27,13 @@ def dataset_graph(version: str) -> str:
 
 
 def _version_of(data: Path) -> str:
-    store = pyoxigraph.Store()
-    store.load(path=str(data), format=pyoxigraph.RdfFormat.TURTLE)
-    rows = list(store.query(
-        f"SELECT ?v WHERE {{ <{DATASET_IRI}> <http://purl.org/pav/version> ?v }}"))
-    return rows[0]["v"].value if rows else "unversioned"
+    """The dataset's ``pav:version``, read by streaming: the build writes the dataset node first, so
+    this reads the head of the file, not all of it."""
+    dataset, version = pyoxigraph.NamedNode(DATASET_IRI), pyoxigraph.NamedNode(PAV_VERSION)
+    for triple in pyoxigraph.parse(path=str(data), format=pyoxigraph.RdfFormat.TURTLE):
+        if triple.subject == dataset and triple.predicate == version:
+            return triple.object.value
+    return "unversioned"
 
 
 def prepare_store(build_dir: Path) -> Path:
