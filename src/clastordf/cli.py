@@ -60,20 +60,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server.run import serve
     from .server.store import prepare_store
 
-    project = _project(args)
-    out = _build_dir(args, project)
-    if build_is_stale(project, out):
-        if args.no_build:
-            print(f"error: {out} is missing or older than its sources (drop --no-build to build it)", file=sys.stderr)
-            return 2
-        print(f"building the dataset into {out} first …", file=sys.stderr)
-        build(project, out, reason=not args.no_reason)
+    # A release is not built, so with --build-dir it needs no project: a copy of build/release is enough.
+    project = None if args.release and args.build_dir else _project(args)
+    out = _build_dir(args, project) if project is not None else Path(args.build_dir)
     config = ServerConfig.from_env(
         out, base=args.base, query_timeout=args.query_timeout, result_limit=args.result_limit,
-        service_allowlist=tuple(args.service_allow) if args.service_allow else None)
+        service_allowlist=tuple(args.service_allow) if args.service_allow else None, release=args.release)
+    if config.release:
+        # A release is served as it was published: no build; an unknown one is an UnknownRelease
+        # (a FileNotFoundError: exit 2) naming the releases there are. Resolved here, not per worker,
+        # so `latest` means the same release in every worker.
+        config = config.resolve_release()
+        what = f"release {config.release} ({config.data_dir})"
+    else:
+        assert project is not None  # only --release goes without one
+        if build_is_stale(project, out):
+            if args.no_build:
+                print(f"error: {out} is missing or older than its sources (drop --no-build to build it)",
+                      file=sys.stderr)
+                return 2
+            print(f"building the dataset into {out} first …", file=sys.stderr)
+            build(project, out, reason=not args.no_reason)
+        what = str(config.build_dir)
     print("preparing the store …", file=sys.stderr)
-    prepare_store(config.build_dir)
-    print(f"serving {config.build_dir} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
+    prepare_store(config.data_dir, config.store_location)
+    print(f"serving {what} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
     serve(config, args.host, args.port, args.workers, args.threads)
     return 0
 
@@ -221,6 +232,73 @@ def cmd_report_pfocr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import ReleaseError, make_release
+
+    project = _project(args)
+    try:
+        make_release(project, args.release_version, _build_dir(args, project), force=args.force)
+    except ReleaseError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .release_diff import ReleaseDiffError, diff_releases
+
+    try:
+        result = diff_releases(Path(args.old), Path(args.new))
+    except ReleaseDiffError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(result.to_json() if args.format == "json" else result.to_markdown(), end="")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .release_verify import verify_release
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder", file=sys.stderr)
+        return 2
+    report = verify_release(folder, stderr_progress if args.verbose else (lambda _: None),
+                            strict_tools=args.strict_tools)
+    for line in report.checked:
+        print(f"ok: {line}")
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for line in report.problems:
+        print(f"problem: {line}", file=sys.stderr)
+    verdict = "verified" if report.ok else f"NOT verified: {len(report.problems)} problem(s)"
+    print(f"{folder}: {verdict}", file=sys.stderr if not report.ok else sys.stdout)
+    return 0 if report.ok else 1
+
+
+def cmd_virtuoso_load(args: argparse.Namespace) -> int:
+    from .release_layout import latest_release, list_releases, releases_root
+    from .virtuoso import VirtuosoConnection, VirtuosoError, load_release
+
+    project = _project(args)
+    root = releases_root(_build_dir(args, project))
+    release = latest_release(root) if args.release == "latest" else next(
+        (r for r in list_releases(root) if r.version == args.release), None)
+    if release is None:
+        known = ", ".join(r.version for r in list_releases(root)) or "none"
+        print(f"error: no release {args.release!r} in {root} (releases: {known}); "
+              "make one with `clastordf release --version V`", file=sys.stderr)
+        return 2
+    try:
+        conn = VirtuosoConnection.from_env(host=args.host, port=args.port, user=args.user, isql=args.isql)
+        result = load_release(release.path, release.version, conn, progress=stderr_progress)
+    except VirtuosoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(result)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
     p.add_argument("--version", action="version", version=f"clastordf {__version__}")
@@ -236,7 +314,8 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
 
     env = os.environ
-    s = sub.add_parser("serve", help="build if needed, then serve the dataset: SPARQL endpoint, pages, downloads")
+    s = sub.add_parser("serve", help="build if needed (or take a release), then serve the dataset: SPARQL endpoint, "
+                                     "pages, downloads of the build and of every release")
     s.add_argument("--host", default=env.get("CLASTORDF_HOST", "127.0.0.1"), help="default 127.0.0.1 ($CLASTORDF_HOST)")
     s.add_argument("--port", type=int, default=int(env.get("CLASTORDF_PORT", "8000")),
                    help="default 8000 ($CLASTORDF_PORT)")
@@ -245,6 +324,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=int(env.get("CLASTORDF_THREADS", "4")),
                    help="threads per worker, default 4 ($CLASTORDF_THREADS)")
     s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
+    s.add_argument("--release", metavar="VERSION",
+                   help="serve the release BUILD/release/VERSION/ as published, without building "
+                        "('latest': the newest; $CLASTORDF_RELEASE)")
     s.add_argument("--base", help="IRI base served here (default https://w3id.org/clastordf/; $CLASTORDF_BASE)")
     s.add_argument("--query-timeout", type=float,
                    help="seconds per SPARQL query (default 10; $CLASTORDF_QUERY_TIMEOUT)")
@@ -290,6 +372,42 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--layout", action="store_true", help="also check that nodes do not overlap")
     gc.add_argument("--lenient", action="store_true", help="legacy Xref names are warnings (real WikiPathways files)")
     gc.set_defaults(func=cmd_gpml_check)
+
+    rl = sub.add_parser("release", help="make build/release/VERSION/: every dump, descriptions, CHANGELOG and "
+                                         "SHA256SUMS, verified before it is put in place")
+    rl.add_argument("--version", dest="release_version", required=True,
+                    help="the release version; must equal version in curation/dataset.yaml")
+    rl.add_argument("--build-dir", help="the build folder whose release/ gets the release (default: build/)")
+    rl.add_argument("--force", action="store_true", help="replace an existing release of this version")
+    rl.set_defaults(func=cmd_release)
+
+    df = sub.add_parser("diff", help="facts and evidence added, removed and changed between two releases "
+                                     "(release folders or clastordf.ttl files)")
+    df.add_argument("old")
+    df.add_argument("new")
+    df.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    df.set_defaults(func=cmd_diff)
+
+    vf = sub.add_parser("verify", help="check a release folder: checksums, independent parsers (rapper/serdi, "
+                                       "xmllint, a JSON-LD processor), counts, SHACL shapes; exit 1 on any problem")
+    vf.add_argument("folder")
+    vf.add_argument("--strict-tools", action="store_true",
+                    help="a missing independent parser is a problem, not a warning")
+    vf.add_argument("-v", "--verbose", action="store_true", help="show each check as it runs")
+    vf.set_defaults(func=cmd_verify)
+
+    vt = sub.add_parser("virtuoso", help="load releases into a Virtuoso server")
+    vsub = vt.add_subparsers(dest="virtuoso_command", required=True)
+    vl = vsub.add_parser("load", help="bulk-load a release into the graph https://w3id.org/clastordf/graph/VERSION "
+                                      "(replacing what an earlier load put there)")
+    vl.add_argument("--release", required=True, help="the release version, or latest")
+    vl.add_argument("--build-dir", help="the build folder holding release/ (default: build/)")
+    vl.add_argument("--host", help="Virtuoso host (default localhost; $CLASTORDF_VIRTUOSO_HOST)")
+    vl.add_argument("--port", type=int, help="Virtuoso SQL port (default 1111; $CLASTORDF_VIRTUOSO_PORT)")
+    vl.add_argument("--user", help="Virtuoso user (default dba; $CLASTORDF_VIRTUOSO_USER); "
+                                   "the password comes from $CLASTORDF_VIRTUOSO_PASSWORD")
+    vl.add_argument("--isql", help="Virtuoso's isql program (default: isql-vt or isql on PATH)")
+    vl.set_defaults(func=cmd_virtuoso_load)
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)

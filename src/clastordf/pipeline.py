@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -199,21 +199,29 @@ def wikipathways_outputs(graph: Graph, version: str) -> dict[str, str]:
     return files
 
 
-def build(project: Project, out_dir: Path, progress: Progress = stderr_progress, reason: bool = True) -> BuildResult:
+def build_date() -> date | None:
+    """The date ``SOURCE_DATE_EPOCH`` pins (reproducible builds), if it is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), tz=UTC).date() if epoch else None
+
+
+def build(project: Project, out_dir: Path, progress: Progress = stderr_progress, reason: bool = True,
+          modified: date | None = None) -> BuildResult:
     """Run the whole build and write the dataset, the ontology release and the inferred types to ``out_dir``.
 
     ``reason=False`` skips HermiT (for machines without Java); the build then publishes no inferred
-    classes and says so.
+    classes and says so. ``modified`` (default: ``SOURCE_DATE_EPOCH``'s date, if set) is stated as the
+    dataset's ``dcterms:modified``; without either the dataset carries no build date, so rebuilding
+    the same sources gives the same bytes.
     """
     timings = Timings()
     curation, index, derived = checked_curation(project, timings, progress)
     version = curation.dataset.version
     with timings.stage("graph", progress):
         graph = build_graph(curation, derived, index)
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch:
-            modified = datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
-            graph.add((URIRef(DATASET_IRI), DCTERMS.modified, Literal(modified, datatype=XSD.date)))
+        modified = modified or build_date()
+        if modified:
+            graph.add((URIRef(DATASET_IRI), DCTERMS.modified, Literal(modified.isoformat(), datatype=XSD.date)))
         graph += wikipathways_links(project)
         edit = Graph().parse(project.ontology_edit, format="turtle")
         slim = import_slim(index)

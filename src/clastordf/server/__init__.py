@@ -33,10 +33,12 @@ def state() -> ServerState:
 
 
 def create_app(config: ServerConfig) -> Flask:
-    """Make the app for a built dataset in ``config.build_dir`` (the store is prepared if needed)."""
+    """Make the app for the build in ``config.build_dir``, or for ``config.release`` (the store is
+    prepared if needed). An unknown release raises :class:`~.config.UnknownRelease`."""
+    config = config.resolve_release()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    store_dir = prepare_store(config.build_dir)
+    store_dir = prepare_store(config.data_dir, config.store_location)
     app.extensions["clastordf"] = ServerState(config, store_dir, open_store(store_dir))
 
     from . import pages, sparql

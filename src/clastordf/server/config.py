@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ..release_layout import latest_release, list_releases, releases_root
+
 DEFAULT_BASE = "https://w3id.org/clastordf/"
+#: The store of the build, inside the build folder.
+STORE_DIR = "oxigraph"
+#: Where the stores of served releases go, under the releases folder: hidden, so it is never taken
+#: for a release, and outside every release folder, whose files must stay exactly its SHA256SUMS.
+RELEASE_STORES_DIR = ".stores"
+#: The release name that means "the newest one".
+LATEST = "latest"
+
+
+class UnknownRelease(FileNotFoundError):
+    """The release asked for is not under the releases folder; the message lists the ones that are.
+
+    A :class:`FileNotFoundError`, so the command line reports it like any other missing input.
+    """
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     """Everything the app needs to know; immutable once the app is made.
 
-    >>> ServerConfig(Path("build")).base
-    'https://w3id.org/clastordf/'
+    By default the server serves the build in ``build_dir``; with ``release`` it serves that release
+    (``build_dir/release/VERSION/``) as it was published, and the build's own files are not used.
+
+    >>> config = ServerConfig(Path("build"))
+    >>> config.base, config.data_dir, config.releases_root, config.store_location
+    ('https://w3id.org/clastordf/', PosixPath('build'), PosixPath('build/release'), PosixPath('build/oxigraph'))
+    >>> ServerConfig(Path("build"), release="0.2.0").store_location
+    PosixPath('build/release/.stores/0.2.0')
     """
 
     build_dir: Path
@@ -33,19 +56,66 @@ class ServerConfig:
     #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none),
     #: so absolute URLs (VoID, service description, JSON twins) name the public host.
     proxy_hops: int = 0
+    #: Serve this release (a version, or ``latest``) instead of the build; ``None``: the build.
+    release: str | None = None
+    #: The folder of the releases offered at ``/downloads``; ``None``: ``build_dir/release``.
+    releases_dir: Path | None = None
+    #: Where the on-disk store lives; ``None``: ``build_dir/oxigraph`` for the build,
+    #: ``RELEASES/.stores/VERSION`` for a release.
+    store_dir: Path | None = None
+
+    @property
+    def releases_root(self) -> Path:
+        """The folder holding the releases (``releases_dir`` or ``build_dir/release``)."""
+        return self.releases_dir if self.releases_dir is not None else releases_root(self.build_dir)
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the files served: the release's folder, or the build folder."""
+        return self.releases_root / self.release if self.release else self.build_dir
+
+    @property
+    def store_location(self) -> Path:
+        """The store's folder (``store_dir``, or the default for the build or the release)."""
+        if self.store_dir is not None:
+            return self.store_dir
+        if self.release:
+            return self.releases_root / RELEASE_STORES_DIR / self.release
+        return self.build_dir / STORE_DIR
+
+    def resolve_release(self) -> ServerConfig:
+        """This config with ``release`` naming a finished release: ``latest`` becomes the newest
+        version, so every worker of one server serves the same release even if another is published
+        while they start. Raises :class:`UnknownRelease` (listing the releases there are) when the
+        release is not there; a config without ``release`` is returned as it is."""
+        if not self.release:
+            return dataclasses.replace(self, release=None)
+        root = self.releases_root
+        if self.release == LATEST:
+            newest = latest_release(root)
+            if newest is None:
+                raise UnknownRelease(f"there are no releases in {root} to serve: make one with "
+                                     "`clastordf release --version VERSION`")
+            return dataclasses.replace(self, release=newest.version)
+        versions = [r.version for r in list_releases(root)]
+        if self.release not in versions:
+            known = ", ".join(reversed(versions)) or "none (make one with `clastordf release --version V`)"
+            raise UnknownRelease(f"no release {self.release!r} in {root}; the releases there are: {known}")
+        return self
 
     @classmethod
     def from_env(cls, build_dir: Path | None = None, **overrides: object) -> ServerConfig:
         """Settings from ``CLASTORDF_BUILD_DIR``, ``CLASTORDF_BASE``, ``CLASTORDF_QUERY_TIMEOUT``,
         ``CLASTORDF_RESULT_LIMIT``, ``CLASTORDF_MAX_REQUEST_BYTES``, ``CLASTORDF_SERVICE_ALLOWLIST``
-        (space-separated), ``CLASTORDF_EXECUTORS`` and ``CLASTORDF_PROXY_HOPS``; explicit ``overrides`` win."""
+        (space-separated), ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_RELEASE``,
+        ``CLASTORDF_RELEASES_DIR`` and ``CLASTORDF_STORE_DIR``; explicit ``overrides`` win."""
         values: dict[str, object] = {}
         env = os.environ
         for f in fields(cls):
             raw = env.get(f"CLASTORDF_{f.name.upper()}")
-            if raw is None:
+            if not raw:  # unset or set empty: the default (an empty path would mean the working folder)
                 continue
-            if f.name == "build_dir":
+            if f.name in ("build_dir", "releases_dir", "store_dir"):
                 values[f.name] = Path(raw)
             elif f.name == "service_allowlist":
                 values[f.name] = tuple(raw.split())

@@ -1,54 +1,31 @@
-"""The build's files as downloads: listing with sizes and SHA-256, and the media type of each.
+"""The build's files and the releases' files as downloads: listings with sizes and SHA-256, media
+types and descriptions (those of :mod:`clastordf.release_layout`, which the release command uses too).
 
-Hashes are cached by (path, mtime, size), so a file is read once per change, not once per request.
+The build's hashes are cached by (path, mtime, size), so a file is read once per change, not once per
+request. A release's hashes are read from its ``SHA256SUMS``: its files are never hashed here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .store import STORE_DIR
+from ..release_layout import SUMS_FILE, BadSums, Release, describe_file, list_releases, media_type
+from .config import LATEST, STORE_DIR
 
-#: Media types by file extension; anything else is offered as octet-stream.
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".owl": "application/rdf+xml",
-    ".rdf": "application/rdf+xml",
-    ".nt": "application/n-triples",
-    ".nq": "application/n-quads",
-    ".trig": "application/trig",
-    ".jsonld": "application/ld+json",
-    ".json": "application/json",
-    ".html": "text/html",
-    ".csv": "text/csv",
-    ".tsv": "text/tab-separated-values",
-    ".txt": "text/plain",
-    ".md": "text/markdown",
-    ".gpml": "application/xml",
-    ".gmt": "text/tab-separated-values",
-    ".svg": "image/svg+xml",
-    ".xml": "application/xml",
-    ".gz": "application/gzip",
-    ".zip": "application/zip",
-}
+log = logging.getLogger(__name__)
+
+#: Media types offered as attachments (saved, not shown): browsers cannot show archives, and naming
+#: them as an encoding instead would have clients unpack the file they asked for.
+ATTACHMENT_TYPES = ("application/gzip", "application/zip")
 #: Extensions of RDF dumps (what VoID lists as ``void:dataDump``).
-RDF_DUMPS = (".ttl", ".owl", ".rdf", ".nt", ".nq", ".trig", ".jsonld")
-#: Short descriptions of the files every build writes (others are listed without one).
-DESCRIPTIONS = {
-    "clastordf.ttl": "the dataset: facts, claims, evidence, entities, ontology slim and vocabulary (Turtle)",
-    "clastordf.owl": "the ontology with its imports merged (RDF/XML, OWL)",
-    "clastordf-vocab.ttl": "the clasto: vocabulary alone (Turtle)",
-    "clastordf-inferred.ttl": "the types the reasoner inferred, already included in clastordf.ttl (Turtle)",
-    "clastordf-ontology.html": "the ontology as a page: class tree, definitions, properties, concept schemes",
-    "clastordf.gpml": "the pathway for WikiPathways/PathVisio (GPML 2013a, Homo sapiens)",
-    "clastordf.svg": "a picture of the pathway",
-    "clastordf-wp.ttl": "the pathway as WikiPathways RDF (wp: vocabulary)",
-    "clastordf.gmt": "gene sets (human NCBI Gene ids): all ligands and receptors, per mechanism, per process",
-}
+RDF_DUMPS = (".ttl", ".owl", ".rdf", ".nt", ".nt.gz", ".nq", ".trig", ".jsonld")
+#: RDF files of a release that describe the data (or constrain it) rather than hold it: not dumps.
+NOT_DUMPS = ("void.ttl", "dataset.jsonld", "clastordf.context.jsonld", "clastordf.shacl.ttl")
 
 _hashes: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
@@ -56,7 +33,7 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Download:
-    """One file of the build."""
+    """One file of the build or of a release."""
 
     name: str
     path: Path
@@ -74,16 +51,17 @@ class Download:
 
     @property
     def description(self) -> str:
-        return DESCRIPTIONS.get(self.name, "")
+        return describe_file(self.name)
 
     @property
     def is_rdf(self) -> bool:
-        return self.name.endswith(RDF_DUMPS)
+        """Whether the file is a dump of (part of) the data in an RDF format."""
+        return self.name.endswith(RDF_DUMPS) and self.name not in NOT_DUMPS
 
-
-def media_type(name: str) -> str:
-    """The media type of a download by its extension."""
-    return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    @property
+    def is_attachment(self) -> bool:
+        """Whether the file is offered for saving rather than shown (archives)."""
+        return self.media_type in ATTACHMENT_TYPES
 
 
 def sha256_of(path: Path) -> str:
@@ -117,6 +95,85 @@ def list_downloads(build_dir: Path) -> list[Download]:
     return out
 
 
-def find_download(build_dir: Path, name: str) -> Download | None:
-    """The download called ``name`` (only names the listing holds, so no path can escape the folder)."""
-    return next((d for d in list_downloads(build_dir) if d.name == name), None)
+# -- releases --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReleaseListing:
+    """One finished release as offered for download."""
+
+    version: str
+    path: Path
+    #: The files its ``SHA256SUMS`` lists (and the folder holds), by name, with those SHA-256 values.
+    files: list[Download]
+    #: The ``SHA256SUMS`` file itself.
+    sums: Download
+    #: Whether it is the newest release.
+    latest: bool
+    #: What is wrong with the release, if anything (its files are then offered only as far as listed).
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def released(self) -> str:
+        """When it was released: the release command sets every file's mtime to the release date."""
+        return self.sums.modified
+
+    def file(self, name: str) -> Download | None:
+        """The file called ``name``: ``SHA256SUMS`` or one it lists (nothing else, so no path escapes)."""
+        if name == SUMS_FILE:
+            return self.sums
+        return next((d for d in self.files if d.name == name), None)
+
+    @property
+    def readme(self) -> Download | None:
+        return self.file("README.md")
+
+    @property
+    def changelog(self) -> Download | None:
+        return self.file("CHANGELOG.md")
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def release_listing(release: Release, latest: bool = False) -> ReleaseListing:
+    """The files of ``release``, with the SHA-256 values its ``SHA256SUMS`` gives (the files are not
+    read: ``clastordf verify`` checks them). Listed files that are missing are reported, not offered;
+    a malformed ``SHA256SUMS`` leaves only itself offered (the details go to the log, not the page)."""
+    sums_path = (release.path / SUMS_FILE).resolve()  # absolute: send_file resolves relative paths elsewhere
+    st = sums_path.stat()
+    sums = Download(SUMS_FILE, sums_path, st.st_size, st.st_mtime, sha256_of(sums_path))
+    try:
+        digests = release.sums
+    except (BadSums, OSError, UnicodeDecodeError) as exc:
+        log.warning("release %s: %s", release.version, exc)
+        return ReleaseListing(release.version, release.path, [], sums, latest,
+                              [f"its {SUMS_FILE} cannot be read, so its files are not offered"])
+    files, problems = [], []
+    for name, digest in sorted(digests.items()):
+        path = sums_path.parent / name
+        if not _plain_file(path):
+            problems.append(f"{name} is listed in {SUMS_FILE} but missing")
+            continue
+        st = path.stat()
+        files.append(Download(name, path, st.st_size, st.st_mtime, digest))
+    return ReleaseListing(release.version, release.path, files, sums, latest, problems)
+
+
+def list_release_listings(root: Path) -> list[ReleaseListing]:
+    """Every finished release under ``root``, newest first (hidden folders, releases being made and
+    stores, are never listed)."""
+    found = list_releases(root)
+    return [release_listing(r, latest=i == 0) for i, r in enumerate(reversed(found))]
+
+
+def find_release(root: Path, version: str) -> ReleaseListing | None:
+    """The release called ``version`` (``latest``: the newest), looked up among the finished releases
+    rather than by building a path from ``version``, so no request can name another folder."""
+    found = list_releases(root)
+    if not found:
+        return None
+    if version == LATEST:
+        return release_listing(found[-1], latest=True)
+    match = next((r for r in found if r.version == version), None)
+    return release_listing(match, latest=match is found[-1]) if match else None

@@ -5,6 +5,8 @@ browsers, RDF by ``Accept`` (q-values honoured) or by extension (``.ttl .jsonld 
 ``Link: rel="alternate"`` headers and ``Vary: Accept``. IRIs outside the base that the store describes
 (genes, ontology terms, publications) have pages at ``/entity?iri=…`` (``/term`` is an alias), so
 every link on the site stays on this server. Each page has a machine-readable twin, Datasette-style.
+``/downloads`` offers the served files and every release (see the downloads section for the URLs);
+release and version IRIs (``BASE/releases/VERSION[/NAME]``) redirect there.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from flask import (
     url_for,
 )
 
+from ..release_layout import SUMS_FILE, list_releases
 from ..vocab import CLASTO
 from . import pages_data as data
 from . import state
 from .cache import ResponseCache, freeze
-from .downloads import Download, find_download, list_downloads
+from .config import LATEST
+from .downloads import Download, ReleaseListing, find_release, list_downloads, list_release_listings
 from .linkeddata import (
     BY_EXT,
     HTML,
@@ -124,7 +128,7 @@ def not_found(fmt: RdfFormat | None, what: str) -> Response:
 
 
 def download_urls() -> dict[str, str]:
-    return {d.name: url_for("pages.download", name=d.name) for d in list_downloads(state().config.build_dir)}
+    return {d.name: url_for("pages.download", name=d.name) for d in served_files()}
 
 
 @bp.app_template_global()
@@ -180,7 +184,7 @@ def home():
         "license": (s.iris(dataset, "http://purl.org/dc/terms/license") or [None])[0] if dataset else None,
         "iri": dataset,
     }
-    html = render_template("home.html", info=info, counts=_counts(), downloads=list_downloads(state().config.build_dir),
+    html = render_template("home.html", info=info, counts=_counts(), downloads=served_files(),
                            review=data.REVIEW, alternates=alternates)
     return finish(Response(html, mimetype="text/html"), alternates)
 
@@ -205,7 +209,7 @@ def void():
     s = site()
     fmt = BY_EXT.get(request.args.get("format", "").lower()) or negotiate(request.accept_mimetypes, offer_html=False)
     dataset = data.dataset_node(s) or state().config.base + "dataset"
-    downloads = [d for d in list_downloads(state().config.build_dir) if d.is_rdf]
+    downloads = [d for d in served_files() if d.is_rdf]
     examples = [r["x"] for r in s.query(
         f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
         f"<http://purl.obolibrary.org/obo/GO_0032991> }} ?f a ?t }} GROUP BY ?t") if "x" in r]
@@ -352,6 +356,67 @@ def _run_via_endpoint(text: str) -> tuple[dict | None, str | None]:
 
 
 # -- downloads -------------------------------------------------------------------------------------
+# /downloads/NAME is a file of what this server serves (the build, or the release it was started
+# with); /downloads/VERSION/NAME a file of a release, /downloads/latest/NAME the same file of the
+# newest release (same bytes and validators, plus Content-Location and Link rel="canonical" naming
+# the versioned URL, so a cache or a citation can pin it). Releases are looked up on every request,
+# so one published while the server runs is offered at once.
+
+#: Seconds a client may reuse a file: a release never changes, ``latest`` and the build can.
+RELEASE_MAX_AGE = 86_400
+CHANGING_MAX_AGE = 300
+HOW_TO_RELEASE = "Make one with `clastordf release --version VERSION`, which writes build/release/VERSION/."
+
+
+def served_files() -> list[Download]:
+    """The files of what this server serves: the build's, or its release's (with its SHA256SUMS)."""
+    config = state().config
+    if not config.release:
+        return list_downloads(config.build_dir)
+    served = find_release(config.releases_root, config.release)
+    return [*served.files, served.sums] if served else []
+
+
+def send_download(d: Download, max_age: int) -> Response:
+    """The file with its SHA-256 as strong ETag, Last-Modified, conditional GET/HEAD and ranges
+    (Werkzeug answers 304, 206 and 416). Archives go as attachments with their own media type, never
+    as a Content-Encoding, which clients would undo."""
+    return send_file(d.path, mimetype=d.media_type, conditional=True, etag=d.sha256, download_name=d.name,
+                     as_attachment=d.is_attachment, max_age=max_age)
+
+
+def missing(message: str) -> Response:
+    """404 as a page (the downloads are fetched by browsers as often as by scripts)."""
+    html = render_template("error.html", title="Not found", message=message)
+    return Response(html, status=404, mimetype="text/html")
+
+
+def _release(version: str) -> tuple[ReleaseListing | None, Response | None]:
+    """The release called ``version`` (or ``latest``), or the 404 that says why there is none."""
+    root = state().config.releases_root
+    found = find_release(root, version)
+    if found is not None:
+        return found, None
+    if not list_releases(root):
+        return None, missing(f"There are no releases on this server yet. {HOW_TO_RELEASE}")
+    return None, missing(f"There is no release {version}; the releases are listed on the downloads page.")
+
+
+def _file_json(d: Download, url: str) -> dict:
+    return {"name": d.name, "url": absolute(url), "size": d.size, "sha256": d.sha256, "media_type": d.media_type,
+            "modified": d.modified, "description": d.description}
+
+
+def _release_json(r: ReleaseListing) -> dict:
+    def url(name: str) -> str:
+        return absolute(url_for("pages.release_file", version=r.version, name=name))
+
+    return {"version": r.version, "latest": r.latest, "released": r.released,
+            "url": absolute(url_for("pages.release_listing", version=r.version)), "sha256sums": url(SUMS_FILE),
+            "readme": url(r.readme.name) if r.readme else None,
+            "changelog": url(r.changelog.name) if r.changelog else None,
+            "problems": r.problems, "files": [_file_json(d, url(d.name)) for d in r.files]}
+
 
 @bp.get("/downloads.json")
 def downloads_json():
@@ -360,26 +425,109 @@ def downloads_json():
 
 @bp.get("/downloads")
 def downloads(as_json: bool = False):
-    """The build's files with sizes and SHA-256; JSON twin at ``/downloads.json``."""
-    files = list_downloads(state().config.build_dir)
+    """What this server serves and every release (newest first), with sizes and SHA-256; JSON twin
+    at ``/downloads.json``."""
+    config = state().config
+    files = served_files()
+    releases = list_release_listings(config.releases_root)
     alternates = [(url_for("pages.downloads"), HTML), (url_for("pages.downloads_json"), "application/json")]
     if as_json or request.args.get("format") == "json":
-        return finish(jsonify({"files": [
-            {"name": d.name, "url": absolute(url_for("pages.download", name=d.name)), "size": d.size,
-             "sha256": d.sha256, "media_type": d.media_type, "modified": d.modified, "description": d.description}
-            for d in files]}), alternates, vary=False)
-    return finish(Response(render_template("downloads.html", files=files, alternates=alternates), mimetype="text/html"),
-                  alternates, vary=False)
+        latest = ({"version": releases[0].version, "url": absolute(url_for("pages.release_listing", version=LATEST))}
+                  if releases else None)
+        return finish(jsonify({
+            "release": config.release,
+            "files": [_file_json(d, url_for("pages.download", name=d.name)) for d in files],
+            "latest": latest,
+            "releases": [_release_json(r) for r in releases]}), alternates, vary=False)
+    html = render_template("downloads.html", files=files, releases=releases, serving=config.release,
+                           how_to_release=HOW_TO_RELEASE, alternates=alternates)
+    return finish(Response(html, mimetype="text/html"), alternates, vary=False)
 
 
 @bp.get("/downloads/<name>")
 def download(name: str):
-    """One build file, with ETag (its SHA-256), Last-Modified, conditional requests and ranges."""
-    found = find_download(state().config.build_dir, name)
+    """One file of what this server serves, with ETag (its SHA-256), Last-Modified, conditional
+    requests and ranges. ``/downloads/VERSION`` goes to that release's listing."""
+    found = next((d for d in served_files() if d.name == name), None)
+    if found is not None:
+        return send_download(found, CHANGING_MAX_AGE)
+    if name == LATEST or find_release(state().config.releases_root, name) is not None:
+        return redirect(url_for("pages.release_listing", version=name), code=308)
+    return missing(f"There is no download called {name}.")
+
+
+@bp.get("/downloads/<version>/")
+def release_listing(version: str):
+    """One release's files (``latest``: the newest release's); JSON twin with ``?format=json``."""
+    found, error = _release(version)
     if found is None:
-        return Response(f"No download called {name}\n", status=404, mimetype="text/plain")
-    return send_file(found.path, mimetype=found.media_type, conditional=True, etag=found.sha256,
-                     download_name=found.name, max_age=300)
+        return error
+    here = url_for("pages.release_listing", version=version)
+    alternates = [(here, HTML), (here + "?format=json", "application/json")]
+    if request.args.get("format") == "json":
+        response = finish(jsonify(_release_json(found)), alternates, vary=False)
+    else:
+        html = render_template("release.html", r=found, asked=version, alternates=alternates)
+        response = finish(Response(html, mimetype="text/html"), alternates, vary=False)
+    if version == LATEST:
+        canonical = url_for("pages.release_listing", version=found.version)
+        response.headers["Content-Location"] = canonical
+        response.headers["Link"] += f', <{absolute(canonical)}>; rel="canonical"'
+    return response
+
+
+@bp.get("/downloads/<version>/<name>")
+def release_file(version: str, name: str):
+    """A file of a release: only ``SHA256SUMS`` and the names it lists; ETag is the SHA-256 it gives.
+
+    ``latest`` serves the newest release's file itself (not a redirect, so ``curl -O`` and resumed
+    downloads need no ``-L``) and names the versioned URL in ``Content-Location`` and
+    ``Link: rel="canonical"``; its ETag changes with the content, so a cache never mixes releases."""
+    found, error = _release(version)
+    if found is None:
+        return error
+    file = found.file(name)
+    if file is None:
+        return missing(f"Release {found.version} has no file called {name}.")
+    response = send_download(file, CHANGING_MAX_AGE if version == LATEST else RELEASE_MAX_AGE)
+    if version == LATEST:
+        canonical = url_for("pages.release_file", version=found.version, name=file.name)
+        response.headers["Content-Location"] = canonical
+        response.headers["Link"] = f'<{absolute(canonical)}>; rel="canonical"'
+    return response
+
+
+@bp.get("/releases/<version>")
+@bp.get("/releases/<version>/")
+def release_node(version: str):
+    """A release IRI (``BASE/releases/VERSION``, what ``pav:previousVersion`` names) is the release,
+    not a document: 303 to its description, ``void.ttl`` for RDF clients and the listing for browsers."""
+    release = find_release(state().config.releases_root, version)
+    if release is None:
+        return resource(f"releases/{version}")
+    void_file = release.file("void.ttl")
+    if void_file is not None and wanted_format() is not None:
+        response = redirect(url_for("pages.release_file", version=version, name=void_file.name), code=303)
+    else:
+        response = redirect(url_for("pages.release_listing", version=version), code=303)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/releases/<version>/<name>")
+def release_iri(version: str, name: str):
+    """A version IRI (``BASE/releases/VERSION/clastordf.owl``, the ontology's ``owl:versionIRI``)
+    dereferences: a published release's file is found (302) at ``/downloads/VERSION/NAME``. A build
+    not released yet answers for its own version with its own file, so a development server resolves
+    the version IRI of what it serves; anything else is a resource IRI like any other."""
+    release = find_release(state().config.releases_root, version)
+    if release is not None and release.file(name) is not None:
+        return redirect(url_for("pages.release_file", version=version, name=name), code=302)
+    if version == data.version(site()):
+        own = next((d for d in served_files() if d.name == name), None)
+        if own is not None:
+            return send_download(own, CHANGING_MAX_AGE)
+    return resource(f"releases/{version}/{name}")
 
 
 # -- the vocabulary --------------------------------------------------------------------------------
@@ -396,7 +544,7 @@ def vocab(ext: str | None = None):
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
     if fmt is not None:
         return rdf_response(vocab_triples(s), fmt, alternates)
-    page = vocab_page(s, state().config.build_dir, download_urls())
+    page = vocab_page(s, state().config.data_dir, download_urls())
     html = render_template("vocab.html", page=page, alternates=alternates)
     return finish(Response(html, mimetype="text/html"), alternates)
 
@@ -534,27 +682,18 @@ def resource(rest: str):
     fmt = wanted_format(ext)
     path = s.local_path(iri) if valid_iri(iri) else s.script_root + "/" + name
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
-    release = _release_file(name)
-    if release is not None:
-        return send_file(release.path, mimetype=release.media_type, conditional=True, etag=release.sha256, max_age=300)
     return render_resource(iri, fmt, alternates)
-
-
-def _release_file(name: str) -> Download | None:
-    """``releases/{version}/{file}`` of the current release is the build's file (the ontology's version IRI)."""
-    parts = name.split("/")
-    if len(parts) != 3 or parts[0] != "releases" or parts[1] != data.version(site()):
-        return None
-    return find_download(state().config.build_dir, parts[2])
 
 
 # --- response cache -----------------------------------------------------------------------------------
 # Pages are a function of the path, the query string and the Accept header over immutable data, so each
 # worker keeps the ones it has rendered. /health must reflect the live store; downloads stream files
-# with their own ETags.
+# with their own ETags; the release listings (and what latest and version IRIs resolve to) change when
+# a release is published while the server runs.
 
 PAGE_CACHE_KEY = "clastordf_page_cache"
-_UNCACHED = ("pages.health", "pages.download")
+_UNCACHED = ("pages.health", "pages.download", "pages.downloads", "pages.downloads_json", "pages.release_listing",
+             "pages.release_file", "pages.release_node", "pages.release_iri")
 
 
 def page_cache() -> ResponseCache:

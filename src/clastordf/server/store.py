@@ -12,7 +12,6 @@ import pyoxigraph
 from ..vocab import DATASET_IRI
 
 DATA_FILE = "clastordf.ttl"
-STORE_DIR = "oxigraph"
 GRAPH_BASE = "https://w3id.org/clastordf/graph/"
 PAV_VERSION = "http://purl.org/pav/version"
 
@@ -36,21 +35,27 @@ def _version_of(data: Path) -> str:
     return "unversioned"
 
 
-def prepare_store(build_dir: Path) -> Path:
-    """The on-disk store of ``build_dir/clastordf.ttl``, (re)made when missing or older than the data.
+def prepare_store(data_dir: Path, store_dir: Path) -> Path:
+    """The on-disk store of ``data_dir/clastordf.ttl`` at ``store_dir``, (re)made when missing or older
+    than the data; returns ``store_dir``.
 
     The data goes into the named graph of its version; queries see the union of graphs by default.
-    The store is written beside its final place and renamed, so a reader never opens half a store.
+    The store is written beside its final place (in ``store_dir``'s parent, under a hidden name) and
+    renamed, so a reader never opens half a store; nothing is written into ``data_dir`` unless the
+    store is placed there, which is why a release's store lives outside the release's folder.
     """
-    data = build_dir / DATA_FILE
+    data = data_dir / DATA_FILE
     if not data.exists():
         raise FileNotFoundError(f"{data} is missing: run `clastordf build` first")
-    target = build_dir / STORE_DIR
+    target = store_dir
     stamp = target / "loaded-from"
-    fingerprint = f"{data.stat().st_mtime_ns} {data.stat().st_size}"
+    st = data.stat()
+    # The inode too: a release replaced with --force keeps its (pinned) mtime and may keep its size.
+    fingerprint = f"{st.st_ino} {st.st_mtime_ns} {st.st_size}"
     if stamp.exists() and stamp.read_text() == fingerprint:
         return target
-    tmp = Path(tempfile.mkdtemp(prefix=".oxigraph-", dir=build_dir))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     store = pyoxigraph.Store(str(tmp / "db"))
     graph = pyoxigraph.NamedNode(dataset_graph(_version_of(data)))
     store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph)
@@ -58,7 +63,8 @@ def prepare_store(build_dir: Path) -> Path:
     store.flush()
     del store
     (tmp / "loaded-from").write_text(fingerprint)
-    old = build_dir / f".{STORE_DIR}-old"
+    old = target.parent / f".{target.name}-old"
+    shutil.rmtree(old, ignore_errors=True)  # left by an interrupted run, it would block the rename
     if target.exists():
         target.rename(old)
     tmp.rename(target)

@@ -1,0 +1,148 @@
+"""``facts.tsv``: one row per fact of a dump, for spreadsheet users.
+
+Each relation has two columns, the identifiers (CURIEs) and their labels, each list joined with
+``"; "`` in the same order, so a reader can split both and pair them up. The evidence columns
+(systems, evidence types, disputed) are gathered from the fact's claims.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyoxigraph
+
+from .dumps import RDF_TYPE, Triples
+from .vocab import PREFIXES
+
+CLASTO = "https://w3id.org/clastordf/vocab#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+DCTERMS_REFERENCES = "http://purl.org/dc/terms/references"
+DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+IN_TAXON = "http://purl.obolibrary.org/obo/RO_0002162"
+PUBMED = "https://identifiers.org/pubmed/"
+DOI = "https://doi.org/"
+FACT_CLASSES = (CLASTO + "ClastokineFact", CLASTO + "RegulationFact")
+
+#: (column, predicate on the fact) for the relations written as an id column plus a label column.
+RELATIONS = [
+    ("status", CLASTO + "status"),
+    ("mechanism", CLASTO + "mechanism"),
+    ("remodeling_phase", CLASTO + "remodelingPhase"),
+    ("ligand", CLASTO + "ligand"),
+    ("carrier", CLASTO + "carrier"),
+    ("producing_cell", CLASTO + "producingCellType"),
+    ("receptor", CLASTO + "receptor"),
+    ("target_cell", CLASTO + "targetCellType"),
+    ("regulator", CLASTO + "regulator"),
+    ("cell_type", CLASTO + "cellType"),
+    ("upregulates", CLASTO + "upregulates"),
+    ("downregulates", CLASTO + "downregulates"),
+    ("pathway", CLASTO + "pathway"),
+    ("promotes", CLASTO + "promotes"),
+    ("inhibits", CLASTO + "inhibits"),
+    ("species", IN_TAXON),
+    ("inferred_class", CLASTO + "inferredType"),
+]
+#: (column, predicate) for text columns.
+TEXTS = [
+    ("ligand_form", CLASTO + "ligandForm"),
+    ("therapeutic_note", CLASTO + "therapeuticNote"),
+    ("biomarker_note", CLASTO + "biomarkerNote"),
+    ("comment", RDFS_COMMENT),
+]
+COLUMNS = (["fact", "id", "kind", "label"]
+           + [c for name, _ in RELATIONS for c in (name, f"{name}_label")]
+           + ["experimental_system", "evidence_type", "disputed", "pmid", "doi"]
+           + [name for name, _ in TEXTS])
+
+
+class Index:
+    """Subject → predicate → values, over a dump's triples."""
+
+    def __init__(self, triples: Triples):
+        self.by_subject: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for s, p, o in triples.rows:
+            key = s if isinstance(s, str) else s.value
+            self.by_subject[key][p.value].append(o)
+        self._by_length = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+    def values(self, subject: str, predicate: str) -> list:
+        return self.by_subject.get(subject, {}).get(predicate, [])
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, pyoxigraph.NamedNode)})
+
+    def texts(self, subject: str, predicate: str) -> list[str]:
+        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, pyoxigraph.Literal)})
+
+    def label(self, iri: str) -> str:
+        """The English (or untagged) rdfs:label or skos:prefLabel of ``iri``; empty if it has none."""
+        for predicate in (RDFS_LABEL, SKOS_PREF_LABEL):
+            labels = [v for v in self.values(iri, predicate) if isinstance(v, pyoxigraph.Literal)]
+            preferred = sorted(v.value for v in labels if v.language in (None, "en"))
+            if preferred:
+                return preferred[0]
+        return ""
+
+    def curie(self, iri: str) -> str:
+        """The prefixed form of ``iri`` with the dataset's prefixes (``obo:`` terms as ``GO:…``).
+
+        Example: ``http://purl.obolibrary.org/obo/GO_0001649`` → ``GO:0001649``.
+        """
+        obo = "http://purl.obolibrary.org/obo/"
+        if iri.startswith(obo) and "_" in iri[len(obo):]:
+            return iri[len(obo):].replace("_", ":", 1)
+        for prefix, ns in self._by_length:
+            if iri.startswith(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def members(self, *classes: str) -> list[str]:
+        """The IRIs (not blank nodes) typed with any of ``classes``, sorted."""
+        found = {s for s, props in self.by_subject.items() if not s.startswith("_:")
+                 and any(getattr(t, "value", None) in classes for t in props.get(RDF_TYPE, []))}
+        return sorted(found)
+
+    def facts(self) -> list[str]:
+        return self.members(*FACT_CLASSES)
+
+
+def _cell(values: list[str]) -> str:
+    # Tabs and newlines would break the row; curators' comments may hold newlines.
+    return "; ".join(v.replace("\t", " ").replace("\r", " ").replace("\n", " ") for v in values)
+
+
+def fact_row(index: Index, fact: str) -> list[str]:
+    """The row of one fact, in :data:`COLUMNS` order."""
+    kinds = [t for t in index.iris(fact, RDF_TYPE) if t in FACT_CLASSES]
+    row = [fact, fact.rsplit("/", 1)[-1], _cell([index.curie(k) for k in kinds]), _cell(index.texts(fact, RDFS_LABEL))]
+    for _, predicate in RELATIONS:
+        iris = index.iris(fact, predicate)
+        row += [_cell([index.curie(i) for i in iris]), _cell([index.label(i) for i in iris])]
+    claims = index.iris(fact, CLASTO + "hasClaim")
+    supporting = sorted({e for c in claims for e in index.iris(c, CLASTO + "supportedBy")})
+    disputing = sorted({e for c in claims for e in index.iris(c, CLASTO + "disputedBy")})
+    evidence = sorted(set(supporting) | set(disputing))
+    systems = sorted({index.label(s) or index.curie(s)
+                      for e in evidence for s in index.iris(e, CLASTO + "experimentalSystem")})
+    types = sorted({index.curie(t) for e in evidence for t in index.iris(e, CLASTO + "evidenceType")})
+    references = sorted(set(index.iris(fact, DCTERMS_REFERENCES))
+                        | {s for e in evidence for s in index.iris(e, DCTERMS_SOURCE)})
+    pmids = sorted((r[len(PUBMED):] for r in references if r.startswith(PUBMED)), key=lambda p: (len(p), p))
+    dois = sorted({r[len(DOI):] for r in references if r.startswith(DOI)}
+                  | {i[len("doi:"):] for r in references if r.startswith(PUBMED)
+                     for i in index.texts(r, DCTERMS_IDENTIFIER) if i.startswith("doi:")})
+    row += [_cell(systems), _cell(types), "yes" if disputing else "no", _cell(pmids), _cell(dois)]
+    for _, predicate in TEXTS:
+        row.append(_cell(index.texts(fact, predicate)))
+    return row
+
+
+def facts_tsv(index: Index) -> str:
+    """The whole table: a header row, then one row per fact sorted by fact IRI."""
+    lines = ["\t".join(COLUMNS)]
+    lines += ["\t".join(fact_row(index, fact)) for fact in index.facts()]
+    return "\n".join(lines) + "\n"
