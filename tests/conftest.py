@@ -41,6 +41,15 @@ def real_build_dir(repo: Project, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(scope="session")
+def real_release(repo: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real curation released (``clastordf release``) once per test session."""
+    from clastordf.release import make_release
+
+    version = read_curation(repo.curation).dataset.version
+    return make_release(repo, version, tmp_path_factory.mktemp("real-release"), progress=lambda _: None).path
+
+
+@pytest.fixture(scope="session")
 def shared() -> Path:
     if not (SHARED / "reference").is_dir():
         pytest.skip(f"the shared folder is not at {SHARED} (set CLASTORDF_SHARED)")

@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from pyld import jsonld
@@ -208,14 +207,6 @@ def test_cli_release_diff_and_verify(mini, tmp_path, capsys):
     (folder / "facts.tsv").write_text("tampered\n", encoding="utf-8")
     assert main(["verify", str(folder)]) == 1
     assert "facts.tsv" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="session")
-def real_release(repo, tmp_path_factory) -> Path:
-    from clastordf.curation import read_curation
-
-    version = read_curation(repo.curation).dataset.version
-    return make_release(repo, version, tmp_path_factory.mktemp("real-release"), progress=quiet).path
 
 
 def test_real_release_verifies(real_release):

@@ -53,20 +53,12 @@ Term = tuple | None
 Rows = Counter[tuple[Term, ...]]
 
 
-def make_release(folder: Path, ttl: Path) -> Path:
-    """A release-like folder: the build's Turtle, the same as gzipped N-Triples, and SHA256SUMS."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ttl, folder / "clastordf.ttl")
-    triples = pyoxigraph.parse(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE)
-    ntriples = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    (folder / DUMP_FILE).write_bytes(gzip.compress(ntriples, mtime=0))
-    (folder / SUMS_FILE).write_text(sums_text(folder), encoding="utf-8")
-    return folder
-
-
 @pytest.fixture(scope="module")
-def release_dir(real_build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_release(tmp_path_factory.mktemp("virtuoso-release") / VERSION, real_build_dir / "clastordf.ttl")
+def release_dir(real_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the real release (as `clastordf release` makes it) in a folder of its own."""
+    dest = tmp_path_factory.mktemp("virtuoso-release") / VERSION
+    shutil.copytree(real_release, dest)
+    return dest
 
 
 @pytest.fixture(scope="module")
