@@ -37,7 +37,9 @@ from clastordf.virtuoso import (
     ntriples_count,
 )
 
+from . import sparql_answers
 from .conftest import REPO
+from .sparql_answers import group_concat_separators
 from .virtuoso_server import VirtuosoServer, free_port, running_virtuoso, virtuoso_or_skip
 
 QUERIES = sorted((REPO / "queries").glob("*.rq"))
@@ -99,29 +101,6 @@ def virtuoso_count(server: VirtuosoServer) -> int:
 
 
 # --- comparing answers ------------------------------------------------------------------------------
-
-def group_concat_separators(query: str) -> dict[str, str]:
-    """Variables bound by ``(GROUP_CONCAT(...) AS ?v)``, with their separators.
-
-    SPARQL leaves the order of GROUP_CONCAT's values undefined, and Virtuoso and Oxigraph differ,
-    so these values compare as multisets of their parts.
-
-    >>> group_concat_separators('SELECT (GROUP_CONCAT(DISTINCT STR(?x); separator=", ") AS ?xs) WHERE {}')
-    {'xs': ', '}
-    """
-    found = {}
-    for start in (m.end() for m in re.finditer(r"GROUP_CONCAT\s*\(", query, re.IGNORECASE)):
-        depth, end = 1, start
-        while depth:
-            depth += {"(": 1, ")": -1}.get(query[end], 0)
-            end += 1
-        args = query[start:end - 1]
-        name = re.match(r"\s*AS\s+\?(\w+)", query[end:], re.IGNORECASE)
-        separator = re.search(r";\s*separator\s*=\s*(['\"])(.*?)\1", args, re.IGNORECASE)
-        if name:
-            found[name.group(1)] = separator.group(2) if separator else " "
-    return found
-
 
 def literal(value: str, datatype: str | None, language: str | None) -> tuple:
     """A literal as lexical form, datatype and language; a plain literal is an ``xsd:string`` and a
@@ -330,6 +309,7 @@ def test_virtuoso_is_installed_where_ci_runs():
 def test_doctests():
     assert doctest.testmod(virtuoso).failed == 0
     assert doctest.testmod(sys.modules[__name__]).failed == 0
+    assert doctest.testmod(sparql_answers).failed == 0
 
 
 def test_isql_detection_finds_virtuosos_isql():

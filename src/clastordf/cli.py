@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .curation import read_curation
@@ -28,6 +29,9 @@ from .terms import build_index, snapshot_sources, write_atomic
 from .turtle import serialize
 from .validation import load_shapes, validate_graph
 from .vocab import PREFIXES
+
+if TYPE_CHECKING:
+    from .server.config import ServerConfig
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -60,12 +64,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server.run import serve
     from .server.store import prepare_store
 
-    # A release is not built, so with --build-dir it needs no project: a copy of build/release is enough.
-    project = None if args.release and args.build_dir else _project(args)
+    # A release is not built, and a remote backend is not built for: with --build-dir they need no
+    # project, a copy of build/ (or of build/release) is enough.
+    remote = args.backend or os.environ.get("CLASTORDF_BACKEND")
+    project = None if (args.release or remote) and args.build_dir else _project(args)
     out = _build_dir(args, project) if project is not None else Path(args.build_dir)
     config = ServerConfig.from_env(
         out, base=args.base, query_timeout=args.query_timeout, result_limit=args.result_limit,
-        service_allowlist=tuple(args.service_allow) if args.service_allow else None, release=args.release)
+        service_allowlist=tuple(args.service_allow) if args.service_allow else None, release=args.release,
+        backend=args.backend, backend_graph=args.backend_graph)
+    if config.backend:
+        return _serve_remote(args, config)
     if config.release:
         # A release is served as it was published: no build; an unknown one is an UnknownRelease
         # (a FileNotFoundError: exit 2) naming the releases there are. Resolved here, not per worker,
@@ -85,6 +94,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("preparing the store …", file=sys.stderr)
     prepare_store(config.data_dir, config.store_location)
     print(f"serving {what} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
+    serve(config, args.host, args.port, args.workers, args.threads)
+    return 0
+
+
+def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
+    """``serve --backend sparql:URL``: no build and no store; the build (or release) folder gives the
+    downloads, the ontology page and the version, whose graph the backend is asked for."""
+    from .server.backend import RemoteStore
+    from .server.linkeddata import Site
+    from .server.run import serve
+    from .server.sparql_client import BackendError
+
+    config = config.resolve_release()  # an unknown release: exit 2, naming the releases there are
+    if not config.data_dir.is_dir():
+        print(f"error: {config.data_dir} is missing: with a backend the server still serves the downloads, the "
+              f"ontology page and the version from the build (or --release) folder", file=sys.stderr)
+        return 2
+    try:
+        store = RemoteStore.from_config(config)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    graph = f"graph <{store.graph}>" if store.graph else "its default graph"
+    try:  # a backend that is down now may be up later: say so, but serve (/health tells the state)
+        count = Site(store, config.base).count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        print(f"backend {store.endpoint.url}: {graph} holds {count} triples", file=sys.stderr)
+        if count == 0:
+            print(f"warning: {graph} is empty on the backend: load the release into it (`clastordf virtuoso load "
+                  f"--release VERSION`) or name the graph that holds the data with --backend-graph", file=sys.stderr)
+    except BackendError as exc:
+        print(f"warning: {exc.message}; serving anyway (pages answer 503 and /health says so until it answers)",
+              file=sys.stderr)
+    finally:
+        store.close()
+    what = f"release {config.release} ({config.data_dir})" if config.release else str(config.data_dir)
+    print(f"serving {what} from {store.endpoint.url} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
+          file=sys.stderr)
     serve(config, args.host, args.port, args.workers, args.threads)
     return 0
 
@@ -334,6 +380,14 @@ def parser() -> argparse.ArgumentParser:
                    help="rows/triples per response (default 10000; $CLASTORDF_RESULT_LIMIT)")
     s.add_argument("--service-allow", action="append", metavar="IRI",
                    help="an endpoint SERVICE may reach (repeatable; default none; $CLASTORDF_SERVICE_ALLOWLIST)")
+    s.add_argument("--backend", metavar="sparql:URL",
+                   help="answer /sparql and the pages from this SPARQL 1.1 endpoint (Virtuoso, QLever, Fuseki, "
+                        "Oxigraph ...) instead of the embedded store; nothing is built or loaded here "
+                        "($CLASTORDF_BACKEND)")
+    s.add_argument("--backend-graph", metavar="IRI",
+                   help="the backend's graph holding the data (default: the served version's, "
+                        "https://w3id.org/clastordf/graph/VERSION; 'default': the engine's default graph; "
+                        "$CLASTORDF_BACKEND_GRAPH)")
     s.add_argument("--no-build", action="store_true", help="serve build/ as it is; fail if it is missing or stale")
     s.add_argument("--no-reason", action="store_true", help="if building, skip HermiT (no Java needed)")
     s.set_defaults(func=cmd_serve)

@@ -63,6 +63,12 @@ class ServerConfig:
     #: Where the on-disk store lives; ``None``: ``build_dir/oxigraph`` for the build,
     #: ``RELEASES/.stores/VERSION`` for a release.
     store_dir: Path | None = None
+    #: Answer from a remote SPARQL 1.1 endpoint (``sparql:http://HOST:PORT/sparql``) instead of the
+    #: embedded store; ``None``: the embedded store. See :mod:`.backend`.
+    backend: str | None = None
+    #: The backend's graph that holds the served data; ``None``: the graph a release is loaded into
+    #: (``https://w3id.org/clastordf/graph/VERSION``); ``default``: the engine's own default graph.
+    backend_graph: str | None = None
 
     @property
     def releases_root(self) -> Path:
@@ -108,7 +114,8 @@ class ServerConfig:
         """Settings from ``CLASTORDF_BUILD_DIR``, ``CLASTORDF_BASE``, ``CLASTORDF_QUERY_TIMEOUT``,
         ``CLASTORDF_RESULT_LIMIT``, ``CLASTORDF_MAX_REQUEST_BYTES``, ``CLASTORDF_SERVICE_ALLOWLIST``
         (space-separated), ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_RELEASE``,
-        ``CLASTORDF_RELEASES_DIR`` and ``CLASTORDF_STORE_DIR``; explicit ``overrides`` win."""
+        ``CLASTORDF_RELEASES_DIR``, ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND`` and
+        ``CLASTORDF_BACKEND_GRAPH``; explicit ``overrides`` win."""
         values: dict[str, object] = {}
         env = os.environ
         for f in fields(cls):

@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -51,6 +52,8 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 #: A result body is at most this large even within the row limit (a few huge literals): the pipe
 #: and the web worker's memory stay bounded.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+TOO_LARGE = (f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even within the row limit; "
+             f"select fewer or shorter values")
 #: Seconds a fresh executor may take to open the store before it counts as broken.
 STARTUP_TIMEOUT = 30.0
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -76,6 +79,9 @@ class Job:
     prefixes: dict[str, str] = field(default_factory=dict)
     #: The query calls an allow-listed SERVICE: an I/O error is then the remote endpoint's.
     federated: bool = False
+    #: SELECT, ASK, CONSTRUCT or DESCRIBE as the endpoint's tokenizer read it (None: neither); a remote
+    #: backend is asked for the matching result format.
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ class QueryFailed(Exception):
     """A query that was not answered; ``kind`` says why and the endpoint maps it to a status code.
 
     Kinds: ``syntax``, ``not-acceptable``, ``timeout``, ``busy``, ``service`` (an allow-listed remote
-    endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``.
+    endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``; with a remote
+    backend (:mod:`.backend`) also ``backend-down``, ``backend-refused`` (it answered 400) and
+    ``backend-error`` (another error, or an answer that cannot be read).
     """
 
     def __init__(self, kind: str, message: str) -> None:
@@ -145,7 +153,7 @@ def _solutions(result: ox.QuerySolutions, media_type: str, limit: int) -> tuple[
     return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt), truncated
 
 
-def _graph(result: ox.QueryTriples, media_type: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
+def _graph(result: Iterable[ox.Triple], media_type: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
     triples = list(islice(result, limit + 1))
     fmt = GRAPH_FORMATS[media_type]
     try:
@@ -168,18 +176,34 @@ def execute(store: ox.Store, job: Job) -> Answer:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
     elif job.union_default_graph:
         kwargs["use_default_graph_as_union"] = True
-    result = store.query(job.query, **kwargs)
-    if isinstance(result, ox.QueryTriples):
+    return serialize_result(store.query(job.query, **kwargs), job)
+
+
+def serialize_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple],
+                     job: Job) -> Answer:
+    """A query result capped at ``job.limit`` and serialized as the job asks.
+
+    The one place answers are written, whoever ran the query (an executor over the embedded store, or
+    :mod:`.backend` for a remote endpoint, whose parsed answer arrives here as pyoxigraph objects; a
+    graph result from there is a plain iterator of triples), so the endpoint answers alike either way.
+    Raises a ``too-large`` failure for a body over :data:`MAX_BODY_BYTES`.
+    """
+    if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
         if job.graph_type is None:
             raise _not_acceptable("CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
         body, truncated = _graph(result, job.graph_type, job.limit, job.prefixes)
-        return Answer(job.graph_type, body, truncated, "graph")
-    if job.results_type is None:
+        answer = Answer(job.graph_type, body, truncated, "graph")
+    elif job.results_type is None:
         raise _not_acceptable("SELECT/ASK", RESULTS_FORMATS)
-    if isinstance(result, ox.QueryBoolean):
-        return Answer(job.results_type, result.serialize(format=RESULTS_FORMATS[job.results_type]), False, "boolean")
-    body, truncated = _solutions(result, job.results_type, job.limit)
-    return Answer(job.results_type, body, truncated, "solutions")
+    elif isinstance(result, ox.QueryBoolean):
+        body = result.serialize(format=RESULTS_FORMATS[job.results_type])
+        answer = Answer(job.results_type, body, False, "boolean")
+    else:
+        body, truncated = _solutions(result, job.results_type, job.limit)
+        answer = Answer(job.results_type, body, truncated, "solutions")
+    if len(answer.body) > MAX_BODY_BYTES:
+        raise QueryFailed("too-large", TOO_LARGE)
+    return answer
 
 
 def _isolate_network() -> bool:
@@ -234,10 +258,6 @@ def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int) -> None
             continue
         except Exception as e:  # reported to the web worker, which logs it and answers 500
             conn.send(("error", "internal", f"{type(e).__name__}: {e}"))
-            continue
-        if len(answer.body) > MAX_BODY_BYTES:
-            conn.send(("error", "too-large", f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even "
-                                             f"within the row limit; select fewer or shorter values"))
             continue
         conn.send(("ok", answer.media_type, answer.truncated, answer.kind))
         conn.send_bytes(answer.body)

@@ -2,7 +2,8 @@
 descriptions from the store, RDF serialisation and content negotiation.
 
 Everything here reads the server's read-only store with trusted, fixed query shapes; user input only
-ever becomes an IRI (a :class:`pyoxigraph.NamedNode`), never query text.
+ever becomes an IRI (a :class:`pyoxigraph.NamedNode`), never query text. The store is the embedded
+:class:`pyoxigraph.Store` or a :class:`~.backend.RemoteStore`, which answers the same calls.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
 from ..prefixes import PROJECT, compress
+from .backend import RemoteStore
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -127,7 +129,7 @@ class Site:
     ``script_root`` is the WSGI mount point, so links stay right behind a path-prefixing proxy.
     """
 
-    store: ox.Store
+    store: ox.Store | RemoteStore
     base: str
     script_root: str = ""
     _labels: dict[str, str] = field(default_factory=dict)
@@ -173,7 +175,11 @@ class Site:
     def is_mentioned(self, iri: str) -> bool:
         """Whether ``iri`` occurs in the store as subject or object."""
         node = ox.NamedNode(iri)
-        return self.is_subject(iri) or next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None
+        if self.is_subject(iri):
+            return True
+        if isinstance(self.store, RemoteStore):  # one ASK rather than every triple that points at it
+            return self.store.contains(None, None, node)
+        return next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None
 
     def query(self, sparql: str) -> list[dict[str, str]]:
         """Run a trusted SELECT over the union of graphs; rows as ``{var: value}`` (unbound left out)."""
@@ -229,7 +235,15 @@ class Site:
     def cbd(self, iri: str) -> list[ox.Triple]:
         """The concise bounded description: every triple with ``iri`` as subject, following blank
         node objects recursively (OWL restrictions, RDF lists). Duplicates across graphs removed."""
-        out: dict[tuple, ox.Triple] = {}
+        if isinstance(self.store, RemoteStore):  # a remote blank node cannot be looked up one query later
+            triples = self.store.cbd(iri)
+        else:
+            triples = self._cbd_by_lookups(iri)
+        out = {(t.subject, t.predicate, t.object): t for t in triples}
+        return sorted(out.values(), key=lambda t: (t.subject.value, t.predicate.value, _sort_key(t.object)))
+
+    def _cbd_by_lookups(self, iri: str) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
         todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(iri)]
         seen: set = set()
         while todo:
@@ -238,8 +252,7 @@ class Site:
                 continue
             seen.add(node)
             for quad in self.store.quads_for_pattern(node, None, None):
-                triple = quad.triple
-                out[(triple.subject, triple.predicate, triple.object)] = triple
-                if isinstance(triple.object, ox.BlankNode):
-                    todo.append(triple.object)
-        return sorted(out.values(), key=lambda t: (t.subject.value, t.predicate.value, _sort_key(t.object)))
+                out.append(quad.triple)
+                if isinstance(quad.object, ox.BlankNode):
+                    todo.append(quad.object)
+        return out

@@ -6,7 +6,8 @@ browsers, RDF by ``Accept`` (q-values honoured) or by extension (``.ttl .jsonld 
 (genes, ontology terms, publications) have pages at ``/entity?iri=…`` (``/term`` is an alias), so
 every link on the site stays on this server. Each page has a machine-readable twin, Datasette-style.
 ``/downloads`` offers the served files and every release (see the downloads section for the URLs);
-release and version IRIs (``BASE/releases/VERSION[/NAME]``) redirect there.
+release and version IRIs (``BASE/releases/VERSION[/NAME]``) redirect there. With a remote backend that
+does not answer, a page is a 503 saying the data service is unavailable (downloads need no backend).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from .linkeddata import (
 )
 from .pages_vocab import vocab_page, vocab_triples
 from .pages_void import graph_triples, named_graphs, void_triples
+from .sparql_client import BackendError
 
 bp = Blueprint("pages", __name__)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -191,16 +193,48 @@ def home():
 
 @bp.get("/health")
 def health():
-    """Liveness that proves the store answers: 200 with its size, 503 when it cannot be queried."""
+    """Liveness that proves the store answers: 200 with its size, 503 when it cannot be queried.
+    With a remote backend, ``backend`` says which endpoint and graph, and whether it answered (503 also
+    when its graph is empty)."""
+    st = state()
+    backend = st.remote.describe() if st.remote is not None else None
     try:
-        s = Site(state().store, state().config.base)
+        s = Site(st.store, st.config.base)
         triples = s.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         facts = s.count(f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> "
                         f"<{CLASTO}RegulationFact> }} ?f a ?t }}")
         version = data.version(s)
     except Exception as exc:  # noqa: BLE001 - any store failure means "not healthy"
-        return jsonify({"status": "error", "error": str(exc)}), 503
-    return jsonify({"status": "ok", "triples": triples, "facts": facts, "version": version})
+        body: dict = {"status": "error", "error": str(exc)}
+        if backend is not None:
+            body["backend"] = {**backend, "status": exc.kind if isinstance(exc, BackendError) else "error"}
+        return jsonify(body), 503
+    body = {"status": "ok", "triples": triples, "facts": facts, "version": version}
+    if backend is not None:
+        # An empty graph is a backend that answers but was not loaded (or a wrong --backend-graph).
+        body["backend"] = {**backend, "status": "ok" if triples else "empty"}
+        if not triples:
+            body.update(status="error", error=f"the backend's graph ({backend['graph']}) holds no triples")
+            return jsonify(body), 503
+    return jsonify(body)
+
+
+@bp.errorhandler(BackendError)
+def backend_failed(e: BackendError):
+    """The remote backend did not answer while a page was being made: 503 (502 for an answer that is
+    an error or cannot be read), as a page for browsers and one line of text for RDF clients."""
+    current_app.logger.warning("SPARQL backend: %s", e.message)
+    status = 502 if e.kind in ("failed", "bad-answer", "refused") else 503
+    if negotiate(request.accept_mimetypes) is not None:
+        response = Response(f"The data service is unavailable: {e.message}\n", status=status, mimetype="text/plain")
+    else:
+        message = (f"This site reads its data from a SPARQL service that is not answering as it should right "
+                   f"now ({e.message}). Please try again in a minute; the downloads still work.")
+        response = Response(render_template("error.html", title="Data service unavailable", message=message),
+                            status=status, mimetype="text/html")
+    response.headers["Retry-After"] = "10"
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/.well-known/void")

@@ -12,15 +12,20 @@
   skips strings, comments and IRIs finds every possible SERVICE keyword (case-insensitive, ``\\u``
   escapes, glued forms like ``SERVICE:x``), rdflib's SPARQL parser must agree, and without an
   allow-list the executor processes run without network where the OS allows it.
-* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``.
+* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``; with a remote
+  backend (:mod:`.backend`) they are sent there instead, after the same checks (and one more: no
+  engine-specific ``bif:``/``sql:`` functions, through which Virtuoso reaches SQL), with
+  ``query_timeout`` as the deadline for its whole answer, which is read back and written out here, so
+  formats, caps and headers stay the endpoint's own whatever the engine.
 * An answer holds at most ``result_limit`` rows or triples. Every query answer carries
   ``X-Result-Limit: N`` and ``X-Result-Truncated: true|false``; a capped one also a ``Warning: 199``
   header. The body stays a valid document of its format (the formats have no place for such a note).
 * Status codes: 400 bad request (syntax error with the parser's message, missing/duplicate/empty query,
   bad parameter), 403 SPARQL Update/LOAD or a SERVICE that is not allow-listed, 405 other methods,
   406 no acceptable format, 413 request over ``max_request_bytes``, 415 unsupported POST body,
-  422 a result too large to send, 502 an allow-listed SERVICE failed, 503 time limit reached
-  or executors busy. Error bodies are one line of plain text; there is never a stack trace.
+  422 a result too large to send, 502 an allow-listed SERVICE failed (or the remote backend gave an
+  error or an unreadable answer), 503 time limit reached, executors busy or the remote backend
+  unavailable. Error bodies are one line of plain text; there is never a stack trace.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from . import state
 from .cache import Cached, ResponseCache, freeze
 from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed
 from .service_description import DatasetStats, dataset_stats, describe, serialize
+from .sparql_client import BackendError
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +281,36 @@ def check_services(query: str, info: QueryInfo, allowlist: tuple[str, ...]) -> b
     return bool(info.services or second)
 
 
+#: URI schemes of Virtuoso's built-in functions (``bif:``) and SQL procedures (``sql:``), which it lets
+#: SPARQL call without declaring the prefixes.
+ENGINE_SCHEMES = ("bif", "sql")
+
+
+def engine_functions(query: str) -> list[str]:
+    """The names in ``query`` (after its prologue) in an :data:`ENGINE_SCHEMES` scheme, written as IRIs,
+    as prefixed names or through a declared prefix (``\\u`` escapes resolved). Refused with a remote
+    backend: SPARQL 1.1 does not need them, and through them a query could reach the engine's SQL.
+
+    >>> engine_functions("PREFIX b: <BIF:> SELECT * { ?s ?p ?o FILTER(bif:contains(?o, 'x') || b:y()) }")
+    ['bif:contains', 'b:y']
+    """
+    found: list[str] = []
+    for text in dict.fromkeys((query, _unescape_codepoints(query))):
+        toks = _tokens(text)
+        start, prefixes = _prologue(toks)
+        declared = {p for p, ns in prefixes.items() if ns and ns.split(":", 1)[0].lower() in ENGINE_SCHEMES}
+        for kind, token in toks[start:]:
+            if kind == "iri":
+                iri = _unescape_codepoints(token[1:-1])
+                if ":" in iri and iri.split(":", 1)[0].lower() in ENGINE_SCHEMES:
+                    found.append(token)
+            elif kind == "name" and ":" in token:
+                prefix = token.split(":", 1)[0]
+                if prefix.lower() in ENGINE_SCHEMES or prefix in declared:
+                    found.append(token)
+    return list(dict.fromkeys(found))
+
+
 # --- content negotiation ----------------------------------------------------------------------------
 
 SRJ, SRX, CSV, TSV = RESULTS_FORMATS
@@ -380,7 +416,8 @@ def _graph_params(params: MultiDict[str, str], name: str) -> tuple[str, ...] | N
 
 
 def executor_pool() -> ExecutorPool:
-    """This worker's executor pool, made on first use (so a forked worker never shares its parent's)."""
+    """This worker's executor pool, made on first use (so a forked worker never shares its parent's).
+    Only for the embedded store: a remote backend runs queries itself."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     pool = app.extensions.get(EXECUTOR_KEY)
     if pool is None or pool.pid != os.getpid():
@@ -388,6 +425,8 @@ def executor_pool() -> ExecutorPool:
             pool = app.extensions.get(EXECUTOR_KEY)
             if pool is None or pool.pid != os.getpid():
                 st = state()
+                if st.store_dir is None:
+                    raise RuntimeError("there is no embedded store to run queries on: the data is a remote backend")
                 pool = ExecutorPool(st.store_dir, st.config.executors,
                                     isolate_network=not st.config.service_allowlist)
                 app.extensions[EXECUTOR_KEY] = pool
@@ -404,7 +443,8 @@ def _stats() -> DatasetStats:
 
 
 _FAILURES = {"syntax": 400, "not-acceptable": 406, "too-large": 422, "service": 502, "timeout": 503,
-             "busy": 503, "crashed": 503, "internal": 500}
+             "busy": 503, "crashed": 503, "internal": 500, "backend-refused": 400, "backend-error": 502,
+             "backend-down": 503}
 
 
 def _failure(e: QueryFailed) -> EndpointError:
@@ -412,12 +452,13 @@ def _failure(e: QueryFailed) -> EndpointError:
     if status == 500:
         log.error("query failed in its executor: %s", e.message)
         return EndpointError(500, "internal error while running the query; the details are in the server log")
-    if e.kind in ("timeout", "crashed"):
+    if e.kind in ("timeout", "crashed", "backend-down", "backend-error"):
         log.warning("query %s: %s", e.kind, e.message)
     message = {"syntax": f"syntax error in the query: {e.message}",
                "service": f"the SERVICE endpoint could not be queried: {e.message}",
                "timeout": f"{e.message}; make the query more selective or add a LIMIT"}.get(e.kind, e.message)
-    return EndpointError(status, message, {"Retry-After": "1"} if e.kind == "busy" else None)
+    retry = {"busy": "1", "backend-down": "10"}.get(e.kind)
+    return EndpointError(status, message, {"Retry-After": retry} if retry else None)
 
 
 def _content_type(media_type: str) -> str:
@@ -455,14 +496,20 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     if info.form in UPDATE_FORMS:
         raise EndpointError(403, UPDATE_REFUSED)
     federated = check_services(query, info, config.service_allowlist)
+    remote = state().remote
+    if remote is not None:
+        calls = engine_functions(query)
+        if calls:
+            raise EndpointError(403, f"{', '.join(calls[:3])}: engine-specific functions (bif:, sql:) are not "
+                                     f"allowed; this endpoint answers standard SPARQL 1.1 queries only")
     if choice.results is None and (choice.graph is None or info.form in ("SELECT", "ASK")):
         raise _not_acceptable("A SELECT or ASK result", RESULTS_FORMATS)
     if choice.graph is None and info.form in ("CONSTRUCT", "DESCRIBE"):
         raise _not_acceptable("A CONSTRUCT or DESCRIBE result", GRAPH_FORMATS)
     job = Job(query, choice.results, choice.graph, config.result_limit, default_graphs, named_graphs,
-              union_default_graph=not info.has_from, prefixes=info.prefixes, federated=federated)
+              union_default_graph=not info.has_from, prefixes=info.prefixes, federated=federated, form=info.form)
     try:
-        answer = executor_pool().run(job, config.query_timeout)
+        answer = (remote or executor_pool()).run(job, config.query_timeout)
     except QueryFailed as e:
         raise _failure(e) from None
     headers = [("X-Result-Limit", str(config.result_limit)),
@@ -546,6 +593,14 @@ def _text(status: int, message: str, headers: dict[str, str] | None = None) -> R
 @bp.errorhandler(EndpointError)
 def _endpoint_error(e: EndpointError) -> Response:
     return _text(e.status, e.message, e.headers)
+
+
+@bp.errorhandler(BackendError)
+def _backend_error(e: BackendError) -> Response:
+    """The remote backend failed outside a query (the service description's counts)."""
+    log.warning("SPARQL backend: %s", e.message)
+    return _text(502 if e.kind in ("failed", "bad-answer", "refused") else 503, e.message,
+                 {"Retry-After": "10"} if e.kind == "unavailable" else None)
 
 
 @bp.errorhandler(HTTPException)

@@ -25,7 +25,7 @@ def dataset_graph(version: str) -> str:
     return GRAPH_BASE + version
 
 
-def _version_of(data: Path) -> str:
+def dataset_version(data: Path) -> str:
     """The dataset's ``pav:version``, read by streaming: the build writes the dataset node first, so
     this reads the head of the file, not all of it."""
     dataset, version = pyoxigraph.NamedNode(DATASET_IRI), pyoxigraph.NamedNode(PAV_VERSION)
@@ -57,7 +57,7 @@ def prepare_store(data_dir: Path, store_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     store = pyoxigraph.Store(str(tmp / "db"))
-    graph = pyoxigraph.NamedNode(dataset_graph(_version_of(data)))
+    graph = pyoxigraph.NamedNode(dataset_graph(dataset_version(data)))
     store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph)
     store.optimize()
     store.flush()
