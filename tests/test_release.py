@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
@@ -56,8 +57,12 @@ def test_release_has_every_file_listed_and_verified(first):
         assert sha256_file(first / name) == digest, name
     report = verify_release(first)
     assert report.ok, report.problems
-    # Nothing of the making is left beside the release.
+    # Nothing of the making is left beside the release, and the release is readable by others
+    # (its temporary folder was made private).
     assert [p.name for p in first.parent.iterdir()] == ["0.0.1"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert first.stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_dumps_hold_the_same_triples(first):
@@ -155,8 +160,14 @@ def test_facts_table(first):
     assert slit3["producing_cell"] == "CL:0000092" and slit3["producing_cell_label"] == "osteoclast"
     assert slit3["status"] == "clasto:Controversial"
     assert slit3["disputed"] == "yes"
-    assert "29504949" not in slit3["pmid"].split("; ") or slit3["therapeutic_note"]
-    assert len(slit3["promotes"].split("; ")) == len(slit3["promotes_label"].split("; "))
+    # References are gathered from the fact and from the evidence of its claims, disputing ones too.
+    assert slit3["pmid"] == "29504949; 32133214"
+    assert slit3["evidence_type"] == "ECO:0000314; ECO:0001168"
+    assert "therapeutic_note" in slit3 and "ovariectomized" in slit3["therapeutic_note"]
+    assert slit3["promotes"] == "GO:0016477" and slit3["promotes_label"] == "cell migration"
+    lif, mir214 = rows[1], rows[2]
+    assert lif["pmid"] == "23891907" and lif["doi"] == "10.1016/j.bone.2013.07.023; 10.7554/eLife.95083"
+    assert mir214["doi"] == "10.1186/s12964-023-01226-w" and mir214["carrier"] == "GO:0070062"
 
 
 def test_void_and_schema_org_descriptions(first):
@@ -192,6 +203,16 @@ def test_readme_examples_run(first):
         out = subprocess.run([sys.executable, "-c", block], cwd=first, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == f"{triples} triples"
     assert "ld_dir(" in readme and "rdf_loader_run();" in readme and "Cite" in readme
+
+
+def test_cli_virtuoso_load_names_bad_settings(first, monkeypatch, capsys):
+    monkeypatch.setenv("CLASTORDF_VIRTUOSO_PORT", "eleven")
+    code = main(["virtuoso", "load", "--release", "0.0.1", "--build-dir", str(first.parent.parent)])
+    assert code == 1
+    assert "CLASTORDF_VIRTUOSO_PORT" in capsys.readouterr().err
+    assert main(["virtuoso", "load", "--release", "9.9.9", "--build-dir", str(first.parent.parent)]) == 2
+    err = capsys.readouterr().err
+    assert "no release '9.9.9'" in err and "the releases there are: 0.0.1" in err
 
 
 def test_cli_release_diff_and_verify(mini, tmp_path, capsys):

@@ -428,3 +428,29 @@ def test_release_config_resolves_latest_by_version_order(releases, real_build_di
         ServerConfig(real_build_dir, releases_dir=releases / "none", release="latest").resolve_release()
     with pytest.raises(UnknownRelease):
         create_app(ServerConfig(real_build_dir, releases_dir=releases, release="../0.10.0"))
+
+
+def test_store_is_remade_when_a_release_is_replaced_with_the_same_mtime_and_size(tmp_path):
+    """A release replaced with --force keeps its pinned mtime and may keep its size: the store must
+    still be reloaded, not served stale."""
+    import os
+
+    import pyoxigraph
+
+    from clastordf.server.store import open_store, prepare_store
+
+    data = tmp_path / "release"
+    data.mkdir()
+    old = '<https://w3id.org/clastordf/dataset> <http://purl.org/pav/version> "1" .\n<urn:a> <urn:p> "x" .\n'
+    new = old.replace('"x"', '"y"')
+    (data / "clastordf.ttl").write_text(old, encoding="utf-8")
+    os.utime(data / "clastordf.ttl", (1767225600, 1767225600))
+    store_dir = prepare_store(data, tmp_path / ".stores" / "1")
+    replacement = tmp_path / "replacement.ttl"
+    replacement.write_text(new, encoding="utf-8")
+    os.utime(replacement, (1767225600, 1767225600))
+    replacement.replace(data / "clastordf.ttl")
+    prepare_store(data, store_dir)
+    store = open_store(store_dir)
+    values = {q.object.value for q in store.quads_for_pattern(pyoxigraph.NamedNode("urn:a"), None, None, None)}
+    assert values == {"y"}

@@ -323,17 +323,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_virtuoso_load(args: argparse.Namespace) -> int:
-    from .release_layout import latest_release, list_releases, releases_root
+    from .release_layout import find_release, releases_root, unknown_release_message
     from .virtuoso import VirtuosoConnection, VirtuosoError, load_release
 
     project = _project(args)
     root = releases_root(_build_dir(args, project))
-    release = latest_release(root) if args.release == "latest" else next(
-        (r for r in list_releases(root) if r.version == args.release), None)
+    release = find_release(root, args.release)
     if release is None:
-        known = ", ".join(r.version for r in list_releases(root)) or "none"
-        print(f"error: no release {args.release!r} in {root} (releases: {known}); "
-              "make one with `clastordf release --version V`", file=sys.stderr)
+        print(f"error: {unknown_release_message(root, args.release)}", file=sys.stderr)
         return 2
     try:
         conn = VirtuosoConnection.from_env(host=args.host, port=args.port, user=args.user, isql=args.isql)

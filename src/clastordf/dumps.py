@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pyoxigraph
 
+from .prefixes import PrefixMap
+
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-#: A term as N-Triples text (``<iri>``, ``_:b0``, ``"lexical"@en``, ``"1"^^<…#integer>``) paired with
-#: the parsed term (``None`` for blank nodes, whose label is the text).
+#: A term of a dump: an IRI or literal as pyoxigraph parsed it, or a blank node as its stable label
+#: (``"_:b0"``).
 Term = pyoxigraph.NamedNode | pyoxigraph.Literal | str
 
 
@@ -82,20 +84,16 @@ class JsonLdContext:
     """
 
     def __init__(self, prefixes: dict[str, str]):
-        self.prefixes = dict(sorted(prefixes.items()))
-        self._by_length = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.names = PrefixMap(prefixes)
+        self.prefixes = self.names.prefixes
 
     def document(self) -> dict:
         """The published context file: ``{"@context": {prefix: namespace, …}}``."""
         return {"@context": dict(self.prefixes)}
 
     def compact(self, iri: str) -> str:
-        for prefix, ns in self._by_length:
-            local = iri[len(ns):]
-            # A local part starting with "//" would read as an absolute IRI of scheme "prefix".
-            if iri.startswith(ns) and not local.startswith("//"):
-                return f"{prefix}:{local}"
-        return iri
+        # A local part starting with "//" would read as an absolute IRI of scheme "prefix".
+        return self.names.compact(iri, lambda local: not local.startswith("//")) or iri
 
 
 def _jsonld_value(node: Term, context: JsonLdContext) -> dict | str:

@@ -12,7 +12,8 @@ from collections import defaultdict
 import pyoxigraph
 
 from .dumps import RDF_TYPE, Triples
-from .vocab import PREFIXES
+from .prefixes import compress
+from .vocab import FACT_CLASSES
 
 CLASTO = "https://w3id.org/clastordf/vocab#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -24,7 +25,6 @@ DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 IN_TAXON = "http://purl.obolibrary.org/obo/RO_0002162"
 PUBMED = "https://identifiers.org/pubmed/"
 DOI = "https://doi.org/"
-FACT_CLASSES = (CLASTO + "ClastokineFact", CLASTO + "RegulationFact")
 
 #: (column, predicate on the fact) for the relations written as an id column plus a label column.
 RELATIONS = [
@@ -67,7 +67,6 @@ class Index:
         for s, p, o in triples.rows:
             key = s if isinstance(s, str) else s.value
             self.by_subject[key][p.value].append(o)
-        self._by_length = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
     def values(self, subject: str, predicate: str) -> list:
         return self.by_subject.get(subject, {}).get(predicate, [])
@@ -88,17 +87,8 @@ class Index:
         return ""
 
     def curie(self, iri: str) -> str:
-        """The prefixed form of ``iri`` with the dataset's prefixes (``obo:`` terms as ``GO:…``).
-
-        Example: ``http://purl.obolibrary.org/obo/GO_0001649`` → ``GO:0001649``.
-        """
-        obo = "http://purl.obolibrary.org/obo/"
-        if iri.startswith(obo) and "_" in iri[len(obo):]:
-            return iri[len(obo):].replace("_", ":", 1)
-        for prefix, ns in self._by_length:
-            if iri.startswith(ns):
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
+        """The CURIE of ``iri`` as curators write it (``GO:0001649``, ``uniprot:P01137``), else the IRI."""
+        return compress(iri) or iri
 
     def members(self, *classes: str) -> list[str]:
         """The IRIs (not blank nodes) typed with any of ``classes``, sorted."""

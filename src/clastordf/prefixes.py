@@ -7,6 +7,7 @@ The map is built from these two rules by :mod:`curies` rather than kept as a lis
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 
 import curies
@@ -84,3 +85,30 @@ def prefix_of(curie: str) -> str:
     """
     return curie.split(":", 1)[0]
 
+
+
+class PrefixMap:
+    """Prefixes and their namespaces, for writing IRIs as prefixed names: the longest matching
+    namespace wins (``mirbase.mature:`` before ``mirbase:``), ties by prefix, so the choice is stable.
+
+    >>> names = PrefixMap({"mirbase": "https://identifiers.org/mirbase/",
+    ...                    "mirbase.mature": "https://identifiers.org/mirbase.mature/"})
+    >>> names.compact("https://identifiers.org/mirbase.mature/MIMAT0000271")
+    'mirbase.mature:MIMAT0000271'
+    >>> names.compact("https://example.org/x") is None
+    True
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]):
+        self.prefixes = dict(sorted(prefixes.items()))
+        self._by_length = sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def candidates(self, iri: str) -> Iterator[tuple[str, str]]:
+        """Every (prefix, local part) that spells ``iri``, best first."""
+        for prefix, namespace in self._by_length:
+            if iri.startswith(namespace):
+                yield prefix, iri[len(namespace):]
+
+    def compact(self, iri: str, accept: Callable[[str], bool] = lambda local: True) -> str | None:
+        """``prefix:local`` with the best prefix whose local part ``accept`` takes, else ``None``."""
+        return next((f"{p}:{local}" for p, local in self.candidates(iri) if accept(local)), None)

@@ -19,11 +19,22 @@ from pathlib import Path
 from .curation import read_curation
 from .dumps import JsonLdContext, jsonld_document, jsonld_text, read_turtle, write_ntriples_gz
 from .facts_table import CLASTO, Index, facts_tsv
+from .model import Dataset
 from .pipeline import Progress, build, build_date, stderr_progress
 from .project import Project
 from .release_diff import diff_releases, first_release_markdown
 from .release_layout import (
+    CHANGELOG_FILE,
+    CONTEXT_FILE,
+    DATASET_FILE,
+    FACTS_FILE,
+    JSONLD_DUMP,
+    NTRIPLES_DUMP,
+    README_FILE,
+    SHAPES_FILE,
     SUMS_FILE,
+    TURTLE_DUMP,
+    VOID_FILE,
     check_version,
     previous_release,
     releases_root,
@@ -34,9 +45,6 @@ from .release_metadata import ReleaseFile, ReleaseInfo, dataset_jsonld, readme, 
 from .release_verify import verify_release
 from .terms import write_atomic
 from .vocab import BASE, PREFIXES
-
-DATA_FILE = "clastordf.ttl"
-CHANGELOG = "CHANGELOG.md"
 
 
 class ReleaseError(Exception):
@@ -75,10 +83,10 @@ def changelog(folder: Path, version: str, previous: Path | None) -> str:
     """The release's CHANGELOG: what changed since ``previous`` (a release folder), then the history
     the previous release's CHANGELOG already told."""
     if previous is None:
-        return "# Changelog\n\n" + first_release_markdown(version, folder / DATA_FILE)
+        return "# Changelog\n\n" + first_release_markdown(version, folder / TURTLE_DUMP)
     section = diff_releases(previous, folder).to_markdown()
     history = ""
-    old = previous / CHANGELOG
+    old = previous / CHANGELOG_FILE
     if old.exists():
         history = re.sub(r"^# Changelog\n+", "", old.read_text(encoding="utf-8"))
     return "# Changelog\n\n" + section.rstrip("\n") + "\n\n" + history
@@ -94,32 +102,32 @@ def _count(index: Index, cls: str) -> int:
     return len(index.members(cls))
 
 
-def write_release_files(project: Project, folder: Path, version: str, released: date, base: str,
+def write_release_files(project: Project, dataset: Dataset, folder: Path, version: str, released: date, base: str,
                         previous: Path | None, progress: Progress) -> tuple[list[ReleaseFile], ReleaseInfo]:
-    """Add the dumps, tables and descriptions to a folder the build has filled."""
-    curation_dataset = read_curation(project.curation).dataset
+    """Add the dumps, tables and descriptions to a folder the build has filled; ``dataset`` is the
+    curated dataset record."""
     progress("[release] dumps: N-Triples, JSON-LD …")
-    triples = read_turtle(folder / DATA_FILE)
-    write_ntriples_gz(triples, folder / "clastordf.nt.gz")
+    triples = read_turtle(folder / TURTLE_DUMP)
+    write_ntriples_gz(triples, folder / NTRIPLES_DUMP)
     context = JsonLdContext(PREFIXES)
-    write_atomic(folder / "clastordf.jsonld", jsonld_text(jsonld_document(triples, context)))
-    write_atomic(folder / "clastordf.context.jsonld", jsonld_text(context.document()))
-    shutil.copyfile(project.shapes, folder / "clastordf.shacl.ttl")
+    write_atomic(folder / JSONLD_DUMP, jsonld_text(jsonld_document(triples, context)))
+    write_atomic(folder / CONTEXT_FILE, jsonld_text(context.document()))
+    shutil.copyfile(project.shapes, folder / SHAPES_FILE)
     progress("[release] facts.tsv …")
     index = Index(triples)
-    write_atomic(folder / "facts.tsv", facts_tsv(index))
+    write_atomic(folder / FACTS_FILE, facts_tsv(index))
     info = ReleaseInfo(
-        dataset=curation_dataset, version=version, released=released, base=base, triples=len(triples),
+        dataset=dataset, version=version, released=released, base=base, triples=len(triples),
         facts=len(index.facts()), evidence=_count(index, CLASTO + "EvidenceLine"), examples=_examples(index),
         class_counts=tuple((CLASTO + c, _count(index, CLASTO + c))
                            for c in ("ClastokineFact", "RegulationFact", "Claim", "EvidenceLine")),
         previous_version=previous.name if previous else None)
     progress("[release] void.ttl, dataset.jsonld, README.md, CHANGELOG.md …")
     data_files = _files(folder)
-    write_atomic(folder / "void.ttl", void_turtle(info, data_files))
-    write_atomic(folder / "dataset.jsonld", dataset_jsonld(info, data_files))
-    write_atomic(folder / "README.md", readme(info, _files(folder)))
-    write_atomic(folder / CHANGELOG, changelog(folder, version, previous))
+    write_atomic(folder / VOID_FILE, void_turtle(info, data_files))
+    write_atomic(folder / DATASET_FILE, dataset_jsonld(info, data_files))
+    write_atomic(folder / README_FILE, readme(info, _files(folder)))
+    write_atomic(folder / CHANGELOG_FILE, changelog(folder, version, previous))
     stamp = datetime.combine(released, time(0, 0), tzinfo=UTC).timestamp()
     for path in folder.iterdir():
         os.utime(path, (stamp, stamp))
@@ -171,7 +179,7 @@ def make_release(project: Project, version: str, build_dir: Path, *, force: bool
     tmp.chmod(0o777 & ~umask)
     try:
         build(project, tmp, progress, modified=released)
-        files, info = write_release_files(project, tmp, version, released, base,
+        files, info = write_release_files(project, dataset, tmp, version, released, base,
                                           previous.path if previous else None, progress)
         progress("[verify] …")
         report = verify_release(tmp, progress)

@@ -22,10 +22,12 @@ from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES
+from .prefixes import PrefixMap
+from .release_layout import TURTLE_DUMP
+from .vocab import FACT_CLASSES, PREFIXES
 
 #: The file of a release folder that holds the dataset.
-DATA_FILE = "clastordf.ttl"
+DATA_FILE = TURTLE_DUMP
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -38,7 +40,7 @@ _HAS_CLAIM = ox.NamedNode(_CLASTO + "hasClaim")
 _SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 _VERSION = ox.NamedNode("http://purl.org/pav/version")
 _DATASET = ox.NamedNode("https://w3id.org/clastordf/dataset")
-_FACT_TYPES = frozenset({ox.NamedNode(_CLASTO + "ClastokineFact"), ox.NamedNode(_CLASTO + "RegulationFact")})
+_FACT_TYPES = frozenset(ox.NamedNode(c) for c in FACT_CLASSES)
 _EVIDENCE_TYPES = frozenset({ox.NamedNode(_CLASTO + "EvidenceLine")})
 #: Node types counted as entities in a first release's summary, with their names in the text.
 _ENTITY_TYPES: dict[ox.NamedNode, str] = {
@@ -50,10 +52,7 @@ _ENTITY_TYPES: dict[ox.NamedNode, str] = {
 #: Labels longer than this are sentences (fact labels), not names, and would swamp a value list.
 SHORT_LABEL = 60
 
-# Longest namespace first, so ``mirbase.mature:`` wins over ``mirbase:``.
-_NAMESPACES: tuple[tuple[str, str], ...] = tuple(
-    sorted(((ns, prefix) for prefix, ns in PREFIXES.items()), key=lambda item: (-len(item[0]), item[1]))
-)
+_NAMES = PrefixMap(PREFIXES)
 
 Node = ox.NamedNode | ox.BlankNode | ox.Triple
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -195,10 +194,7 @@ def curie(iri: str) -> str:
     >>> curie("https://example.org/x")
     '<https://example.org/x>'
     """
-    for namespace, prefix in _NAMESPACES:
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
+    return _NAMES.compact(iri) or f"<{iri}>"
 
 
 def literal_text(literal: ox.Literal) -> str:

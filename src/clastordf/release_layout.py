@@ -18,6 +18,23 @@ from pathlib import Path
 RELEASES_DIR = "release"
 #: The checksum file of a release.
 SUMS_FILE = "SHA256SUMS"
+#: The files of a release, by role (the descriptions below say what each is).
+TURTLE_DUMP = "clastordf.ttl"
+NTRIPLES_DUMP = "clastordf.nt.gz"
+JSONLD_DUMP = "clastordf.jsonld"
+CONTEXT_FILE = "clastordf.context.jsonld"
+SHAPES_FILE = "clastordf.shacl.ttl"
+FACTS_FILE = "facts.tsv"
+VOID_FILE = "void.ttl"
+DATASET_FILE = "dataset.jsonld"
+README_FILE = "README.md"
+CHANGELOG_FILE = "CHANGELOG.md"
+#: The three dumps of the whole dataset (the same triples).
+DATA_DUMPS = (TURTLE_DUMP, NTRIPLES_DUMP, JSONLD_DUMP)
+#: Files that describe a release rather than hold its data.
+METADATA_FILES = (VOID_FILE, DATASET_FILE, README_FILE, CHANGELOG_FILE, SUMS_FILE)
+#: The name that stands for the newest release wherever a version is asked for.
+LATEST = "latest"
 #: Allowed release versions: what is safe as a folder name and in a URL path.
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$")
 
@@ -38,7 +55,7 @@ def check_version(version: str) -> str:
     ...
     ValueError: release version '../x' must be letters, digits, '.', '_', '+' or '-', starting with a letter or digit
     """
-    if not VERSION_PATTERN.match(version) or version == "latest":
+    if not VERSION_PATTERN.match(version) or version == LATEST:
         raise ValueError(f"release version {version!r} must be letters, digits, '.', '_', '+' or '-', "
                          "starting with a letter or digit")
     return version
@@ -121,6 +138,27 @@ def latest_release(root: Path) -> Release | None:
     """The newest finished release under ``root``, by :func:`version_key`."""
     found = list_releases(root)
     return found[-1] if found else None
+
+
+def find_release(root: Path, version: str) -> Release | None:
+    """The finished release ``version`` under ``root`` (``latest``: the newest), looked up among the
+    releases there rather than by making a path of ``version``, so no name can reach another folder."""
+    found = list_releases(root)
+    if version == LATEST:
+        return found[-1] if found else None
+    return next((r for r in found if r.version == version), None)
+
+
+def unknown_release_message(root: Path, version: str) -> str:
+    """Why ``version`` cannot be found under ``root``, listing the releases there are (newest first).
+
+    >>> unknown_release_message(Path("/nowhere"), "latest")
+    'there are no releases in /nowhere: make one with `clastordf release --version VERSION`'
+    """
+    known = [r.version for r in reversed(list_releases(root))]
+    if not known:
+        return f"there are no releases in {root}: make one with `clastordf release --version VERSION`"
+    return f"no release {version!r} in {root}; the releases there are: {', '.join(known)}"
 
 
 def previous_release(root: Path, version: str) -> Release | None:

@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 
 from .model import Dataset
-from .release_layout import SUMS_FILE, describe_file, media_type
+from .release_layout import DATA_DUMPS, METADATA_FILES, describe_file, media_type
 from .turtle import serialize
 from .vocab import DATASET_IRI, PREFIXES, REVIEW_IRI
 
@@ -30,10 +30,6 @@ REVIEW_CITATION = ("Daponte V, Henke K, Drissi H. Current perspectives on the mu
                    "eLife 13:e95083 (2024). https://doi.org/10.7554/eLife.95083")
 REVIEW_TITLE = ("Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
                 "communication and potential clinical implications")
-#: Files that describe the release rather than hold its data; they are not DCAT distributions.
-METADATA_FILES = ("void.ttl", "dataset.jsonld", "README.md", "CHANGELOG.md", SUMS_FILE)
-#: Dumps of the whole dataset (``void:dataDump``).
-DATA_DUMPS = ("clastordf.ttl", "clastordf.nt.gz", "clastordf.jsonld")
 
 
 @dataclass(frozen=True)

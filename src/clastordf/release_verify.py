@@ -46,30 +46,37 @@ from lxml import etree
 from pyld import jsonld
 from rdflib import Graph
 
+from . import vocab
 from .gpml_check import gpml_schema
-from .release_layout import SUMS_FILE, BadSums, read_sums, sha256_file
+from .release_layout import (
+    CHANGELOG_FILE,
+    CONTEXT_FILE,
+    DATASET_FILE,
+    FACTS_FILE,
+    JSONLD_DUMP,
+    NTRIPLES_DUMP,
+    README_FILE,
+    SHAPES_FILE,
+    SUMS_FILE,
+    TURTLE_DUMP,
+    VOID_FILE,
+    BadSums,
+    read_sums,
+    sha256_file,
+)
 from .validation import load_shapes, validate_graph
 from .vocab import DATASET_IRI
 
-TURTLE_DUMP = "clastordf.ttl"
-NTRIPLES_DUMP = "clastordf.nt.gz"
-JSONLD_DUMP = "clastordf.jsonld"
-CONTEXT_FILE = "clastordf.context.jsonld"
-SHAPES_FILE = "clastordf.shacl.ttl"
-VOID_FILE = "void.ttl"
-DATASET_FILE = "dataset.jsonld"
-FACTS_FILE = "facts.tsv"
 GMT_FILE = "clastordf.gmt"
 #: Files without which a folder is not a release.
-REQUIRED_FILES = (TURTLE_DUMP, NTRIPLES_DUMP, JSONLD_DUMP, VOID_FILE, DATASET_FILE, SUMS_FILE, "README.md",
-                  "CHANGELOG.md", FACTS_FILE, SHAPES_FILE)
+REQUIRED_FILES = (TURTLE_DUMP, NTRIPLES_DUMP, JSONLD_DUMP, VOID_FILE, DATASET_FILE, SUMS_FILE, README_FILE,
+                  CHANGELOG_FILE, FACTS_FILE, SHAPES_FILE)
 #: What ``dataset.jsonld`` must state for dataset search engines.
 DATASET_KEYS = ("name", "description", "license", "version", "distribution")
 #: Seconds one tool may run on one file before it is stopped (and the file reported).
 TOOL_TIMEOUT = 300.0
 
-_CLASTO = "https://w3id.org/clastordf/vocab#"
-FACT_CLASSES = frozenset({_CLASTO + "ClastokineFact", _CLASTO + "RegulationFact"})
+FACT_CLASSES = frozenset(vocab.FACT_CLASSES)
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
 _VOID_DATA_DUMP = ox.NamedNode("http://rdfs.org/ns/void#dataDump")

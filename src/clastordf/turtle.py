@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from .prefixes import PrefixMap
 from .rdftree import Node, SubjectTree
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
@@ -26,20 +27,14 @@ def _escape(text: str) -> str:
 
 class TurtleWriter:
     def __init__(self, prefixes: dict[str, str]):
-        # Longest namespace first, so the most specific prefix wins.
-        self.prefixes = dict(sorted(prefixes.items()))
-        self._by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.names = PrefixMap(prefixes)
+        self.prefixes = self.names.prefixes
 
     def iri(self, iri: URIRef) -> str:
-        text = str(iri)
         if iri == RDF.type:
             return "a"
-        for prefix, ns in self._by_length:
-            if text.startswith(ns):
-                local = text[len(ns):]
-                if local == "" or _LOCAL.match(local):
-                    return f"{prefix}:{local}"
-        return f"<{text}>"
+        name = self.names.compact(str(iri), lambda local: local == "" or bool(_LOCAL.match(local)))
+        return name or f"<{iri}>"
 
     def literal(self, lit: Literal) -> str:
         body = f'"{_escape(str(lit))}"'

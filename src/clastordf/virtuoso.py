@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .pipeline import Progress, stderr_progress
-from .release_layout import SUMS_FILE, BadSums, check_version, read_sums, sha256_file
+from .release_layout import NTRIPLES_DUMP, SUMS_FILE, BadSums, check_version, read_sums, sha256_file
 from .server.store import dataset_graph
 
 #: The release file the loader reads: gzipped N-Triples, which Virtuoso decompresses itself.
-DUMP_FILE = "clastordf.nt.gz"
+DUMP_FILE = NTRIPLES_DUMP
 PASSWORD_ENV = "CLASTORDF_VIRTUOSO_PASSWORD"  # noqa: S105 - a variable name, not a password
 HOST_ENV = "CLASTORDF_VIRTUOSO_HOST"
 PORT_ENV = "CLASTORDF_VIRTUOSO_PORT"

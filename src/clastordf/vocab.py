@@ -20,6 +20,9 @@ BASE = "https://w3id.org/clastordf/"
 DATASET_IRI = BASE + "dataset"
 REVIEW_IRI = DOI["10.7554/eLife.95083"]
 
+#: The classes of facts (every fact is one of these).
+FACT_CLASSES: tuple[str, ...] = (str(CLASTO.ClastokineFact), str(CLASTO.RegulationFact))
+
 IN_TAXON = OBO.RO_0002162
 HAS_PART = OBO.BFO_0000051
 HAS_EVIDENCE = OBO.RO_0002558

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ..release_layout import latest_release, list_releases, releases_root
+from ..release_layout import find_release, releases_root, unknown_release_message
 
 DEFAULT_BASE = "https://w3id.org/clastordf/"
 #: The store of the build, inside the build folder.
@@ -16,7 +16,6 @@ STORE_DIR = "oxigraph"
 #: for a release, and outside every release folder, whose files must stay exactly its SHA256SUMS.
 RELEASE_STORES_DIR = ".stores"
 #: The release name that means "the newest one".
-LATEST = "latest"
 
 
 class UnknownRelease(FileNotFoundError):
@@ -96,18 +95,10 @@ class ServerConfig:
         release is not there; a config without ``release`` is returned as it is."""
         if not self.release:
             return dataclasses.replace(self, release=None)
-        root = self.releases_root
-        if self.release == LATEST:
-            newest = latest_release(root)
-            if newest is None:
-                raise UnknownRelease(f"there are no releases in {root} to serve: make one with "
-                                     "`clastordf release --version VERSION`")
-            return dataclasses.replace(self, release=newest.version)
-        versions = [r.version for r in list_releases(root)]
-        if self.release not in versions:
-            known = ", ".join(reversed(versions)) or "none (make one with `clastordf release --version V`)"
-            raise UnknownRelease(f"no release {self.release!r} in {root}; the releases there are: {known}")
-        return self
+        found = find_release(self.releases_root, self.release)
+        if found is None:
+            raise UnknownRelease(unknown_release_message(self.releases_root, self.release))
+        return dataclasses.replace(self, release=found.version)
 
     @classmethod
     def from_env(cls, build_dir: Path | None = None, **overrides: object) -> ServerConfig:

@@ -7,15 +7,28 @@ request. A release's hashes are read from its ``SHA256SUMS``: its files are neve
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..release_layout import SUMS_FILE, BadSums, Release, describe_file, list_releases, media_type
-from .config import LATEST, STORE_DIR
+from .. import release_layout
+from ..release_layout import (
+    CHANGELOG_FILE,
+    CONTEXT_FILE,
+    DATASET_FILE,
+    SHAPES_FILE,
+    SUMS_FILE,
+    VOID_FILE,
+    BadSums,
+    Release,
+    describe_file,
+    list_releases,
+    media_type,
+    sha256_file,
+)
+from .config import STORE_DIR
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +38,7 @@ ATTACHMENT_TYPES = ("application/gzip", "application/zip")
 #: Extensions of RDF dumps (what VoID lists as ``void:dataDump``).
 RDF_DUMPS = (".ttl", ".owl", ".rdf", ".nt", ".nt.gz", ".nq", ".trig", ".jsonld")
 #: RDF files of a release that describe the data (or constrain it) rather than hold it: not dumps.
-NOT_DUMPS = ("void.ttl", "dataset.jsonld", "clastordf.context.jsonld", "clastordf.shacl.ttl")
+NOT_DUMPS = (VOID_FILE, DATASET_FILE, CONTEXT_FILE, SHAPES_FILE)
 
 _hashes: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
@@ -71,11 +84,7 @@ def sha256_of(path: Path) -> str:
     with _lock:
         if key in _hashes:
             return _hashes[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    value = digest.hexdigest()
+    value = sha256_file(path)
     with _lock:
         for old in [k for k in _hashes if k[0] == key[0]]:
             del _hashes[old]
@@ -129,7 +138,7 @@ class ReleaseListing:
 
     @property
     def changelog(self) -> Download | None:
-        return self.file("CHANGELOG.md")
+        return self.file(CHANGELOG_FILE)
 
 
 def _plain_file(path: Path) -> bool:
@@ -168,12 +177,9 @@ def list_release_listings(root: Path) -> list[ReleaseListing]:
 
 
 def find_release(root: Path, version: str) -> ReleaseListing | None:
-    """The release called ``version`` (``latest``: the newest), looked up among the finished releases
-    rather than by building a path from ``version``, so no request can name another folder."""
-    found = list_releases(root)
-    if not found:
+    """The listing of release ``version`` (``latest``: the newest); see :func:`release_layout.find_release`."""
+    found = release_layout.find_release(root, version)
+    if found is None:
         return None
-    if version == LATEST:
-        return release_listing(found[-1], latest=True)
-    match = next((r for r in found if r.version == version), None)
-    return release_listing(match, latest=match is found[-1]) if match else None
+    newest = release_layout.latest_release(root)
+    return release_listing(found, latest=newest is not None and found.version == newest.version)

@@ -33,12 +33,11 @@ from flask import (
     url_for,
 )
 
-from ..release_layout import SUMS_FILE, list_releases
+from ..release_layout import LATEST, SUMS_FILE, list_releases
 from ..vocab import CLASTO
 from . import pages_data as data
 from . import state
 from .cache import ResponseCache, freeze
-from .config import LATEST
 from .downloads import Download, ReleaseListing, find_release, list_downloads, list_release_listings
 from .linkeddata import (
     BY_EXT,
