@@ -1,7 +1,7 @@
 """Time every build stage on synthetic curations N times the size of the real one.
 
 Usage: python bench/build_scaling.py [--sizes 1 10 100] [--out bench/out] [--shacl-workers N]
-                                    [--dump-graph DIR]
+                                    [--reasoning auto|rules|abox] [--dump-graph DIR]
 
 A synthetic curation of size N holds N copies of every fact file, with fact and evidence ids
 renumbered per copy (entities, the term index and the bibliography are shared), so it has N times
@@ -9,7 +9,8 @@ the facts, claims and evidence lines of the real curation and passes the same ch
 runs in its own process so peak memory is measured per size; the SHACL columns say how
 validation ran (whole graph, or chunks in worker processes) and the peak memory of one worker.
 ``--shacl-workers`` sets CLASTORDF_SHACL_WORKERS for the builds (1: whole graph in the build
-process); ``--dump-graph`` writes the graph SHACL validates to DIR/x<N>.nt, for profiling.
+process); ``--reasoning abox`` has HermiT realise every fact instead of the rule pass
+(CLASTORDF_REASONING); ``--dump-graph`` writes the graph SHACL validates to DIR/x<N>.nt, for profiling.
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(REPO / "bench" / "out"))
     parser.add_argument("--shacl-workers", type=int,
                         help="SHACL worker processes for the builds (1: validate the whole graph in one process)")
+    parser.add_argument("--reasoning", choices=("auto", "rules", "abox"),
+                        help="how the builds type the facts (CLASTORDF_REASONING; abox: HermiT realises every fact)")
     parser.add_argument("--dump-graph", type=Path, help="write the graph SHACL validates to DIR/x<N>.nt")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args()
@@ -136,6 +139,8 @@ def main() -> int:
     env = dict(os.environ)
     if args.shacl_workers is not None:
         env["CLASTORDF_SHACL_WORKERS"] = str(args.shacl_workers)
+    if args.reasoning is not None:
+        env["CLASTORDF_REASONING"] = args.reasoning
     extra = ["--dump-graph", str(args.dump_graph.resolve())] if args.dump_graph else []
     rows = []
     for size in args.sizes:

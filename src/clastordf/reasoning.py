@@ -1,5 +1,10 @@
 """Classify the facts with HermiT (through owlready2) and return the types it infers.
 
+HermiT classifies the ontology (with its import slim) once; a rule pass (:mod:`.fact_typing`) then
+types every fact from that hierarchy, in time linear in the facts. The rule pass is exact for the
+ontology's fragment of OWL; if an edit takes the ontology outside it, HermiT realises the whole ABox
+instead (slower, superlinear), and the build says so.
+
 The dataset publishes class IRIs as the values of class-valued properties (``clasto:producingCellType
 obo:CL_0000092``). For reasoning, each such value becomes a representative individual of that class,
 so that restrictions such as ``producingCellType some OsteoclastLineageCell`` see the CL hierarchy of
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from .fact_typing import Classified, Contradiction, Typing, fragment_problems, rules_of, type_facts
 from .vocab import CLASTO
 
 #: Properties whose values are ontology classes; the reasoner sees an instance of each.
@@ -33,10 +39,15 @@ CLASS_VALUED = (
 )
 #: Properties copied to the reasoner as they are (their values are individuals).
 INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.status)
+FACT_PROPERTIES = (*CLASS_VALUED, *INDIVIDUAL_VALUED)
 FACT_TYPES = (CLASTO.ClastokineFact, CLASTO.RegulationFact)
 INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
 
-REASONER = "HermiT (owlready2)"
+#: How :func:`classify` types the facts: "auto" (the rule pass when exact, else HermiT on the ABox),
+#: "rules" (the rule pass, or an error naming what the rules cannot read) or "abox" (HermiT only).
+METHODS = ("auto", "rules", "abox")
+RULES_METHOD = "classification of the ontology by HermiT, then a rule pass typing the facts (clastordf.fact_typing)"
+ABOX_METHOD = "realisation of the facts by HermiT"
 
 
 class ReasoningError(Exception):
@@ -64,6 +75,10 @@ class Inference:
 
     types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     subclasses: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    #: how the facts were typed (:data:`RULES_METHOD` or :data:`ABOX_METHOD`), for the provenance
+    method: str = RULES_METHOD
+    #: why the rule pass was not used (axioms outside its fragment); empty when it was
+    outside_fragment: list[str] = field(default_factory=list)
 
     def triples(self) -> Iterable[tuple[URIRef, URIRef, URIRef]]:
         """The inferred types as triples, with the ``clasto:inferredType`` mark beside each."""
@@ -90,23 +105,47 @@ def instance_of(cls: URIRef) -> URIRef:
     return URIRef(INSTANCE_BASE + str(cls).rsplit("/", 1)[-1].rsplit("#", 1)[-1])
 
 
+@dataclass
+class Descriptions:
+    """What the reasoner reads of each fact: its asserted classes and its ``(property, value)`` pairs,
+    class values replaced by their representative individuals (``value_types``)."""
+
+    facts: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    edges: dict[URIRef, list[tuple[URIRef, URIRef]]] = field(default_factory=dict)
+    value_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+
+
+def fact_descriptions(data: Graph, facts: Iterable[URIRef] | None = None) -> Descriptions:
+    """Read the facts (all of them, or ``facts``) of the dataset as the reasoner sees them."""
+    out = Descriptions()
+    nodes = set(facts) if facts is not None else {s for t in FACT_TYPES for s in data.subjects(RDF.type, t)}
+    for node in sorted(nodes):
+        out.facts[node] = set(data.objects(node, RDF.type))
+        pairs = out.edges.setdefault(node, [])
+        for prop in INDIVIDUAL_VALUED:
+            pairs.extend((prop, value) for value in sorted(data.objects(node, prop)))
+        for prop in CLASS_VALUED:
+            for value in sorted(data.objects(node, prop)):
+                inst = instance_of(value)
+                pairs.append((prop, inst))
+                out.value_types.setdefault(inst, set()).add(value)
+    return out
+
+
 def facts_abox(data: Graph, facts: Iterable[URIRef] | None = None) -> Graph:
     """The part of the dataset the reasoner needs: facts' types, mechanism, status and class values."""
+    described = fact_descriptions(data, facts)
     abox = Graph()
-    nodes = set(facts) if facts is not None else {s for t in FACT_TYPES for s in data.subjects(RDF.type, t)}
-    for node in nodes:
-        for t in data.objects(node, RDF.type):
+    for node, types in described.facts.items():
+        for t in types:
             abox.add((node, RDF.type, t))
         abox.add((node, RDF.type, OWL.NamedIndividual))
-        for prop in INDIVIDUAL_VALUED:
-            for value in data.objects(node, prop):
-                abox.add((node, prop, value))
-        for prop in CLASS_VALUED:
-            for value in data.objects(node, prop):
-                inst = instance_of(value)
-                abox.add((node, prop, inst))
-                abox.add((inst, RDF.type, value))
-                abox.add((inst, RDF.type, OWL.NamedIndividual))
+        for prop, value in described.edges[node]:
+            abox.add((node, prop, value))
+    for inst, classes in described.value_types.items():
+        for cls in classes:
+            abox.add((inst, RDF.type, cls))
+        abox.add((inst, RDF.type, OWL.NamedIndividual))
     return abox
 
 
@@ -133,6 +172,10 @@ class _Result:
     types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     subclasses: set[tuple[URIRef, URIRef]] = field(default_factory=set)
     unsatisfiable: list[URIRef] = field(default_factory=list)
+    #: every named class's entailed named superclasses (itself and owl:Thing left out)
+    supers: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+    #: every named individual's entailed named classes
+    individual_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
 
 
 def _run_hermit(graph: Graph) -> _Result:
@@ -160,34 +203,92 @@ def _run_hermit(graph: Graph) -> _Result:
             if ind is None:
                 continue
             types[node] = {URIRef(c.iri) for c in ind.INDIRECT_is_a if hasattr(c, "iri")}
-    subclasses = set()
+    subclasses, supers = set(), {}
     for cls in world.classes():
-        if not cls.iri.startswith(str(CLASTO)):
-            continue
-        for sup in cls.ancestors(include_self=False):
-            if hasattr(sup, "iri") and sup.iri.startswith(str(CLASTO)):
-                subclasses.add((URIRef(cls.iri), URIRef(sup.iri)))
-    return _Result(True, "", types, subclasses, unsatisfiable)
+        # ancestors(include_self=False) leaves out the equivalent classes as well as the class itself
+        named = {URIRef(sup.iri) for sup in cls.ancestors() if hasattr(sup, "iri")} - {URIRef(cls.iri), OWL.Thing}
+        supers[URIRef(cls.iri)] = named
+        if cls.iri.startswith(str(CLASTO)):
+            subclasses |= {(URIRef(cls.iri), URIRef(sup.iri)) for sup in cls.ancestors(include_self=False)
+                           if hasattr(sup, "iri") and sup.iri.startswith(str(CLASTO))}
+    individual_types = {
+        URIRef(ind.iri): {URIRef(c.iri) for c in ind.INDIRECT_is_a if hasattr(c, "iri")} - {OWL.Thing}
+        for ind in world.individuals()}
+    return _Result(True, "", types, subclasses, unsatisfiable, supers, individual_types)
 
 
-def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit) -> Inference:
+def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit, method: str = "auto") -> Inference:
     """Reason over the ontology (``tbox``, imports merged) and the dataset's facts.
 
-    Raises :class:`ReasoningError` with the facts responsible when the whole is inconsistent, and
-    with the class names when a class is unsatisfiable.
+    ``method`` is one of :data:`METHODS`. Raises :class:`ReasoningError` with the facts responsible
+    when the whole is inconsistent, and with the class names when a class is unsatisfiable.
     """
-    abox = facts_abox(data)
-    result = runner(tbox + abox)
-    if not result.consistent:
-        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
-                             explain_inconsistency(tbox, data, runner))
+    if method not in METHODS:
+        raise ValueError(f"unknown reasoning method {method!r}; expected one of {', '.join(METHODS)}")
+    described = fact_descriptions(data)
+    outside: list[str] = []
+    if method != "abox":
+        asserted = {c for types in (*described.facts.values(), *described.value_types.values()) for c in types}
+        outside = fragment_problems(tbox, FACT_PROPERTIES, asserted)
+        if outside and method == "rules":
+            raise ReasoningError("the ontology is outside the rule pass's fragment", outside)
+    if method == "abox" or outside:
+        result = _realise(tbox, data, runner)
+        inference = _new_types(tbox, data, result.types)
+        inference.method, inference.outside_fragment = ABOX_METHOD, outside
+    else:
+        typing, result = rule_typing(tbox, described, runner)
+        if typing.contradictions:
+            raise ReasoningError(
+                f"the ontology and the facts are inconsistent ({len(typing.contradictions)} fact(s) contradict it)",
+                _explain_contradictions(typing.contradictions, described, rules_of(tbox)[0].functional, data))
+        if typing.together:
+            raise ReasoningError("the ontology and the facts are inconsistent (facts contradict it together)", [
+                "no single fact is inconsistent on its own; the combination of these facts is "
+                "(they share a value that would get disjoint classes):",
+                *(f"  {fact} ({data.value(fact, RDFS.label)})" for fact in typing.together)])
+        inference = _new_types(tbox, data, typing.types)
     if result.unsatisfiable:
         raise ReasoningError(f"{len(result.unsatisfiable)} unsatisfiable class(es)", [
             f"{c} can have no member; check its equivalence and disjointness axioms"
             for c in result.unsatisfiable])
+    direct = {(s, o) for s, o in tbox.subject_objects(RDFS.subClassOf)}
+    inference.subclasses = _transitive_reduction(result.subclasses) - direct
+    return inference
+
+
+def rule_typing(tbox: Graph, described: Descriptions, runner: Runner = _run_hermit) -> tuple[Typing, _Result]:
+    """HermiT classifies ``tbox`` alone; the rule pass then types the ``described`` facts.
+
+    Exact only when :func:`~clastordf.fact_typing.fragment_problems` finds nothing; :func:`classify`
+    checks that first.
+    """
+    result = runner(tbox)
+    if not result.consistent:
+        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
+                             ["the ontology is inconsistent on its own, before any fact is added"])
+    supers = {cls: set(sups) for cls, sups in result.supers.items()}
+    for cls in result.unsatisfiable:
+        supers.setdefault(cls, set()).add(OWL.Nothing)
+    ontology = Classified(rules_of(tbox)[0], supers, result.individual_types)
+    typing = type_facts(ontology, described.facts, described.edges, described.value_types)
+    return typing, result
+
+
+def _realise(tbox: Graph, data: Graph, runner: Runner) -> _Result:
+    """HermiT on the ontology and every fact at once (the way when the rule pass is not exact)."""
+    result = runner(tbox + facts_abox(data))
+    if not result.consistent:
+        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
+                             explain_inconsistency(tbox, data, runner))
+    return result
+
+
+def _new_types(tbox: Graph, data: Graph, entailed_types: dict[URIRef, set[URIRef]]) -> Inference:
+    """The entailed clasto: types of each fact that its asserted types do not already imply."""
     asserted_closure = _asserted_superclasses(tbox)
     inference = Inference()
-    for node, entailed in result.types.items():
+    for node, entailed in entailed_types.items():
         asserted = set(data.objects(node, RDF.type))
         implied = set(asserted)
         for a in asserted:
@@ -195,9 +296,42 @@ def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit) -> Inferenc
         new = {c for c in entailed if str(c).startswith(str(CLASTO)) and c not in implied}
         if new:
             inference.types[node] = new
-    direct = {(s, o) for s, o in tbox.subject_objects(RDFS.subClassOf)}
-    inference.subclasses = _transitive_reduction(result.subclasses) - direct
     return inference
+
+
+def _explain_contradictions(contradictions: dict[URIRef, list[Contradiction]], described: Descriptions,
+                            functional: set[URIRef], data: Graph) -> list[str]:
+    """The rule pass's contradictions, worded as :func:`explain_inconsistency` words HermiT's."""
+    lines = []
+    for fact in sorted(contradictions):
+        lines.append(f"{fact} ({data.value(fact, RDFS.label)}) contradicts the ontology")
+        for c in contradictions[fact]:
+            where = "it" if c.value is None else f"its {_short(c.prop)} value ({_value_names(c.value, described)})"
+            if c.classes is not None and c.classes[1] == OWL.Nothing:
+                lines.append(f"  {where} would be a member of {_short(c.classes[0])}, which can have no member")
+            elif c.classes is not None:
+                lines.append(f"  {where} would be both {_short(c.classes[0])} and {_short(c.classes[1])}, "
+                             "which are disjoint")
+            else:
+                lines.append(f"  its values of {_short(c.prop)} would be one individual, but "
+                             f"{_short(c.individuals[0])} and {_short(c.individuals[1])} are distinct")
+        lines += _value_lines(data, fact, sorted(functional))
+    return lines
+
+
+def _value_lines(data: Graph, fact: URIRef, functional: Iterable[URIRef]) -> list[str]:
+    """A culprit's values: those of functional properties it has more than one of, and its class values."""
+    lines = []
+    for prop in functional:
+        values = sorted(data.objects(fact, prop))
+        if len(values) > 1:
+            lines.append(f"  it has {len(values)} values of the functional property {_short(prop)}: "
+                         + ", ".join(_short(v) for v in values))
+    for prop in CLASS_VALUED:
+        values = sorted(data.objects(fact, prop))
+        if values:
+            lines.append(f"  {_short(prop)}: " + ", ".join(_short(v) for v in values))
+    return lines
 
 
 def _asserted_superclasses(tbox: Graph) -> dict[URIRef, set[URIRef]]:
@@ -250,16 +384,14 @@ def explain_inconsistency(tbox: Graph, data: Graph, runner: Runner) -> list[str]
         for a, b in sorted(disjoint):
             if a in types and b in types:
                 lines.append(f"  it would be both {_short(a)} and {_short(b)}, which are disjoint")
-        for prop in (CLASTO.mechanism, CLASTO.status, CLASTO.carrier):
-            values = sorted(data.objects(fact, prop))
-            if len(values) > 1:
-                lines.append(f"  it has {len(values)} values of the functional property {_short(prop)}: "
-                             + ", ".join(_short(v) for v in values))
-        for prop in CLASS_VALUED:
-            values = sorted(data.objects(fact, prop))
-            if values:
-                lines.append(f"  {_short(prop)}: " + ", ".join(_short(v) for v in values))
+        lines += _value_lines(data, fact, sorted(tbox.subjects(RDF.type, OWL.FunctionalProperty)))
     return lines
+
+
+def _value_names(value: URIRef, described: Descriptions) -> str:
+    """A value individual by the class (or classes, once merged) it stands for."""
+    classes = described.value_types.get(value)
+    return ", ".join(_short(c) for c in sorted(classes)) if classes else _short(value)
 
 
 def _culprits(tbox: Graph, data: Graph, facts: list[URIRef], runner: Runner) -> list[URIRef]:
