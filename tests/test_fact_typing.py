@@ -209,3 +209,21 @@ def test_facts_contradicting_only_together_are_listed(tbox):
     with pytest.raises(ReasoningError) as err:
         classify(tbox, data, method="abox")
     assert "no single fact is inconsistent on its own" in err.value.report()
+
+
+def test_a_definition_over_a_value_is_applied_as_hermit_does(tbox):
+    """A value's classes (its own, and the ranges of the properties pointing to it) can satisfy a
+    definition of named classes; a fact's `some` restriction over that class then holds."""
+    extended = Graph()
+    extended += tbox
+    extended.parse(data=TURTLE_PREFIXES + """
+        clasto:ProcessCell owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( obo:CL_0000000 obo:GO_0008150 ) ] .
+        clasto:Odd owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( clasto:ClastokineFact
+            [ a owl:Restriction ; owl:onProperty clasto:promotes ; owl:someValuesFrom clasto:ProcessCell ] ) ] .
+        """, format="turtle")
+    assert fragment_problems(extended, FACT_PROPERTIES) == []
+    data = Graph().parse(FIXTURES / "reasoning" / "facts.ttl")
+    data.add((CF.TEST02, CLASTO.promotes, URIRef(OBO + "CL_0000092")))
+    by_rules = classify(extended, data, method="rules")
+    assert CLASTO.Odd in by_rules.types[CF.TEST02] and CLASTO.Odd not in by_rules.types[CF.TEST01]
+    assert by_rules.types == classify(extended, data, method="abox").types

@@ -69,7 +69,7 @@ def test_fact_page_s1p(client):
     # ligand (ChEBI S1P) links to its entity page on this server
     assert "/entity?iri=" + quote(OBO + "CHEBI_37550", safe="") in page
     for word in ("S1PR3", "osteoclast", "osteoblast", "osteoblast differentiation", "secreted", "established",
-                 "Inferred classes", "inferred by the reasoner", "clastokine", "coupling factor"):
+                 "Inferred classes", "inferred at build time", "clastokine", "coupling factor"):
         assert word.lower() in page.lower(), word
     # claims with their evidence, PubMed and DOI links, source location in the review
     assert 'href="/fact/CF0200-c1"' in page and 'href="/evidence/E0300"' in page

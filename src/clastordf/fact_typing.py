@@ -11,8 +11,9 @@ rules below, taken over the class hierarchy HermiT computes for the ontology alo
 
 - an individual has the classes it is asserted to have, the domains of the properties it has and the
   ranges of the properties pointing to it, and every superclass HermiT entails for each of them;
-- a fact has a defined class when it satisfies every conjunct of its definition: a named class it
-  has, a value of the property that has the filler class, or the very individual of ``hasValue``;
+- an individual has a defined class when it satisfies every conjunct of its definition: a named class
+  it has, a value of the property that has the filler class, or the very individual of ``hasValue``
+  (values have no property values, so only definitions of named classes alone can apply to them);
 - two values of a functional property of one fact are one individual, with the classes of both;
 - an individual with two disjoint classes, or one individual made of two distinct ones, is a
   contradiction.
@@ -21,14 +22,14 @@ Why nothing is missed: the axioms of the fragment are Horn (a least model exists
 ``≡ A ⊔ B`` half of a union, and the fragment forbids every way of reaching a union class other than
 through one of its members (it is never asserted, a domain or range, or a told superclass). ``some``
 conjuncts never need an anonymous witness: only defined classes imply a ``some``, and a defined class
-is only ever reached by satisfying a definition with explicit values. ``tests/test_reasoning.py``
+is only ever reached by satisfying a definition with explicit values. ``tests/test_fact_typing.py``
 compares these rules with HermiT realising the whole ABox on the real dataset and on altered copies.
 Anything outside the fragment makes :mod:`.reasoning` hand the whole ABox to HermiT instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
@@ -243,9 +244,9 @@ def fragment_problems(tbox: Graph, fact_properties: Iterable[URIRef],
         elif p in _STRUCTURE:
             if s not in used:
                 problems.append(f"{p} on {s}, outside an intersection, union or all-disjoint/different axiom")
-        elif p in object_properties and p not in fact_properties and isinstance(o, URIRef) and not (
+        elif p in object_properties and p not in fact_properties and not isinstance(o, BNode) and not (
                 rules.domains.get(p) or rules.ranges.get(p)):
-            continue  # an assertion between individuals that types neither of them
+            continue  # an assertion about an individual that types nothing
         else:
             problems.append(f"{s} {p} {o}: an axiom the rule pass does not read")
     defined = rules.defined
@@ -349,7 +350,10 @@ def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], ed
     for pairs in edges.values():
         for prop, value in pairs:
             told.setdefault(same.find(value), set()).update(rules.ranges.get(prop, ()))
-    value_classes = {node: closure(classes) for node, classes in told.items()}
+    no_edges: list[tuple[URIRef, URIRef]] = []
+    value_classes: dict[URIRef, set[URIRef]] = {}
+    for node, classes in told.items():  # a definition of named classes alone can apply to a value
+        value_classes[node] = _saturate(rules, closure, closure(classes), no_edges, value_classes, same)
     groups: dict[URIRef, list[URIRef]] = {}
     for node in {*told, *same.parent}:
         groups.setdefault(same.find(node), []).append(node)
@@ -366,13 +370,7 @@ def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], ed
     for fact, asserted in facts.items():
         pairs = [(prop, same.find(value)) for prop, value in edges.get(fact, ())]
         classes = closure([*asserted, *(d for prop, _ in pairs for d in rules.domains.get(prop, ()))])
-        changed = True
-        while changed:
-            changed = False
-            for definition in rules.definitions:
-                if definition.cls not in classes and _satisfies(definition, classes, pairs, value_classes, same):
-                    classes |= closure([definition.cls])
-                    changed = True
+        classes = _saturate(rules, closure, classes, pairs, value_classes, same)
         typing.types[fact] = classes
         found = [Contradiction(classes=pair) for pair in _clashes(rules, classes, supers)]
         for prop, value in sorted(set(pairs)):
@@ -381,6 +379,20 @@ def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], ed
         if found:
             typing.contradictions[fact] = found
     return typing
+
+
+def _saturate(rules: Rules, closure: Callable[[Iterable[URIRef]], set[URIRef]], classes: set[URIRef],
+              pairs: list[tuple[URIRef, URIRef]], value_classes: Mapping[URIRef, set[URIRef]],
+              same: _Individuals) -> set[URIRef]:
+    """``classes`` with every defined class the individual's classes and ``pairs`` satisfy, to a fixpoint."""
+    changed = True
+    while changed:
+        changed = False
+        for definition in rules.definitions:
+            if definition.cls not in classes and _satisfies(definition, classes, pairs, value_classes, same):
+                classes |= closure([definition.cls])
+                changed = True
+    return classes
 
 
 def _satisfies(definition: Definition, classes: set[URIRef], pairs: list[tuple[URIRef, URIRef]],

@@ -122,7 +122,8 @@ def render_ontology_page(graph: Graph, version: str) -> str:
         + (f" · version IRI <code>{escape(str(version_iri))}</code>" if version_iri else "")
         + " · licence CC0 1.0 · download <a href=\"clastordf.owl\">clastordf.owl</a> (RDF/XML, imports merged), "
         "<a href=\"clastordf-vocab.ttl\">clastordf-vocab.ttl</a> (Turtle, clasto: terms only)</p>\n"
-        "<p>Classes marked ≡ are defined: a reasoner (HermiT) places each curated fact in them, and the "
+        "<p>Classes marked ≡ are defined: the build places each curated fact in them (HermiT classifies the "
+        "ontology, a rule pass exact for it types the facts), and the "
         "build publishes those types, marked with <code>clasto:inferredType</code>.</p>\n"
         f"<h2>Classes</h2>\n{tree(None, frozenset())}\n"
         "<h2>Properties</h2>\n<table><tr><th>property</th><th>kind</th><th>domain</th><th>range</th>"
