@@ -436,6 +436,23 @@ def test_connections_to_the_backend_are_reused(fake, fake_app):
     assert len(fake.requests) == 8
 
 
+def test_every_stale_connection_in_the_pool_is_replaced(fake):
+    """Several pooled connections the backend closed at once (Virtuoso does, under load): the retry
+    goes on a new connection, not on the next stale one from the pool."""
+    pool = sparql_client.ConnectionPool(sparql_client.Endpoint.parse(fake.url))
+    fake.hang_up = True
+    replies = [pool.post([("query", f"ASK {{ ?s ?p {i} }}")], SRJ, 5.0) for i in range(3)]  # 3 at once
+    for reply in replies:
+        reply.read()
+        reply.close()  # back to the pool, each already closed by the backend
+    before = fake.connections
+    for i in range(3):
+        with pool.post([("query", f"ASK {{ ?s ?q {i} }}")], SRJ, 5.0) as reply:
+            assert reply.status == 200
+    assert fake.connections - before == 3
+    pool.close()
+
+
 def test_virtuosos_answers_are_normalised(fake, fake_app):
     """Virtuoso 7.2 writes SPARQL 1.0 ``typed-literal`` terms, blank nodes as ``nodeID://…`` and answers an
     ASK with a dataset as a SELECT of ``?__ASK_RETVAL``; the front-end answers in SPARQL 1.1 all the same."""

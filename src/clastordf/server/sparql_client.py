@@ -3,9 +3,9 @@
 * Requests are form-encoded POSTs with an explicit ``Accept``: the one way every engine understands
   (Virtuoso 7.2 never answers a POST of ``application/sparql-query`` and answers HTML when ``Accept``
   is missing). Reads only: the front-end has refused updates before anything gets here.
-* Connections are kept alive and reused (a small pool per process); one the backend has closed while it
-  sat idle is replaced and the request sent again once, which is safe because queries do not change
-  anything.
+* Connections are kept alive and reused (a small pool per process); when one the backend has closed
+  while it sat idle fails, the idle ones are dropped and the request is sent again once, on a new
+  connection, which is safe because queries do not change anything.
 * Every exchange has a deadline for the whole of it (connecting, waiting, reading), not only for each
   socket operation, and answers are read as they arrive: SPARQL JSON results row by row
   (:func:`read_results`), so a capped answer stops reading after the rows it needs.
@@ -246,14 +246,16 @@ class ConnectionPool:
         self._pid = os.getpid()
         self._lock = threading.Lock()
 
-    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
-        """An idle connection (``True``: reused) or a new, not yet connected one."""
+    def _take(self, fresh: bool = False) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection (``True``: reused), or a new, not yet connected one (always if ``fresh``)."""
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
                     self._idle = queue.LifoQueue()
                     self._pid = os.getpid()
         try:
+            if fresh:
+                raise queue.Empty
             return self._idle.get_nowait(), True
         except queue.Empty:
             cls = http.client.HTTPSConnection if self.endpoint.scheme == "https" else http.client.HTTPConnection
@@ -284,7 +286,7 @@ class ConnectionPool:
             headers["Authorization"] = self.endpoint.authorization
         url = self.endpoint.url
         for attempt in (1, 2):
-            conn, reused = self._take()
+            conn, reused = self._take(fresh=attempt == 2)
             try:
                 left = _remaining(deadline, self.endpoint, timeout)
                 conn.timeout = left
@@ -302,7 +304,10 @@ class ConnectionPool:
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 if reused and attempt == 1:
-                    continue  # the backend closed the idle connection: a fresh one gets the same request
+                    # The backend closed this idle connection, and most likely the others it had idle
+                    # as long (Virtuoso closes them in bursts): drop them all, and send on a new one.
+                    self.close()
+                    continue
                 raise BackendError("unavailable", f"the SPARQL backend {url} is unavailable: {_reason(e)}") from None
             return Reply(self, conn, response, deadline, timeout)
         raise AssertionError("unreachable")  # pragma: no cover
