@@ -2,14 +2,19 @@
 
 Usage:
     python bench/serve_load.py [--dataset real|x100] [--clients 1 4 16] [--seconds 10]
-                               [--servers clastordf oxigraph rdflib-endpoint]
+                               [--servers clastordf clastordf-virtuoso oxigraph rdflib-endpoint]
 
-Each server serves the same ``clastordf.ttl`` on loopback. For each request mix and each number of
-concurrent clients, every client sends requests back to back over its own keep-alive connection for
-``--seconds``; the script reports throughput, p50/p99 latency and errors, the ratios to Oxigraph
-server, and the start-up time and memory of a clastordf worker. Mixes:
+Each server serves the same ``clastordf.ttl`` on loopback. ``clastordf-virtuoso`` is the clastordf
+front-end with ``--backend`` on a throw-away Virtuoso (``virtuoso-t`` from Debian's
+``virtuoso-opensource``) into which ``clastordf.virtuoso.load_release`` loaded the dataset.
+For each request mix and each number of concurrent clients, every client sends requests back to
+back over its own keep-alive connection for ``--seconds``; the script reports throughput, p50/p99
+latency and errors, the ratios to Oxigraph server, and the start-up time and memory of a clastordf
+worker. Mixes:
 
 * ``heavy``: the documented example queries (``queries/*.rq``), round robin, SPARQL JSON;
+* ``cold``: the same queries, each request made unique by a trailing comment, so no answer comes
+  from a cache (the front-end's, or the store's): the cost of a first answer;
 * ``point``: ``SELECT ?p ?o WHERE { <fact> ?p ?o }`` on random facts;
 * ``describe``: ``DESCRIBE <fact>`` as Turtle;
 * ``page``: dereferencing a fact IRI as Turtle (``GET /fact/CF…``); the other servers have no
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -34,6 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 OUT = REPO / "bench" / "out"
 JSON_RESULTS = "application/sparql-results+json"
+UNIQUE = itertools.count()  # numbers the requests of the cold mix (next() is atomic under the GIL)
 
 
 def free_port() -> int:
@@ -49,9 +57,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(port: int, path: str, timeout: float = 300) -> float:
+def wait_until_up(port: int, path: str, process: subprocess.Popen, timeout: float = 300) -> float:
+    """Seconds until ``path`` answers; fails at once if the server's process has ended."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited with status {process.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", path)
@@ -103,11 +114,40 @@ def start_clastordf(build_dir: Path, workers: int) -> Server:
         [str(BIN / "clastordf"), "serve", "--no-build", "--build-dir", str(build_dir), "--port", str(port),
          "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     server = Server("clastordf", port, proc, has_pages=True)
-    server.started_s = wait_until_up(port, "/health")
+    server.started_s = wait_until_up(port, "/health", proc)
     time.sleep(1)
     workers_pids = children(proc.pid)
     server.notes["worker_rss_mb"] = [round(rss_mb(p), 1) for p in workers_pids]
     server.notes["executor_rss_mb"] = [round(rss_mb(c), 1) for p in workers_pids for c in children(p)]
+    return server
+
+
+def start_clastordf_virtuoso(build_dir: Path, workers: int, tmp: Path, cleanup: ExitStack) -> Server:
+    """The front-end on Virtuoso: the dataset written as a release dump, bulk-loaded, then served."""
+    sys.path.insert(0, str(REPO / "src"))
+    sys.path.insert(0, str(REPO / "tests"))
+    from clastordf.dumps import read_turtle, write_ntriples_gz
+    from clastordf.release_layout import sums_text
+    from clastordf.virtuoso import load_release
+    from virtuoso_server import running_virtuoso
+
+    folder = tmp / "release" / "bench"
+    folder.mkdir(parents=True)
+    write_ntriples_gz(read_turtle(build_dir / "clastordf.ttl"), folder / "clastordf.nt.gz")
+    (folder / "SHA256SUMS").write_text(sums_text(folder), encoding="utf-8")
+    virtuoso = cleanup.enter_context(running_virtuoso([folder], parent=tmp, buffers=250_000))
+    start = time.perf_counter()
+    graph = load_release(folder, "bench", virtuoso.connection(timeout=600.0), progress=lambda _: None).graph
+    loaded_s = time.perf_counter() - start
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "clastordf"), "serve", "--build-dir", str(build_dir), "--port", str(port),
+         "--workers", str(workers), "--backend", f"sparql:{virtuoso.sparql_url}", "--backend-graph", str(graph)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = Server("clastordf-virtuoso", port, proc, has_pages=True)
+    server.started_s = wait_until_up(port, "/health", proc)
+    server.notes["virtuoso_load_s"] = round(loaded_s, 2)
+    server.notes["virtuoso_rss_mb"] = round(rss_mb(virtuoso.process.pid), 1)
     return server
 
 
@@ -120,7 +160,7 @@ def start_oxigraph(build_dir: Path, tmp: Path) -> Server:
                              "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     server = Server("oxigraph", port, proc, sparql_path="/query")
-    server.started_s = wait_until_up(port, "/query?query=ASK%7B%7D")
+    server.started_s = wait_until_up(port, "/query?query=ASK%7B%7D", proc)
     return server
 
 
@@ -130,7 +170,7 @@ def start_rdflib_endpoint(build_dir: Path) -> Server:
                              "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     server = Server("rdflib-endpoint", port, proc, sparql_path="/")  # rdflib-endpoint answers at its root
-    server.started_s = wait_until_up(port, "/?query=ASK%7B%7D")
+    server.started_s = wait_until_up(port, "/?query=ASK%7B%7D", proc)
     return server
 
 
@@ -144,7 +184,7 @@ def sparql_request(server: Server, query: str, accept: str) -> Request:
 
 
 def mix_requests(server: Server, mix: str, facts: list[str], queries: list[str]) -> list[Request]:
-    if mix == "heavy":
+    if mix in ("heavy", "cold"):
         return [sparql_request(server, q, JSON_RESULTS) for q in queries]
     if mix == "point":
         return [sparql_request(server, f"SELECT ?p ?o WHERE {{ <{f}> ?p ?o }}", JSON_RESULTS) for f in facts]
@@ -193,6 +233,8 @@ def run_load(server: Server, requests: list[Request], clients: int, seconds: flo
         bad = 0
         while time.perf_counter() < deadline:
             method, path, headers, body = rng.choice(requests)
+            if mix == "cold":  # a comment unique to this request: no cache anywhere has its answer
+                body = (body or b"") + f"%0A%23+{next(UNIQUE)}".encode()
             start = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -274,14 +316,14 @@ def main() -> int:
     p.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--mixes", nargs="+", default=["heavy", "point", "describe", "page"])
-    p.add_argument("--servers", nargs="+", default=["clastordf", "oxigraph", "rdflib-endpoint"])
+    p.add_argument("--servers", nargs="+", default=["clastordf", "oxigraph", "rdflib-endpoint"],
+                   choices=["clastordf", "clastordf-virtuoso", "oxigraph", "rdflib-endpoint"])
     p.add_argument("--workers", type=int, default=2, help="clastordf gunicorn workers")
     args = p.parse_args()
 
     if args.dataset == "real":
         build_dir = REPO / "build"
-        if not (build_dir / "clastordf.ttl").exists():
-            subprocess.run([str(BIN / "clastordf"), "build"], check=True, cwd=REPO)
+        subprocess.run([str(BIN / "clastordf"), "build"], check=True, cwd=REPO)  # a few seconds; never stale
     else:
         build_dir = synthetic_build(100)
     facts = fact_iris(build_dir)
@@ -291,8 +333,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.servers:
             print(f"starting {name} …", file=sys.stderr)
+            cleanup = ExitStack()
             if name == "clastordf":
                 server = start_clastordf(build_dir, args.workers)
+            elif name == "clastordf-virtuoso":
+                server = start_clastordf_virtuoso(build_dir, args.workers, Path(tmp), cleanup)
             elif name == "oxigraph":
                 server = start_oxigraph(build_dir, Path(tmp))
             else:
@@ -308,6 +353,7 @@ def main() -> int:
                         print(json.dumps(result.row()), file=sys.stderr)
             finally:
                 server.stop()
+                cleanup.close()
     ratios = []
     for mix in args.mixes:
         for clients in args.clients:
