@@ -4,13 +4,16 @@ outside the fragment it reads."""
 
 from __future__ import annotations
 
+import doctest
 import random
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from clastordf.fact_typing import fragment_problems
+from clastordf import fact_typing
+from clastordf.cli import main
+from clastordf.fact_typing import fragment_problems, read_fragment
 from clastordf.ontology import import_slim, merged
 from clastordf.pipeline import build, reasoning_method
 from clastordf.reasoning import (
@@ -97,7 +100,8 @@ def altered(real: Graph, seed: int, count: int = 90) -> Graph:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rules_give_hermits_answers_on_altered_facts(tbox, real_facts, seed):
     graph = altered(real_facts, seed)
-    typing, _ = rule_typing(tbox, fact_descriptions(graph))
+    rules = read_fragment(tbox, FACT_PROPERTIES)[0]
+    typing, _ = rule_typing(tbox, rules, fact_descriptions(graph))
     contradicting = sorted(typing.contradictions)
     assert contradicting, "the altered facts should include some that contradict the ontology"
     assert len(contradicting) < len(typing.types) // 2
@@ -112,7 +116,7 @@ def test_rules_give_hermits_answers_on_altered_facts(tbox, real_facts, seed):
             if s not in drop:
                 consistent.add((s, p, o))
         graph = consistent
-        typing, _ = rule_typing(tbox, fact_descriptions(graph))
+        typing, _ = rule_typing(tbox, rules, fact_descriptions(graph))
     by_rules = classify(tbox, consistent, method="rules")
     by_hermit = classify(tbox, consistent, method="abox")
     assert by_rules.types == by_hermit.types
@@ -191,8 +195,30 @@ def test_the_build_chooses_the_method_and_says_which(mini, tmp_path, monkeypatch
               for d in ("rules", "abox")]
     assert labels[0].startswith(RULES_METHOD) and labels[1].startswith(ABOX_METHOD)
     monkeypatch.setenv("CLASTORDF_REASONING", "fastest")
-    with pytest.raises(ValueError, match="CLASTORDF_REASONING='fastest'"):
+    with pytest.raises(ReasoningError, match="CLASTORDF_REASONING='fastest' is not a reasoning method"):
         reasoning_method()
+
+
+def test_a_bad_reasoning_setting_fails_the_build_before_any_work(mini, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CLASTORDF_REASONING", "fastest")
+    assert main(["--project", str(mini.root), "build", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "CLASTORDF_REASONING='fastest' is not a reasoning method" in err and "auto, rules, abox" in err
+    assert "[parse]" not in err and not (tmp_path / "out").exists()
+
+
+def test_the_build_says_when_the_ontology_leaves_the_fragment(mini, tmp_path):
+    with mini.ontology_edit.open("a", encoding="utf-8") as fh:
+        fh.write("\nclasto:promotedBy a owl:ObjectProperty ; owl:inverseOf clasto:promotes .\n")
+    messages: list[str] = []
+    result = build(mini, tmp_path / "out", messages.append)
+    assert result.inference.method == ABOX_METHOD and result.inference.types
+    assert any("outside the rule pass's fragment" in m and "inverseOf" in m and "HermiT realises every fact" in m
+               for m in messages)
+
+
+def test_doctests():
+    assert doctest.testmod(fact_typing).failed == 0
 
 
 def test_facts_contradicting_only_together_are_listed(tbox):

@@ -75,7 +75,10 @@ def test_build_fails_on_an_inconsistency_and_keeps_previous_output(mini, tmp_pat
         fh.write("\nclasto:CouplingFactor owl:disjointWith clasto:ClastokineFact .\n")
     with pytest.raises(ReasoningError, match="inconsistent") as err:
         build(mini, out, quiet)
-    assert str(CF.CF0001) in err.value.report()
+    report = err.value.report()
+    assert str(CF.CF0001) in report
+    assert "it would be both clasto:ClastokineFact and clasto:CouplingFactor, which are disjoint" in report
+    assert "it would be a member of clasto:CouplingFactor, which can have no member" in report
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 

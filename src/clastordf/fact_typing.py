@@ -213,11 +213,19 @@ def _list_nodes(tbox: Graph, head) -> set:
 
 def fragment_problems(tbox: Graph, fact_properties: Iterable[URIRef],
                       asserted_classes: Iterable[URIRef] = ()) -> list[str]:
-    """Why the rule pass would not be exact for ``tbox``: one line per axiom outside the fragment.
+    """Why the rule pass would not be exact for ``tbox``: one line per axiom outside the fragment
+    (see :func:`read_fragment`)."""
+    return read_fragment(tbox, fact_properties, asserted_classes)[1]
+
+
+def read_fragment(tbox: Graph, fact_properties: Iterable[URIRef],
+                  asserted_classes: Iterable[URIRef] = ()) -> tuple[Rules, list[str]]:
+    """The rules of ``tbox``, and why the rule pass would not be exact for it: one line per axiom
+    outside the fragment.
 
     ``fact_properties`` are the properties the reasoner's input gives facts; ``asserted_classes``
-    are the classes the input asserts of facts and of class values. An empty list means the rules
-    give exactly HermiT's types.
+    are the classes the input asserts of facts and of class values. No lines means the rules give
+    exactly HermiT's types.
     """
     rules, problems, used = rules_of(tbox)
     fact_properties = set(fact_properties)
@@ -262,7 +270,7 @@ def fragment_problems(tbox: Graph, fact_properties: Iterable[URIRef],
             problems.append(f"{cls} is defined and also asserted of an individual of the ontology")
     for cls in sorted(set(asserted_classes) & defined):
         problems.append(f"{cls} is defined and also asserted of a fact or a class value")
-    return problems
+    return rules, problems
 
 
 class _Individuals:

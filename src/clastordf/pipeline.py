@@ -31,7 +31,7 @@ from .ontology_page import render_ontology_page
 from .problems import Problem, ProblemsFound
 from .project import Project
 from .rdfxml import serialize_rdfxml
-from .reasoning import METHODS, Inference, classify
+from .reasoning import METHODS, Inference, ReasoningError, classify
 from .termindex import TermIndex
 from .terms import write_atomic
 from .turtle import serialize
@@ -209,7 +209,8 @@ def reasoning_method(requested: str | None = None) -> str:
     """The reasoning method a build uses: ``requested``, else ``CLASTORDF_REASONING``, else ``auto``."""
     method = requested or os.environ.get("CLASTORDF_REASONING") or "auto"
     if method not in METHODS:
-        raise ValueError(f"CLASTORDF_REASONING={method!r}: expected one of {', '.join(METHODS)}")
+        source = "reasoning" if requested else "CLASTORDF_REASONING"
+        raise ReasoningError(f"{source}={method!r} is not a reasoning method", [f"use one of: {', '.join(METHODS)}"])
     return method
 
 
@@ -224,6 +225,7 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
     dataset's ``dcterms:modified``; without either the dataset carries no build date, so rebuilding
     the same sources gives the same bytes.
     """
+    method = reasoning_method(reasoning) if reason else None  # a bad setting fails before any work
     timings = Timings()
     curation, index, derived = checked_curation(project, timings, progress)
     version = curation.dataset.version
@@ -238,7 +240,7 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
     inference = Inference()
     if reason:
         with timings.stage("reason", progress):
-            inference = classify(merged(edit, slim), graph, method=reasoning_method(reasoning))
+            inference = classify(merged(edit, slim), graph, method=method)
             if inference.outside_fragment:
                 progress(f"[reason] the ontology is outside the rule pass's fragment "
                          f"({'; '.join(inference.outside_fragment[:3])}); HermiT realises every fact instead")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .fact_typing import Classified, Contradiction, Typing, fragment_problems, rules_of, type_facts
+from .fact_typing import Classified, Contradiction, Rules, Typing, read_fragment, type_facts
 from .vocab import CLASTO
 
 #: Properties whose values are ontology classes; the reasoner sees an instance of each.
@@ -226,10 +226,9 @@ def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit, method: str
     if method not in METHODS:
         raise ValueError(f"unknown reasoning method {method!r}; expected one of {', '.join(METHODS)}")
     described = fact_descriptions(data)
-    outside: list[str] = []
+    asserted = {c for types in (*described.facts.values(), *described.value_types.values()) for c in types}
+    rules, outside = read_fragment(tbox, FACT_PROPERTIES, asserted)
     if method != "abox":
-        asserted = {c for types in (*described.facts.values(), *described.value_types.values()) for c in types}
-        outside = fragment_problems(tbox, FACT_PROPERTIES, asserted)
         if outside and method == "rules":
             raise ReasoningError("the ontology is outside the rule pass's fragment", outside)
     if method == "abox" or outside:
@@ -237,11 +236,11 @@ def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit, method: str
         inference = _new_types(tbox, data, result.types)
         inference.method, inference.outside_fragment = ABOX_METHOD, outside
     else:
-        typing, result = rule_typing(tbox, described, runner)
+        typing, result = rule_typing(tbox, rules, described, runner)
         if typing.contradictions:
             raise ReasoningError(
                 f"the ontology and the facts are inconsistent ({len(typing.contradictions)} fact(s) contradict it)",
-                _explain_contradictions(typing.contradictions, described, rules_of(tbox)[0].functional, data))
+                _explain_contradictions(typing.contradictions, described, rules.functional, data))
         if typing.together:
             raise ReasoningError("the ontology and the facts are inconsistent (facts contradict it together)", [
                 "no single fact is inconsistent on its own; the combination of these facts is "
@@ -257,11 +256,13 @@ def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit, method: str
     return inference
 
 
-def rule_typing(tbox: Graph, described: Descriptions, runner: Runner = _run_hermit) -> tuple[Typing, _Result]:
-    """HermiT classifies ``tbox`` alone; the rule pass then types the ``described`` facts.
+def rule_typing(tbox: Graph, rules: Rules, described: Descriptions,
+                runner: Runner = _run_hermit) -> tuple[Typing, _Result]:
+    """HermiT classifies ``tbox`` alone; the rule pass then types the ``described`` facts by ``rules``
+    (read from ``tbox`` by :func:`~clastordf.fact_typing.read_fragment`).
 
-    Exact only when :func:`~clastordf.fact_typing.fragment_problems` finds nothing; :func:`classify`
-    checks that first.
+    Exact only when ``read_fragment`` finds nothing outside the fragment; :func:`classify` checks that
+    first.
     """
     result = runner(tbox)
     if not result.consistent:
@@ -270,7 +271,7 @@ def rule_typing(tbox: Graph, described: Descriptions, runner: Runner = _run_herm
     supers = {cls: set(sups) for cls, sups in result.supers.items()}
     for cls in result.unsatisfiable:
         supers.setdefault(cls, set()).add(OWL.Nothing)
-    ontology = Classified(rules_of(tbox)[0], supers, result.individual_types)
+    ontology = Classified(rules, supers, result.individual_types)
     typing = type_facts(ontology, described.facts, described.edges, described.value_types)
     return typing, result
 
