@@ -25,6 +25,8 @@ KEY = re.compile(r"^[^\s:][^:]*$")
 CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*:\S+$")
 PMID = re.compile(r"^\d{1,9}$")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+STATUS_GONE = ("`status:` is no longer curated: write the review's category as the fact's `review_category:`; "
+               "the evidence level and whether a claim is contested are computed from its evidence lines")
 SOURCE_LOCATION = re.compile(r"^(table1-row([1-9]|1\d|2[0-5])|s\d+|abstract|fig[1-4])$")
 
 
@@ -158,10 +160,13 @@ class _Reader:
         where = f"claims[{cid}]" if cid else f"claims@{rec.line}"
         self.unknown_keys(
             rec,
-            {"id", "subject", "predicate", "object", "context", "status", "supported_by", "disputed_by", "comment"},
+            {"id", "subject", "predicate", "object", "context", "status", "supported_by", "disputed_by", "comment",
+             "evidence_level", "evidence_level_reason"},
             loc,
             f"{where}.",
         )
+        if "status" in rec:
+            self.problem(loc, f"{where}.status", STATUS_GONE, rec.line_of("status"))
         if cid and not CLAIM_ID.match(cid):
             self.problem(loc, f"{where}.id", "claim ids look like c1, c2 …", rec.line_of("id"))
         subject = (
@@ -181,16 +186,27 @@ class _Reader:
         context = (
             self.ref(rec["context"], f"{where}.context", loc, rec.line_of("context")) if rec.get("context") else None
         )
-        status = self.choice(rec, "status", loc, model.STATUSES, where=f"{where}.")
+        override = self.choice(rec, "evidence_level", loc, model.EVIDENCE_LEVELS, required=False,
+                               where=f"{where}.")
+        reason = self.text(rec, "evidence_level_reason", loc, required=False, where=f"{where}.")
+        if override and not reason:
+            self.problem(loc, f"{where}.evidence_level_reason",
+                         "overriding the computed evidence level needs a stated reason (pages show it)",
+                         rec.line_of("evidence_level"))
+        if reason and not override and "evidence_level" not in rec:
+            self.problem(loc, f"{where}.evidence_level_reason", "a reason without an `evidence_level:` override",
+                         rec.line_of("evidence_level_reason"))
         supported = self.strings(rec, "supported_by", loc)
         disputed = self.strings(rec, "disputed_by", loc)
-        if not supported and not disputed:
-            self.problem(loc, f"{where}", "a claim needs supported_by or disputed_by evidence", rec.line)
+        if not supported:
+            self.problem(loc, f"{where}.supported_by",
+                         "a claim needs at least one supporting evidence line (disputed_by alone states nothing)",
+                         rec.line_of("supported_by") if "supported_by" in rec else rec.line)
         comment = self.text(rec, "comment", loc, required=False, where=f"{where}.")
-        if not (cid and subject and predicate and obj and status):
+        if not (cid and subject and predicate and obj):
             return None
-        return Claim(cid, subject, predicate, obj, context, status, supported, disputed, comment,
-                     Loc(loc.file, rec.line, loc.record))
+        return Claim(cid, subject, predicate, obj, context, supported, disputed, comment,
+                     Loc(loc.file, rec.line, loc.record), override, reason)
 
     def fact(self, rec: Record, file: str) -> Fact | None:
         fid = rec.get("id")
@@ -201,7 +217,7 @@ class _Reader:
         ftype = self.choice(rec, "type", loc, model.FACT_TYPES)
         allowed = {
             "id", "type", "label", "ligand_form", "pathways", "carrier", "remodeling_phases", "status",
-            "source_locations", "therapeutic_notes", "biomarker_notes", "comment", "claims",
+            "review_category", "source_locations", "therapeutic_notes", "biomarker_notes", "comment", "claims",
         }
         allowed |= {"regulator"} if ftype == "RegulationFact" else {"ligand", "mechanism"}
         self.unknown_keys(rec, allowed, loc)
@@ -214,7 +230,9 @@ class _Reader:
             if p not in model.PHASES:
                 self.problem(loc, "remodeling_phases", f"{p!r} is not one of {', '.join(model.PHASES)}",
                              rec.line_of("remodeling_phases"))
-        status = self.choice(rec, "status", loc, model.STATUSES)
+        if "status" in rec:
+            self.problem(loc, "status", STATUS_GONE, rec.line_of("status"))
+        category = self.choice(rec, "review_category", loc, model.REVIEW_CATEGORIES)
         locations = self.strings(rec, "source_locations", loc)
         if not locations:
             self.problem(loc, "source_locations", "every fact names where in the review it comes from",
@@ -232,7 +250,7 @@ class _Reader:
         fact = Fact(
             id=fid or "", type=ftype or "", label=label or "", agent=agent,  # type: ignore[arg-type]
             ligand_form=self.text(rec, "ligand_form", loc, required=False), mechanism=mechanism,
-            pathways=self.refs(rec, "pathways", loc), carrier=carrier, phases=phases, status=status or "",
+            pathways=self.refs(rec, "pathways", loc), carrier=carrier, phases=phases, review_category=category or "",
             source_locations=locations, therapeutic_notes=notes["therapeutic_notes"],
             biomarker_notes=notes["biomarker_notes"], comment=self.text(rec, "comment", loc, required=False),
             claims=[], loc=loc,
@@ -259,7 +277,8 @@ class _Reader:
     def evidence(self, rec: Record, file: str) -> Evidence | None:
         eid = rec.get("id")
         loc = Loc(file, rec.line, str(eid) if eid else f"evidence@{rec.line}")
-        self.unknown_keys(rec, {"id", "eco", "system", "taxa", "pmid", "doi", "outside_bibliography", "comment"}, loc)
+        self.unknown_keys(rec, {"id", "eco", "system", "taxa", "anatomy", "pmid", "doi", "outside_bibliography",
+                                "comment"}, loc)
         eid = self.text(rec, "id", loc)
         if eid and not EVIDENCE_ID.match(eid):
             self.problem(loc, "id", f"{eid!r}: evidence ids look like E0001", rec.line_of("id"))
@@ -283,8 +302,12 @@ class _Reader:
         comment = self.text(rec, "comment", loc)
         if not (eid and eco and system and taxa and (pmid or doi)):
             return None
+        anatomy = self.refs(rec, "anatomy", loc)
+        for ref in anatomy:
+            if not ref.text.startswith("UBERON:"):
+                self.problem(loc, "anatomy", f"{ref.text}: anatomy is given as UBERON terms", rec.line_of("anatomy"))
         return Evidence(eid, eco, system, taxa, pmid, doi, self.text(rec, "outside_bibliography", loc, False),
-                        comment, loc)
+                        comment, loc, anatomy)
 
     def entities(self, data: Any, path: Path, curation: Curation, origin: dict[str, Loc]) -> None:
         file = self.rel(path)

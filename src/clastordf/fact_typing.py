@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 #: Types that declare an entity or an axiom's node rather than assert a class of an individual.
@@ -124,7 +124,8 @@ def _restriction(tbox: Graph, node) -> tuple[str, URIRef, URIRef] | None:
     if not isinstance(prop, URIRef) or others or (some is None) == (value is None):
         return None
     filler = some if some is not None else value
-    if not isinstance(filler, URIRef):
+    # A value may be a literal (a data property's hasValue, e.g. contested true): matched by equality.
+    if not isinstance(filler, URIRef) and not (value is not None and isinstance(filler, Literal)):
         return None
     return ("some" if some is not None else "value"), prop, filler
 
@@ -169,7 +170,7 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
                 restriction = _restriction(tbox, item)
                 if restriction is None:
                     problems.append(f"{cls}: a conjunct other than a named class, `some` a named class "
-                                    f"or `value` a named individual")
+                                    f"or `value` a named individual or a literal")
                     break
                 used.add(item)
                 kind, prop, filler = restriction

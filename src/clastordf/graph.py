@@ -22,10 +22,12 @@ from .vocab import (
     CX,
     DATASET_IRI,
     DOI,
+    GENE_PRODUCT_OF,
     HAS_PART,
     IN_TAXON,
     MIRNA,
     ORTHOLOGOUS_TO,
+    PRE_MIRNA,
     PREFIXES,
     PROTEIN_COMPLEX,
     PUBMED,
@@ -67,6 +69,18 @@ class GraphBuilder:
     def term(self, curie: str) -> URIRef:
         return URIRef(expand(curie))
 
+    def mirna_type(self, curie: str) -> URIRef:
+        """SO:0000276 miRNA for a mature accession (MIMAT), SO:0001244 pre_miRNA for a stem-loop (MI)."""
+        return MIRNA if curie.startswith("mirbase.mature:") else PRE_MIRNA
+
+    def ortholog(self, key: str, taxon: str) -> URIRef:
+        """The node of ``key``'s gene in the studied species (only mouse nodes are curated)."""
+        entity = self.curation.entities[key]
+        if isinstance(entity, model.GeneProduct) and entity.mouse_uniprot:
+            return URIRef(expand(f"uniprot:{entity.mouse_uniprot}"))
+        assert isinstance(entity, model.MiRNA) and entity.mouse_mirbase, (key, taxon)
+        return URIRef(expand(entity.mouse_mirbase.text))
+
     def ref(self, ref: model.Ref) -> URIRef:
         return self.entity_iri(ref.text) if ref.is_entity else self.term(ref.text)
 
@@ -107,24 +121,38 @@ class GraphBuilder:
         if fact.type == "ClastokineFact":
             self.add(node, CLASTO.ligand, agent)
             self.add(node, CLASTO.mechanism, CLASTO[fact.mechanism])
-            for prop, values in (
+            values = (
+                (CLASTO.sourceCellType, d.source_cells),
                 (CLASTO.producingCellType, d.producing_cells),
+                (CLASTO.releasingCellType, d.releasing_cells),
                 (CLASTO.targetCellType, d.target_cells),
                 (CLASTO.receptor, d.receptors),
                 (CLASTO.promotes, d.promotes),
                 (CLASTO.inhibits, d.inhibits),
-            ):
-                for v in values:
-                    self.add(node, prop, self.value(v))
+                (CLASTO.contestedSourceCellType, d.contested_source_cells),
+                (CLASTO.contestedReceptor, d.contested_receptors),
+                (CLASTO.contestedPromotes, d.contested_promotes),
+                (CLASTO.contestedInhibits, d.contested_inhibits),
+            )
         else:
             self.add(node, CLASTO.regulator, agent)
-            for prop, values in (
+            values = (
                 (CLASTO.upregulates, d.upregulates),
                 (CLASTO.downregulates, d.downregulates),
                 (CLASTO.cellType, d.cell_types),
-            ):
-                for v in values:
-                    self.add(node, prop, self.value(v))
+                (CLASTO.contestedUpregulates, d.contested_upregulates),
+                (CLASTO.contestedDownregulates, d.contested_downregulates),
+            )
+        for prop, iris in values:
+            for v in iris:
+                self.add(node, prop, self.value(v))
+        self.add(node, CLASTO.reviewCategory, CLASTO[fact.review_category])
+        self.add(node, CLASTO.evidenceLevel, CLASTO[d.evidence_level])
+        self.add(node, CLASTO.contested, Literal(d.contested))
+        if d.human_by_orthology:
+            self.add(node, CLASTO.humanByOrthology, Literal(True))
+        for taxon in d.studied_taxa:
+            self.add(node, CLASTO.studiedLigand, self.ortholog(fact.agent.text, taxon))
         if fact.ligand_form:
             self.add(node, CLASTO.ligandForm, en(fact.ligand_form))
         for p in fact.pathways:
@@ -133,13 +161,16 @@ class GraphBuilder:
             self.add(node, CLASTO.carrier, self.ref(fact.carrier))
         for phase in fact.phases:
             self.add(node, CLASTO.remodelingPhase, CLASTO[phase])
-        self.add(node, CLASTO.status, CLASTO[fact.status])
         for t in d.taxa:
             self.add(node, IN_TAXON, self.term(t))
         for pmid in d.pmids:
             self.add(node, DCTERMS.references, PUBMED[pmid])
         for doi in d.dois:
             self.add(node, DCTERMS.references, DOI[doi])
+        for pmid in d.disputing_pmids:
+            self.add(node, CLASTO.disputingReference, PUBMED[pmid])
+        for doi in d.disputing_dois:
+            self.add(node, CLASTO.disputingReference, DOI[doi])
         for prop, notes in ((CLASTO.therapeuticNote, fact.therapeutic_notes),
                             (CLASTO.biomarkerNote, fact.biomarker_notes)):
             for note in notes:
@@ -159,7 +190,11 @@ class GraphBuilder:
             self.add(cnode, RDF.object, self.ref(claim.object))
             if claim.context:
                 self.add(cnode, BIOLINK.anatomical_context_qualifier, self.ref(claim.context))
-            self.add(cnode, CLASTO.status, CLASTO[claim.status])
+            self.add(cnode, CLASTO.evidenceLevel, CLASTO[d.claim_levels[claim.id]])
+            if claim.level_override:
+                self.add(cnode, CLASTO.computedEvidenceLevel, CLASTO[d.computed_levels[claim.id]])
+                self.add(cnode, CLASTO.evidenceLevelReason, en(claim.level_reason or ""))
+            self.add(cnode, CLASTO.contested, Literal(claim.contested))
             for eid in claim.supported_by:
                 self.add(cnode, CLASTO.supportedBy, CE[eid])
             for eid in claim.disputed_by:
@@ -174,6 +209,8 @@ class GraphBuilder:
         self.add(node, CLASTO.experimentalSystem, CLASTO[ev.system])
         for t in ev.taxa:
             self.add(node, IN_TAXON, self.term(t.text))
+        for site in ev.anatomy:
+            self.add(node, CLASTO.anatomicalSite, self.term(site.text))
         self.add(node, DCTERMS.source, PUBMED[ev.pmid] if ev.pmid else DOI[ev.doi])
         self.add(node, BIOLINK.knowledge_level, Literal("knowledge_assertion"))
         self.add(node, BIOLINK.agent_type, Literal("manual_agent"))
@@ -228,20 +265,22 @@ class GraphBuilder:
     def mirna(self, mirna: model.MiRNA) -> None:
         node = URIRef(expand(mirna.mirbase.text))
         term = self.index.get(mirna.mirbase.text)
-        self.add(node, RDF.type, MIRNA)
+        self.add(node, RDF.type, self.mirna_type(mirna.mirbase.text))
         self.add(node, RDFS.label, Literal(term.label if term else mirna.key))
         self.add(node, IN_TAXON, self.term("NCBITaxon:9606"))
         for alias in dict.fromkeys([mirna.key, *mirna.aliases]):
             self.add(node, SKOS.altLabel, en(alias))
         if term:
             for xref in term.xrefs:
+                # A mature arm or a stem-loop is a product of its gene, not the gene (MIR214 also yields
+                # miR-214-5p), so the gene is linked by "gene product of", never as an exact match.
                 if xref.startswith(("ncbigene:", "HGNC:")):
-                    self.add(node, SKOS.exactMatch, URIRef(expand(xref)))
+                    self.add(node, GENE_PRODUCT_OF, URIRef(expand(xref)))
         if mirna.mouse_mirbase:
             mouse = URIRef(expand(mirna.mouse_mirbase.text))
             mterm = self.index.get(mirna.mouse_mirbase.text)
             self.add(node, ORTHOLOGOUS_TO, mouse)
-            self.add(mouse, RDF.type, MIRNA)
+            self.add(mouse, RDF.type, self.mirna_type(mirna.mouse_mirbase.text))
             self.add(mouse, RDFS.label, Literal(mterm.label if mterm else mirna.mouse_mirbase.text))
             self.add(mouse, IN_TAXON, self.term("NCBITaxon:10090"))
 

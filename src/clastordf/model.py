@@ -8,7 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MECHANISMS = ("MatrixDerived", "CellContact", "Secreted", "VesicleMediated")
-STATUSES = ("Established", "Putative", "Controversial")
+#: The review's own category of a mechanism: the Table 1 section row it falls under, or, for a
+#: mechanism described only in the text, the section that describes it (s2; s3–s6; s7–s15; s16–s21; s22).
+REVIEW_CATEGORIES = (
+    "MembraneBoundFactors",
+    "MatrixDerivedFactors",
+    "SecretedClastokines",
+    "PutativeClastokines",
+    "EVContainedFactors",
+)
+#: Evidence levels, strongest first; computed from a claim's supporting lines (see :mod:`.derive`).
+EVIDENCE_LEVELS = ("InVivoSupport", "InVitroOnly", "AuthorStatementOnly")
 PHASES = ("Initiation", "Transition", "Termination")
 SYSTEMS = (
     "InVitro",
@@ -19,9 +29,14 @@ SYSTEMS = (
     "Clinical",
     "LiteratureReview",
 )
+#: Systems that count as in vivo (or human) support for the evidence level.
+IN_VIVO_SYSTEMS = ("InVivo", "InVivoKnockout", "InVivoConditionalKnockout", "HumanTissue", "Clinical")
 FACT_TYPES = ("ClastokineFact", "RegulationFact")
 
 PRODUCED_BY = "RO:0003001"
+#: Not RO: a matrix-stored factor is released and activated by resorbing cells, not produced by them.
+RELEASED_FROM_MATRIX_BY = "clasto:releasedFromMatrixBy"
+SOURCE_PREDICATES = (PRODUCED_BY, RELEASED_FROM_MATRIX_BY)
 RECEPTOR_PREDICATES = ("RO:0018027", "RO:0018029", "RO:0002436")
 POSITIVE_EFFECT = ("RO:0004034", "RO:0002213", "RO:0002450")
 NEGATIVE_EFFECT = ("RO:0004035", "RO:0002212", "RO:0002449")
@@ -38,6 +53,7 @@ CLAIM_PREDICATES = (
     "RO:0002449",
     "RO:0002206",
     "RO:0002607",
+    RELEASED_FROM_MATRIX_BY,
 )
 
 #: The review every fact is derived from.
@@ -119,11 +135,18 @@ class Claim:
     predicate: Ref
     object: Ref
     context: Ref | None
-    status: str
     supported_by: list[str]
     disputed_by: list[str]
     comment: str | None
     loc: Loc
+    #: a curator's override of the computed evidence level, only with a stated reason
+    level_override: str | None = None
+    level_reason: str | None = None
+
+    @property
+    def contested(self) -> bool:
+        """A claim is contested when some evidence line disputes it, whatever its category or level."""
+        return bool(self.disputed_by)
 
 
 @dataclass
@@ -137,7 +160,7 @@ class Fact:
     pathways: list[Ref]
     carrier: Ref | None
     phases: list[str]
-    status: str
+    review_category: str
     source_locations: list[str]
     therapeutic_notes: list[Note]
     biomarker_notes: list[Note]
@@ -157,6 +180,8 @@ class Evidence:
     outside_bibliography: str | None
     comment: str | None
     loc: Loc
+    #: UBERON terms: where in the body the in vivo or human evidence was obtained
+    anatomy: list[Ref] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

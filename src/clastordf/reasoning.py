@@ -29,7 +29,9 @@ from .vocab import CLASTO
 
 #: Properties whose values are ontology classes; the reasoner sees an instance of each.
 CLASS_VALUED = (
+    CLASTO.sourceCellType,
     CLASTO.producingCellType,
+    CLASTO.releasingCellType,
     CLASTO.targetCellType,
     CLASTO.promotes,
     CLASTO.inhibits,
@@ -38,8 +40,10 @@ CLASS_VALUED = (
     CLASTO.cellType,
 )
 #: Properties copied to the reasoner as they are (their values are individuals).
-INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.status)
-FACT_PROPERTIES = (*CLASS_VALUED, *INDIVIDUAL_VALUED)
+INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.reviewCategory, CLASTO.evidenceLevel)
+#: Properties copied as they are whose values are literals (the rule pass compares them by value).
+LITERAL_VALUED = (CLASTO.contested,)
+FACT_PROPERTIES = (*CLASS_VALUED, *INDIVIDUAL_VALUED, *LITERAL_VALUED)
 FACT_TYPES = (CLASTO.ClastokineFact, CLASTO.RegulationFact)
 INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
 
@@ -122,7 +126,7 @@ def fact_descriptions(data: Graph, facts: Iterable[URIRef] | None = None) -> Des
     for node in sorted(nodes):
         out.facts[node] = set(data.objects(node, RDF.type))
         pairs = out.edges.setdefault(node, [])
-        for prop in INDIVIDUAL_VALUED:
+        for prop in (*INDIVIDUAL_VALUED, *LITERAL_VALUED):
             pairs.extend((prop, value) for value in sorted(data.objects(node, prop)))
         for prop in CLASS_VALUED:
             for value in sorted(data.objects(node, prop)):
@@ -133,7 +137,8 @@ def fact_descriptions(data: Graph, facts: Iterable[URIRef] | None = None) -> Des
 
 
 def facts_abox(data: Graph, facts: Iterable[URIRef] | None = None) -> Graph:
-    """The part of the dataset the reasoner needs: facts' types, mechanism, status and class values."""
+    """The part of the dataset the reasoner needs: facts' types, mechanism, category, evidence level,
+    contest and class values."""
     described = fact_descriptions(data, facts)
     abox = Graph()
     for node, types in described.facts.items():

@@ -29,6 +29,8 @@ HAS_EVIDENCE = OBO.RO_0002558
 ORTHOLOGOUS_TO = OBO.RO_HOM0000017
 PROTEIN_COMPLEX = OBO.GO_0032991
 MIRNA = OBO.SO_0000276
+PRE_MIRNA = OBO.SO_0001244
+GENE_PRODUCT_OF = OBO.RO_0002204
 HUMAN = OBO.NCBITaxon_9606
 MOUSE = OBO.NCBITaxon_10090
 
@@ -40,6 +42,8 @@ BUILTIN_TERMS: tuple[str, ...] = (
     "RO:0002558",  # has evidence
     "RO:HOM0000017",  # in orthology relationship with
     "SO:0000276",  # miRNA
+    "SO:0001244",  # pre_miRNA
+    "RO:0002204",  # gene product of
     "NCBITaxon:9606",
     "NCBITaxon:10090",
     "ECO:0000304",
