@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from clastordf.pipeline import build
@@ -63,13 +63,21 @@ def test_source_date_epoch_pins_modified(mini, tmp_path, monkeypatch):
 def test_fact_layer_is_derived_from_claims(built):
     g = Graph().parse(built, format="turtle")
     fact = CF.CF0001
-    assert set(g.objects(fact, CLASTO.producingCellType)) == {OBO.CL_0000092}
+    # SLIT3's osteoclast source is disputed (c1): a contested value, not a settled one
+    assert set(g.objects(fact, CLASTO.producingCellType)) == set()
+    assert set(g.objects(fact, CLASTO.contestedSourceCellType)) == {OBO.CL_0000092}
     assert set(g.objects(fact, CLASTO.targetCellType)) == {OBO.CL_0000062}
     assert set(g.objects(fact, CLASTO.receptor)) == {URIRef(UNIPROT + "Q9Y6N7")}
     assert set(g.objects(fact, CLASTO.promotes)) == {OBO.GO_0016477}
     assert set(g.objects(fact, OBO.RO_0002162)) == {OBO.NCBITaxon_10090}
+    # supporting studies are references; the disputing one is a disputing reference
     refs = {str(r) for r in g.objects(fact, URIRef("http://purl.org/dc/terms/references"))}
-    assert refs == {"https://identifiers.org/pubmed/29504949", "https://identifiers.org/pubmed/32133214"}
+    assert refs == {"https://identifiers.org/pubmed/29504949"}
+    assert set(g.objects(fact, CLASTO.disputingReference)) == {URIRef("https://identifiers.org/pubmed/32133214")}
+    assert (fact, CLASTO.contested, Literal(True)) in g
+    assert (fact, CLASTO.reviewCategory, CLASTO.SecretedClastokines) in g
+    assert set(g.objects(CF.CF0002, CLASTO.producingCellType)) == {OBO.CL_0000092}
+    assert (CF.CF0002, CLASTO.contested, Literal(False)) in g
     assert set(g.objects(CF.CF0003, CLASTO.inhibits)) == {OBO.GO_0001649}
     assert set(g.objects(CF.CF0004, CLASTO.upregulates)) == {URIRef(UNIPROT + "O75094")}
 

@@ -45,11 +45,11 @@ def test_invalid_yaml_names_the_line(mini):
 
 def test_all_problems_are_reported_at_once(mini):
     edit(mini, "facts/slit3.yaml", "    mechanism: Secreted\n", "    mechanism: Spread\n")
-    edit(mini, "facts/slit3.yaml", "        status: Established\n", "        status: Settled\n")
+    edit(mini, "facts/slit3.yaml", "    review_category: EVContainedFactors\n", "    review_category: Vesicles\n")
     edit(mini, "facts/slit3.yaml", "supported_by: [E0004]", "supported_by: [E9999]")
     problems = problems_of(mini)
     assert any("CF0001 mechanism: 'Spread' is not one of" in p for p in problems)
-    assert any("CF0001 claims[c2].status: 'Settled'" in p for p in problems)
+    assert any("CF0003 review_category: 'Vesicles' is not one of" in p for p in problems)
     assert any("claims[c2].supported_by: no evidence line 'E9999'" in p for p in problems)
     assert len(problems) >= 3
 
@@ -145,17 +145,18 @@ def test_gene_symbol_and_accession_are_checked(mini, reference):
     assert any("SLIT3 mouse_uniprot: Q9Y6N7" in p and "is not a mouse entry" in p for p in problems)
 
 
-def test_controversial_fact_needs_a_dispute(mini):
-    edit(mini, "facts/slit3.yaml", "        disputed_by: [E0002]\n", "")
-    edit(mini, "facts/slit3.yaml", """  - id: E0002
-    eco: ECO:0001168 ! conditional knockout evidence used in manual assertion
-    system: InVivoConditionalKnockout
-    taxa: [NCBITaxon:10090 ! Mus musculus]
-    pmid: 32133214
-    comment: Osteoclast-specific Slit3 deletion left bone mass unchanged.
-""", "")
+def test_a_claim_with_only_disputing_evidence_is_refused(mini):
+    edit(mini, "facts/slit3.yaml", "        supported_by: [E0001]\n        disputed_by: [E0002]\n",
+         "        disputed_by: [E0002]\n")
     problems = problems_of(mini)
-    assert any("CF0001 status: a Controversial fact needs a claim with disputed_by evidence" in p for p in problems)
+    assert any("CF0001 claims[c1].supported_by: a claim needs at least one supporting evidence line" in p
+               for p in problems)
+
+
+def test_one_line_cannot_support_and_dispute_a_claim(mini):
+    edit(mini, "facts/slit3.yaml", "        disputed_by: [E0002]\n", "        disputed_by: [E0002, E0001]\n")
+    problems = problems_of(mini)
+    assert any("CF0001 claims[c1]: E0001 both supports and disputes the claim" in p for p in problems)
 
 
 def test_cli_prints_every_problem_and_exits_nonzero(mini, capsys):

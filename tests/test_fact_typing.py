@@ -68,9 +68,15 @@ def test_rules_give_hermits_types_on_the_real_dataset(tbox, real_facts):
     assert by_rules.subclasses == by_hermit.subclasses
 
 
+#: Fact properties without a domain (any fact may have them), and those with one value as a rule.
+NO_DOMAIN = (CLASTO.reviewCategory, CLASTO.evidenceLevel, CLASTO.contested)
+ONE_VALUE = (CLASTO.mechanism, *NO_DOMAIN)
+
+
 def altered(real: Graph, seed: int, count: int = 90) -> Graph:
     """``count`` facts whose values are drawn at random from those of the real facts (and a few
-    other CL and GO classes): new combinations of directions, mechanisms, statuses and effects,
+    other CL and GO classes): new combinations of directions, mechanisms, categories, evidence levels,
+    contest and effects,
     some with two values of a functional property, some contradicting the ontology."""
     rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not secrets
     pools = {prop: sorted(set(real.objects(None, prop))) for prop in FACT_PROPERTIES}
@@ -83,15 +89,15 @@ def altered(real: Graph, seed: int, count: int = 90) -> Graph:
         graph.add((fact, RDF.type, CLASTO.RegulationFact if regulation else CLASTO.ClastokineFact))
         graph.add((fact, RDFS.label, Literal(f"altered fact {i}")))
         for prop in FACT_PROPERTIES:
-            if (prop == CLASTO.cellType) != regulation and prop != CLASTO.status:
+            if (prop == CLASTO.cellType) != regulation and prop not in NO_DOMAIN:
                 continue  # the properties' domains: every fact would contradict the ontology otherwise
             pool = pools[prop] or extra
-            if prop in (CLASTO.mechanism, CLASTO.status, CLASTO.carrier):
+            if prop in (*ONE_VALUE, CLASTO.carrier):
                 n = rng.choices((0, 1, 2), (0.15 if prop == CLASTO.carrier else 0.02, 0.9, 0.05))[0]
             else:
                 n = rng.choices((0, 1, 2), (0.3, 0.5, 0.2))[0]
             for _ in range(n):
-                value = rng.choice(extra) if prop not in (CLASTO.mechanism, CLASTO.status) and rng.random() < 0.1 \
+                value = rng.choice(extra) if prop not in ONE_VALUE and rng.random() < 0.1 \
                     else rng.choice(pool)
                 graph.add((fact, prop, value))
     return graph

@@ -157,7 +157,8 @@ def test_writers_round_trip_the_ontology(repo):
 def test_ontology_page_shows_tree_and_definitions(real_build_dir):
     page = (real_build_dir / "clastordf-ontology.html").read_text(encoding="utf-8")
     assert '<li id="Clastokine">' in page and '<li id="PutativeClastokine">' in page
-    # the tree nests PutativeClastokine under Clastokine under CouplingFactor
-    assert page.index('id="CouplingFactor"') < page.index('id="Clastokine"') < page.index('id="PutativeClastokine"')
-    assert "only limited data are available" in page
-    assert "mechanism</a> value" in page and "producing cell type</a> some" in page
+    # the tree nests Clastokine under CouplingFactor
+    assert page.index('id="CouplingFactor"') < page.index('id="Clastokine"')
+    assert "only limited data are currently available" in page
+    assert "mechanism</a> value" in page and "source cell type</a> some" in page
+    assert "review category</a> value" in page

@@ -35,7 +35,7 @@ def fixture_inference(tbox):
 def test_unasserted_clastokine_is_inferred(fixture_inference):
     types = fixture_inference.types[CF.TEST01]
     assert {CLASTO.Clastokine, CLASTO.PutativeClastokine, CLASTO.CouplingFactor} <= types
-    assert CLASTO.EstablishedClastokine not in types
+    assert not types & {CLASTO.ReviewClastokine, CLASTO.ContestedClastokine}
 
 
 def test_reverse_signal_is_not_a_clastokine(fixture_inference):
@@ -50,11 +50,19 @@ def test_inhibitory_vesicle_cargo_is_a_bone_communication_factor(fixture_inferen
     assert CLASTO.CouplingFactor not in types
 
 
+def test_a_contested_source_makes_a_contested_clastokine_only(fixture_inference):
+    types = fixture_inference.types[CF.TEST04]
+    assert {CLASTO.ContestedClastokine, CLASTO.ReviewClastokine} <= types
+    assert not types & {CLASTO.Clastokine, CLASTO.CouplingFactor}
+
+
 def test_inferred_hierarchy_of_defined_classes(fixture_inference):
     assert (CLASTO.Clastokine, CLASTO.CouplingFactor) in fixture_inference.subclasses
-    assert (CLASTO.PutativeClastokine, CLASTO.Clastokine) in fixture_inference.subclasses
-    # only direct links: PutativeClastokine ⊑ CouplingFactor follows and is not repeated
-    assert (CLASTO.PutativeClastokine, CLASTO.CouplingFactor) not in fixture_inference.subclasses
+    assert (CLASTO.MatrixDerivedCouplingFactor, CLASTO.CouplingFactor) in fixture_inference.subclasses
+    # the review's categories are not evidence: a putative clastokine need not be a clastokine on settled
+    # claims, and a clastokine need not be one of the review's
+    assert (CLASTO.PutativeClastokine, CLASTO.Clastokine) not in fixture_inference.subclasses
+    assert (CLASTO.Clastokine, CLASTO.ReviewClastokine) not in fixture_inference.subclasses
 
 
 def test_inconsistent_fixture_fails_and_names_the_facts(tbox):
@@ -76,7 +84,8 @@ def test_build_fails_on_an_inconsistency_and_keeps_previous_output(mini, tmp_pat
     with pytest.raises(ReasoningError, match="inconsistent") as err:
         build(mini, out, quiet)
     report = err.value.report()
-    assert str(CF.CF0001) in report
+    # CF0002 (LIF) is the mini fixture's coupling factor; SLIT3's source is contested, so it is none
+    assert str(CF.CF0002) in report and str(CF.CF0001) not in report
     assert "it would be both clasto:ClastokineFact and clasto:CouplingFactor, which are disjoint" in report
     assert "it would be a member of clasto:CouplingFactor, which can have no member" in report
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -133,6 +142,6 @@ def test_inferred_file_carries_provenance(real_build_dir):
     assert (activity, RDF.type, URIRef("http://www.w3.org/ns/prov#Activity")) in g
     assert "HermiT" in str(g.value(activity, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
     assert set(g.objects(None, CLASTO.inferredType)) <= {CLASTO[c] for c in (
-        "Clastokine", "EstablishedClastokine", "PutativeClastokine", "ContestedClastokine", "CouplingFactor",
+        "Clastokine", "ReviewClastokine", "PutativeClastokine", "ContestedClastokine", "CouplingFactor",
         "MatrixDerivedCouplingFactor", "ContactCouplingSignal", "BoneCommunicationFactor", "VesicleCargo",
         "ReverseSignal")}

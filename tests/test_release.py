@@ -157,12 +157,16 @@ def test_facts_table(first):
     assert [r["id"] for r in rows] == ["CF0001", "CF0002", "CF0003", "CF0004"]
     slit3 = rows[0]
     assert slit3["ligand_label"] == "SLIT3"
-    assert slit3["producing_cell"] == "CL:0000092" and slit3["producing_cell_label"] == "osteoclast"
-    assert slit3["status"] == "clasto:Controversial"
-    assert slit3["disputed"] == "yes"
-    # References are gathered from the fact and from the evidence of its claims, disputing ones too.
-    assert slit3["pmid"] == "29504949; 32133214"
-    assert slit3["evidence_type"] == "ECO:0000314; ECO:0001168"
+    # SLIT3's osteoclast source is disputed: a contested source, no settled producing cell
+    assert slit3["producing_cell"] == "" and slit3["contested_source_cell"] == "CL:0000092"
+    assert slit3["contested_source_cell_label"] == "osteoclast"
+    assert slit3["review_category"] == "clasto:SecretedClastokines"
+    assert slit3["review_category_label"] == "secreted (clastokines)"
+    assert slit3["evidence_level"] == "clasto:InVitroOnly"
+    assert slit3["contested"] == "yes"
+    # References and evidence types come from supporting lines; disputing studies have their own column.
+    assert slit3["pmid"] == "29504949" and slit3["disputing_pmid"] == "32133214"
+    assert slit3["evidence_type"] == "ECO:0000314"
     assert "therapeutic_note" in slit3 and "ovariectomized" in slit3["therapeutic_note"]
     assert slit3["promotes"] == "GO:0016477" and slit3["promotes_label"] == "cell migration"
     lif, mir214 = rows[1], rows[2]

@@ -39,7 +39,7 @@ ENTITIES = """
 uniprot:P01137 a clasto:GeneProduct ; rdfs:label "TGFB1" .
 uniprot:P36897 a clasto:GeneProduct ; rdfs:label "TGFBR1" .
 uniprot:P37173 a clasto:GeneProduct ; rdfs:label "TGFBR2" .
-clasto:Established rdfs:label "established"@en .
+clasto:InVivoSupport rdfs:label "in vivo support"@en .
 """
 
 CF0100_OLD = """
@@ -49,21 +49,21 @@ cf:CF0100 a clasto:ClastokineFact , clasto:CouplingFactor ;
     clasto:hasClaim cf:CF0100-c1 , cf:CF0100-c2 ;
     clasto:ligand uniprot:P01137 ;
     clasto:receptor uniprot:P36897 ;
-    clasto:status clasto:Established .
+    clasto:evidenceLevel clasto:InVivoSupport .
 
 cf:CF0100-c1 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0003001 ; rdf:object obo:CL_0000092 ;
-    clasto:status clasto:Established ;
+    clasto:evidenceLevel clasto:InVivoSupport ;
     clasto:supportedBy ce:E0100 .
 
 cf:CF0100-c2 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0018027 ; rdf:object uniprot:P36897 ;
     biolink:anatomical_context_qualifier obo:CL_0002540 ;
-    clasto:status clasto:Putative ;
+    clasto:evidenceLevel clasto:InVitroOnly ;
     clasto:supportedBy ce:E0101 .
 """
 
-# CF0100 in the new release: another receptor, c2 now Established, and a new claim c3.
+# CF0100 in the new release: another receptor, c2 now with in vivo support, and a new claim c3.
 CF0100_NEW = """
 cf:CF0100 a clasto:ClastokineFact , clasto:CouplingFactor ;
     rdfs:label "Latent TGF-β1 released by resorption recruits *MSCs*"@en ;
@@ -71,22 +71,22 @@ cf:CF0100 a clasto:ClastokineFact , clasto:CouplingFactor ;
     clasto:hasClaim cf:CF0100-c1 , cf:CF0100-c2 , cf:CF0100-c3 ;
     clasto:ligand uniprot:P01137 ;
     clasto:receptor uniprot:P37173 ;
-    clasto:status clasto:Established .
+    clasto:evidenceLevel clasto:InVivoSupport .
 
 cf:CF0100-c1 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0003001 ; rdf:object obo:CL_0000092 ;
-    clasto:status clasto:Established ;
+    clasto:evidenceLevel clasto:InVivoSupport ;
     clasto:supportedBy ce:E0100 .
 
 cf:CF0100-c2 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0018027 ; rdf:object uniprot:P36897 ;
     biolink:anatomical_context_qualifier obo:CL_0002540 ;
-    clasto:status clasto:Established ;
+    clasto:evidenceLevel clasto:InVivoSupport ;
     clasto:supportedBy ce:E0101 .
 
 cf:CF0100-c3 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0004034 ; rdf:object obo:GO_0016477 ;
-    clasto:status clasto:Putative ;
+    clasto:evidenceLevel clasto:InVitroOnly ;
     clasto:supportedBy ce:E0103 .
 """
 
@@ -98,7 +98,7 @@ cf:CF0101 a clasto:RegulationFact ;
 
 cf:CF0101-c1 a clasto:Claim ;
     rdf:subject uniprot:P01137 ; rdf:predicate obo:RO_0002213 ; rdf:object obo:GO_0048143 ;
-    clasto:status clasto:Established ;
+    clasto:evidenceLevel clasto:InVivoSupport ;
     clasto:supportedBy ce:E0102 .
 """
 
@@ -109,7 +109,7 @@ cf:CF0142 a clasto:ClastokineFact ;
 
 cf:CF0142-c1 a clasto:Claim ;
     rdf:subject uniprot:Q96CG8 ; rdf:predicate obo:RO_0002213 ; rdf:object obo:GO_0001649 ;
-    clasto:status clasto:Putative ;
+    clasto:evidenceLevel clasto:InVitroOnly ;
     clasto:supportedBy ce:E0103 .
 """
 
@@ -198,8 +198,8 @@ def test_fact_changes_name_each_field_and_claim(pair: tuple[Path, Path]) -> None
     by_field = {f.field: f for f in change.fields}
     # Sorted by field name: claim fields, then the claim set, then the fact's own predicates.
     assert [f.field for f in change.fields] == [
-        "claim c2 clasto:status",
-        "claim c3 clasto:status",
+        "claim c2 clasto:evidenceLevel",
+        "claim c3 clasto:evidenceLevel",
         "claim c3 clasto:supportedBy",
         "claim c3 rdf:object",
         "claim c3 rdf:predicate",
@@ -208,8 +208,9 @@ def test_fact_changes_name_each_field_and_claim(pair: tuple[Path, Path]) -> None
         "claims",
         "clasto:receptor",
     ]
-    assert by_field["claim c2 clasto:status"] == FieldChange(
-        "claim c2 clasto:status", (Value("clasto:Putative"),), (Value("clasto:Established", "established"),))
+    assert by_field["claim c2 clasto:evidenceLevel"] == FieldChange(
+        "claim c2 clasto:evidenceLevel", (Value("clasto:InVitroOnly"),),
+        (Value("clasto:InVivoSupport", "in vivo support"),))
     assert by_field["claims"] == FieldChange("claims", (), (Value("c3"),))
     assert by_field["claim c3 rdf:object"] == FieldChange("claim c3 rdf:object", (), (Value("obo:GO_0016477"),))
     # Values carry the short label of the release they come from.
@@ -224,7 +225,8 @@ def test_claim_removed(tmp_path: Path) -> None:
     [change] = diff_releases(old, new).facts_changed
     by_field = {f.field: f for f in change.fields}
     assert by_field["claims"] == FieldChange("claims", (Value("c2"),), ())
-    assert by_field["claim c2 clasto:status"] == FieldChange("claim c2 clasto:status", (Value("clasto:Putative"),), ())
+    assert by_field["claim c2 clasto:evidenceLevel"] == FieldChange(
+        "claim c2 clasto:evidenceLevel", (Value("clasto:InVitroOnly"),), ())
     assert all(f.field.startswith("claim c2 ") or f.field == "claims" for f in change.fields)
     assert all(not f.added for f in change.fields)
 
@@ -257,8 +259,8 @@ Facts: 2 → 2 (1 added, 1 removed, 1 changed). Evidence lines: 3 → 3 (1 added
 ### Facts changed
 
 - `cf:CF0100` — Latent TGF-β1 released by resorption recruits \\*MSCs\\*
-  - `claim c2 clasto:status`: removed `clasto:Putative`; added `clasto:Established` (established)
-  - `claim c3 clasto:status`: added `clasto:Putative`
+  - `claim c2 clasto:evidenceLevel`: removed `clasto:InVitroOnly`; added `clasto:InVivoSupport` (in vivo support)
+  - `claim c3 clasto:evidenceLevel`: added `clasto:InVitroOnly`
   - `claim c3 clasto:supportedBy`: added `ce:E0103`
   - `claim c3 rdf:object`: added `obo:GO_0016477`
   - `claim c3 rdf:predicate`: added `obo:RO_0004034`
@@ -397,12 +399,12 @@ def test_docstring_examples() -> None:
 
 
 def _drop_fact_and_promote_claim(source: Path, dest: Path) -> tuple[str, str, str]:
-    """Write ``source`` without one fact (and its claims) and with one Putative claim made
-    Established; return the dropped fact's CURIE, the changed fact's CURIE and the claim suffix."""
+    """Write ``source`` without one fact (and its claims) and with one in-vitro-only claim given in
+    vivo support; return the dropped fact's CURIE, the changed fact's CURIE and the claim suffix."""
     store = ox.Store()
     store.load(path=str(source), format=ox.RdfFormat.TURTLE)
     cf, clasto = release_diff.PREFIXES["cf"], release_diff.PREFIXES["clasto"]
-    has_claim, status = ox.NamedNode(clasto + "hasClaim"), ox.NamedNode(clasto + "status")
+    has_claim, status = ox.NamedNode(clasto + "hasClaim"), ox.NamedNode(clasto + "evidenceLevel")
     objects = {q.object for q in store}
     facts = sorted({q.subject for q in store.quads_for_pattern(None, has_claim, None)}, key=lambda n: n.value)
     # A fact nothing points to, so dropping it changes no other record.
@@ -411,11 +413,11 @@ def _drop_fact_and_promote_claim(source: Path, dest: Path) -> tuple[str, str, st
     for node in [dropped, *claims]:
         for quad in list(store.quads_for_pattern(node, None, None)):
             store.remove(quad)
-    putative = ox.NamedNode(clasto + "Putative")
+    putative = ox.NamedNode(clasto + "InVitroOnly")
     fact, claim = next((q.subject, q.object) for q in store.quads_for_pattern(None, has_claim, None)
                        if ox.Quad(q.object, status, putative) in store)
     store.remove(ox.Quad(claim, status, putative))
-    store.add(ox.Quad(claim, status, ox.NamedNode(clasto + "Established")))
+    store.add(ox.Quad(claim, status, ox.NamedNode(clasto + "InVivoSupport")))
     store.dump(dest, format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
     return dropped.value.removeprefix(cf), fact.value.removeprefix(cf), claim.value.removeprefix(fact.value + "-")
 
@@ -431,7 +433,7 @@ def test_real_build_reports_exactly_the_edits(real_build_dir: Path, tmp_path: Pa
     [change] = diff.facts_changed
     assert change.id == f"cf:{fact}"
     assert [(f.field, [v.text for v in f.removed], [v.text for v in f.added]) for f in change.fields] == [
-        (f"claim {suffix} clasto:status", ["clasto:Putative"], ["clasto:Established"])]
+        (f"claim {suffix} clasto:evidenceLevel", ["clasto:InVitroOnly"], ["clasto:InVivoSupport"])]
     assert (diff.evidence_added, diff.evidence_removed, diff.evidence_changed) == ([], [], [])
     assert diff.new_counts == Counts(diff.old_counts.facts - 1, diff.old_counts.evidence)
     assert f"`cf:{dropped}`" in diff.to_markdown()

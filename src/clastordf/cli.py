@@ -250,32 +250,47 @@ def cmd_gpml_check(args: argparse.Namespace) -> int:
 
 
 def cmd_report_coverage(args: argparse.Namespace) -> int:
+    """Table 1 rows, text mechanisms and their fates, facts per mechanism × category and evidence level.
+
+    Exit 1 on a Table 1 gap or a problem (a text mechanism whose fate names an unknown fact, …).
+    """
     import json
     from dataclasses import asdict
 
-    from .reports import coverage, coverage_markdown
+    from .reports import TEXT_MECHANISMS, coverage, coverage_markdown
 
     project = _project(args)
-    curation, _, _ = checked_curation(project, Timings(), lambda _: None)
-    report = coverage(curation)
+    curation, _, derived = checked_curation(project, Timings(), lambda _: None)
+    path = project.curation / TEXT_MECHANISMS
+    report = coverage(curation, derived, path, str(Path(project.curation.name) / TEXT_MECHANISMS))
     if args.format == "json":
-        print(json.dumps({**asdict(report), "table1_gaps": report.table1_gaps}, indent=2))
+        print(json.dumps({**asdict(report), "table1_gaps": report.table1_gaps,
+                          "text_mechanism_gaps": report.text_mechanism_gaps,
+                          "problems": [str(p) for p in report.problems]}, indent=2, ensure_ascii=False))
     else:
         print(coverage_markdown(report, curation), end="")
-    return 1 if report.table1_gaps else 0
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 def cmd_report_pfocr(args: argparse.Namespace) -> int:
+    """The PFOCR Figure 2 rows with their reconciled fates; exit 1 when the reconciliation has problems."""
     from . import pfocr
 
     project = _project(args)
     curation, index, derived = checked_curation(project, Timings(), lambda _: None)
-    hits, missed = pfocr.compare(curation, derived, index, project.curation / "pfocr")
+    folder = project.curation / "pfocr"
+    hits, missed = pfocr.compare(curation, derived, index, folder)
+    fates, problems = pfocr.reconcile(hits, curation, index, folder,
+                                      str(Path(project.curation.name) / "pfocr" / pfocr.RECONCILIATION))
     if args.format == "turtle":
         print(pfocr.figure_graph(hits, curation).serialize(format="turtle"), end="")
     else:
-        print(pfocr.markdown(hits, missed), end="")
-    return 0
+        print(pfocr.markdown(hits, missed, fates, problems), end="")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -399,12 +414,16 @@ def parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="curation reports")
     rsub = rep.add_subparsers(dest="report_command", required=True)
-    cov = rsub.add_parser("coverage", help="Table 1 rows, facts per mechanism/status, in-vivo gaps, "
-                                           "bibliography use, terms per ontology (exit 1 on Table 1 gaps)")
+    cov = rsub.add_parser("coverage", help="Table 1 rows and categories, the text mechanisms and their fates "
+                                           "(curation/coverage/text-mechanisms.tsv), facts per mechanism × review "
+                                           "category and evidence level, contested facts, in-vivo gaps, bibliography "
+                                           "use, terms per ontology (exit 1 on a Table 1 gap or a problem)")
     cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
     cov.set_defaults(func=cmd_report_coverage)
 
-    pf = rsub.add_parser("pfocr", help="the PFOCR Figure 2 gene/chemical lists against the curated entities")
+    pf = rsub.add_parser("pfocr", help="the PFOCR Figure 2 gene/chemical lists against the curated entities, "
+                                       "with each row's fate from curation/pfocr/fig2-reconciliation.tsv (exit 1 "
+                                       "when a row has no fate or a curated fate names no matching entity)")
     pf.add_argument("--format", choices=("markdown", "turtle"), default="markdown")
     pf.set_defaults(func=cmd_report_pfocr)
 

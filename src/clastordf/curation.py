@@ -277,8 +277,8 @@ class _Reader:
     def evidence(self, rec: Record, file: str) -> Evidence | None:
         eid = rec.get("id")
         loc = Loc(file, rec.line, str(eid) if eid else f"evidence@{rec.line}")
-        self.unknown_keys(rec, {"id", "eco", "system", "taxa", "anatomy", "pmid", "doi", "outside_bibliography",
-                                "comment"}, loc)
+        self.unknown_keys(rec, {"id", "eco", "system", "taxa", "anatomy", "cell_manipulated", "pmid", "doi",
+                                "outside_bibliography", "comment"}, loc)
         eid = self.text(rec, "id", loc)
         if eid and not EVIDENCE_ID.match(eid):
             self.problem(loc, "id", f"{eid!r}: evidence ids look like E0001", rec.line_of("id"))
@@ -306,8 +306,10 @@ class _Reader:
         for ref in anatomy:
             if not ref.text.startswith("UBERON:"):
                 self.problem(loc, "anatomy", f"{ref.text}: anatomy is given as UBERON terms", rec.line_of("anatomy"))
+        manipulated = (self.ref(rec["cell_manipulated"], "cell_manipulated", loc, rec.line_of("cell_manipulated"))
+                       if rec.get("cell_manipulated") else None)
         return Evidence(eid, eco, system, taxa, pmid, doi, self.text(rec, "outside_bibliography", loc, False),
-                        comment, loc, anatomy)
+                        comment, loc, anatomy, manipulated)
 
     def entities(self, data: Any, path: Path, curation: Curation, origin: dict[str, Loc]) -> None:
         file = self.rel(path)

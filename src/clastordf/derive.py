@@ -219,13 +219,19 @@ def check_facts(curation: Curation, derived: dict[str, Derived]) -> list[Problem
                 problem("claims", "a RegulationFact needs a positive or negative regulation claim on the regulator")
         if fact.type == "ClastokineFact" and fact.mechanism == "VesicleMediated" and fact.carrier is None:
             problem("carrier", "a vesicle-mediated fact names its carrier (a GO cellular component)")
-        for claim in fact.claims:
-            both = sorted(set(claim.supported_by) & set(claim.disputed_by))
-            if both:
-                out.append(Problem(claim.loc.file, claim.loc.line, fact.id, f"claims[{claim.id}].disputed_by",
-                                   f"{', '.join(both)} both supports and disputes the claim"))
+        if fact.type == "ClastokineFact" and set(d.source_cells + d.contested_source_cells) & set(OSTEOCLAST_LINEAGE):
+            for claim in fact.claims:
+                support = [curation.evidence[e] for e in claim.supported_by if e in curation.evidence]
+                if support and all(ev.cell_manipulated and ev.cell_manipulated.text in OSTEOBLAST_LINEAGE
+                                   for ev in support):
+                    out.append(Problem(claim.loc.file, claim.loc.line, fact.id, f"claims[{claim.id}].supported_by",
+                                       "an osteoclast signal's claim rests only on studies that manipulated "
+                                       "osteoblast-lineage cells: that is an osteoblast-intrinsic fact"))
     return out
 
 
-#: CL terms of the osteoclast lineage (osteoclast, mononuclear osteoclast).
+#: CL terms of the osteoclast lineage (osteoclast, mononuclear osteoclast) and of the osteoblast
+#: lineage (MSC, bone-marrow MSC, marrow stromal cell, preosteoblast, osteoblast, osteocyte), as
+#: ontology/clastordf-edit.ttl defines the lineages.
 OSTEOCLAST_LINEAGE = ("CL:0000092", "CL:0000778")
+OSTEOBLAST_LINEAGE = ("CL:0000134", "CL:0002540", "CL:0010001", "CL:0007010", "CL:0000062", "CL:0000137")

@@ -2,7 +2,8 @@
 
 Each relation has two columns, the identifiers (CURIEs) and their labels, each list joined with
 ``"; "`` in the same order, so a reader can split both and pair them up. The evidence columns
-(systems, evidence types, disputed) are gathered from the fact's claims.
+(systems, evidence types, references) are gathered from the supporting lines of the fact's claims;
+disputing studies have columns of their own, and ``contested`` is the fact's own flag.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ DOI = "https://doi.org/"
 
 #: (column, predicate on the fact) for the relations written as an id column plus a label column.
 RELATIONS = [
-    ("status", CLASTO + "status"),
+    ("review_category", CLASTO + "reviewCategory"),
+    ("evidence_level", CLASTO + "evidenceLevel"),
     ("mechanism", CLASTO + "mechanism"),
     ("remodeling_phase", CLASTO + "remodelingPhase"),
     ("ligand", CLASTO + "ligand"),
     ("carrier", CLASTO + "carrier"),
+    ("source_cell", CLASTO + "sourceCellType"),
     ("producing_cell", CLASTO + "producingCellType"),
+    ("releasing_cell", CLASTO + "releasingCellType"),
     ("receptor", CLASTO + "receptor"),
     ("target_cell", CLASTO + "targetCellType"),
     ("regulator", CLASTO + "regulator"),
@@ -43,6 +47,12 @@ RELATIONS = [
     ("pathway", CLASTO + "pathway"),
     ("promotes", CLASTO + "promotes"),
     ("inhibits", CLASTO + "inhibits"),
+    ("contested_source_cell", CLASTO + "contestedSourceCellType"),
+    ("contested_receptor", CLASTO + "contestedReceptor"),
+    ("contested_promotes", CLASTO + "contestedPromotes"),
+    ("contested_inhibits", CLASTO + "contestedInhibits"),
+    ("contested_upregulates", CLASTO + "contestedUpregulates"),
+    ("contested_downregulates", CLASTO + "contestedDownregulates"),
     ("species", IN_TAXON),
     ("inferred_class", CLASTO + "inferredType"),
 ]
@@ -55,7 +65,7 @@ TEXTS = [
 ]
 COLUMNS = (["fact", "id", "kind", "label"]
            + [c for name, _ in RELATIONS for c in (name, f"{name}_label")]
-           + ["experimental_system", "evidence_type", "disputed", "pmid", "doi"]
+           + ["experimental_system", "evidence_type", "contested", "pmid", "doi", "disputing_pmid", "disputing_doi"]
            + [name for name, _ in TEXTS])
 
 
@@ -115,20 +125,29 @@ def fact_row(index: Index, fact: str) -> list[str]:
     claims = index.iris(fact, CLASTO + "hasClaim")
     supporting = sorted({e for c in claims for e in index.iris(c, CLASTO + "supportedBy")})
     disputing = sorted({e for c in claims for e in index.iris(c, CLASTO + "disputedBy")})
-    evidence = sorted(set(supporting) | set(disputing))
     systems = sorted({index.label(s) or index.curie(s)
-                      for e in evidence for s in index.iris(e, CLASTO + "experimentalSystem")})
-    types = sorted({index.curie(t) for e in evidence for t in index.iris(e, CLASTO + "evidenceType")})
-    references = sorted(set(index.iris(fact, DCTERMS_REFERENCES))
-                        | {s for e in evidence for s in index.iris(e, DCTERMS_SOURCE)})
+                      for e in supporting for s in index.iris(e, CLASTO + "experimentalSystem")})
+    types = sorted({index.curie(t) for e in supporting for t in index.iris(e, CLASTO + "evidenceType")})
+    pmids, dois = _publications(index, set(index.iris(fact, DCTERMS_REFERENCES))
+                                | {s for e in supporting for s in index.iris(e, DCTERMS_SOURCE)})
+    against = set(index.iris(fact, CLASTO + "disputingReference")) | {
+        s for e in disputing for s in index.iris(e, DCTERMS_SOURCE)}
+    disputing_pmids, disputing_dois = _publications(index, against)
+    contested = [v.value for v in index.values(fact, CLASTO + "contested") if isinstance(v, pyoxigraph.Literal)]
+    row += [_cell(systems), _cell(types), "yes" if "true" in contested else "no", _cell(pmids), _cell(dois),
+            _cell(disputing_pmids), _cell(disputing_dois)]
+    for _, predicate in TEXTS:
+        row.append(_cell(index.texts(fact, predicate)))
+    return row
+
+
+def _publications(index: Index, references: set[str]) -> tuple[list[str], list[str]]:
+    """PMIDs and DOIs of ``references`` (a PubMed record's DOI too)."""
     pmids = sorted((r[len(PUBMED):] for r in references if r.startswith(PUBMED)), key=lambda p: (len(p), p))
     dois = sorted({r[len(DOI):] for r in references if r.startswith(DOI)}
                   | {i[len("doi:"):] for r in references if r.startswith(PUBMED)
                      for i in index.texts(r, DCTERMS_IDENTIFIER) if i.startswith("doi:")})
-    row += [_cell(systems), _cell(types), "yes" if disputing else "no", _cell(pmids), _cell(dois)]
-    for _, predicate in TEXTS:
-        row.append(_cell(index.texts(fact, predicate)))
-    return row
+    return pmids, dois
 
 
 def facts_tsv(index: Index) -> str:

@@ -99,7 +99,8 @@ class Signal:
     ligand: str
     form: str
     mechanism: str
-    status: str
+    evidence_level: str  # local id: InVivoSupport, InVitroOnly, AuthorStatementOnly
+    contested: bool
     producer_side: str
     arms: tuple[Arm, ...]
     pathways: tuple[str, ...]
@@ -117,7 +118,8 @@ class Signal:
 
     @property
     def established(self) -> bool:
-        return self.status == "Established"
+        """Drawn solid: uncontested, with in vivo (or human) support; dashed otherwise."""
+        return not self.contested and self.evidence_level == "InVivoSupport"
 
     @property
     def fact_id(self) -> str:
@@ -261,7 +263,9 @@ def _signal(graph: Graph, fact: URIRef, side_of: Callable[[str], str | None],
             members_of: Callable[[str], tuple[str, ...]]) -> Signal | None:
     """Read one fact; ``None`` when it has no ligand or no producing cell of either lineage."""
     ligand = _one(graph, fact, CLASTO.ligand)
-    producers = {side_of(str(c)) for c in graph.objects(fact, CLASTO.producingCellType)} - {None}
+    # A contested source still places the ligand; the line is dashed because the fact is contested.
+    producers = {side_of(str(c)) for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType)
+                 for c in graph.objects(fact, p)} - {None}
     targets = {side_of(str(c)) for c in graph.objects(fact, CLASTO.targetCellType)} - {None}
     if ligand is None or not producers:
         return None
@@ -276,28 +280,32 @@ def _signal(graph: Graph, fact: URIRef, side_of: Callable[[str], str | None],
                  and (side := side_of(c.context)) is not None}
         return found or {primary}
 
-    receptors = sorted(str(r) for r in graph.objects(fact, CLASTO.receptor))
-    effects = sorted([(str(e), "+") for e in graph.objects(fact, CLASTO.promotes)]
-                     + [(str(e), "-") for e in graph.objects(fact, CLASTO.inhibits)])
+    receptors = sorted(str(r) for p in (CLASTO.receptor, CLASTO.contestedReceptor) for r in graph.objects(fact, p))
+    effects = sorted([(str(e), "+") for p in (CLASTO.promotes, CLASTO.contestedPromotes)
+                      for e in graph.objects(fact, p)]
+                     + [(str(e), "-") for p in (CLASTO.inhibits, CLASTO.contestedInhibits)
+                        for e in graph.objects(fact, p)])
     receptor_sides = {r: sides_of({r, *members_of(r)}, _RECEPTOR_PREDICATES) for r in receptors}
     effect_sides = {e: sides_of({e[0]}, _EFFECT_PREDICATES) for e in effects}
     arm_sides = sorted(set().union(*receptor_sides.values(), *effect_sides.values()) or {primary})
     arms = tuple(Arm(s, tuple(r for r in receptors if s in receptor_sides[r]),
                      tuple(e for e in effects if s in effect_sides[e])) for s in arm_sides)
     mechanism = _one(graph, fact, CLASTO.mechanism)
-    status = _one(graph, fact, CLASTO.status)
+    level = _one(graph, fact, CLASTO.evidenceLevel)
     form = _one(graph, fact, CLASTO.ligandForm)
     return Signal(
         fact=str(fact), label=_label(graph, fact), ligand=str(ligand), form=str(form) if form else "",
         mechanism=_local_id(str(mechanism)) if mechanism else "Secreted",
-        status=_local_id(str(status)) if status else "",
+        evidence_level=_local_id(str(level)) if level else "",
+        contested=any(bool(v.toPython()) for v in graph.objects(fact, CLASTO.contested)),
         producer_side=producer, arms=arms,
         pathways=tuple(sorted(str(p) for p in graph.objects(fact, CLASTO.pathway))),
         references=tuple(sorted(str(r) for r in graph.objects(fact, DCTERMS.references))),
         claim_refs=tuple((c.obj, c.refs) for c in claims if c.refs),
         produced_refs=tuple(sorted({r for c in claims if c.predicate == _PRODUCED_BY for r in c.refs})),
         carrier=str(_one(graph, fact, CLASTO.carrier) or ""),
-        cells=tuple(sorted({str(c) for p in (CLASTO.producingCellType, CLASTO.targetCellType)
+        cells=tuple(sorted({str(c) for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType,
+                                             CLASTO.targetCellType)
                             for c in graph.objects(fact, p)})),
     )
 
@@ -415,7 +423,8 @@ def _description(model: Model, version: str) -> str:
         "resorb) send to osteoblast-lineage cells, and the reverse signals from osteoblasts to osteoclasts "
         "(top band, pointing right to left). Ligands sit at the producing cell, receptors on the target cell's "
         "membrane (complexes as groups), and the GO processes each signal promotes (mim-stimulation) or "
-        "inhibits (mim-inhibition) inside the target cell; dashed lines are putative or controversial facts. "
+        "inhibits (mim-inhibition) inside the target cell; dashed lines are contested facts (some study "
+        "disputes a claim) or facts without in vivo evidence. "
         f"Generated from the clastordf dataset, version {version}, curated from the review \"{review}\" "
         "(Daponte et al., eLife 2024;13:e95083, doi:10.7554/eLife.95083) and the primary studies it cites. "
         f"The drawing follows Figure 2 of the review as recorded by Pathway Figure OCR (PFOCR record "

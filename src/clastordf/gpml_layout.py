@@ -197,6 +197,9 @@ def barycenter(values: Sequence[float], default: float) -> float:
 
 # -------------------------------------------------------------------------------------------- diagram
 
+_LEVEL_TEXT = {"InVivoSupport": "in vivo support", "InVitroOnly": "in vitro only",
+               "AuthorStatementOnly": "author statement only"}
+
 #: Columns from left to right. Ligands sit on their producing cell's membrane (or in the vesicle /
 #: matrix regions of the gap), receptors on the target cell's membrane, a cell's receptors for its
 #: own ligands one column further in, and the processes a signal changes in the innermost column.
@@ -409,7 +412,9 @@ def _ligand_column(signal: Signal) -> str:
 
 def _fact_note(signal: Signal, model: Model) -> str:
     """A comment line about a fact for ligands and binding lines: which, in what form, how settled, via what."""
-    parts = [f"{signal.fact_id} ({signal.status.lower() or 'no status'}): {signal.label}"]
+    state = ", ".join(filter(None, [_LEVEL_TEXT.get(signal.evidence_level, ""),
+                                    "contested" if signal.contested else ""]))
+    parts = [f"{signal.fact_id} ({state or 'no evidence level'}): {signal.label}"]
     if signal.form:
         parts.append(f"form: {signal.form}")
     pathways = [model.label_of(p) for p in signal.pathways]
@@ -706,7 +711,7 @@ def _legend(diagram: Diagram, y: float) -> None:
     samples = [("binding", "binds its receptor (mim-binding)", "binding", "Solid"),
                ("stimulation", "promotes the process (mim-stimulation)", "+", "Solid"),
                ("inhibition", "inhibits the process (mim-inhibition)", "-", "Solid"),
-               ("putative", "dashed: putative or controversial fact", "binding", "Broken")]
+               ("putative", "dashed: contested, or no in vivo evidence", "binding", "Broken")]
     _add_label(diagram, "label|legend", "Legend", _text_box("Legend", x, y, 11, bold=True),
                FontSize="11", FontWeight="Bold", Align="Left")
     x += 70

@@ -211,6 +211,8 @@ class GraphBuilder:
             self.add(node, IN_TAXON, self.term(t.text))
         for site in ev.anatomy:
             self.add(node, CLASTO.anatomicalSite, self.term(site.text))
+        if ev.cell_manipulated:
+            self.add(node, CLASTO.cellManipulated, self.term(ev.cell_manipulated.text))
         self.add(node, DCTERMS.source, PUBMED[ev.pmid] if ev.pmid else DOI[ev.doi])
         self.add(node, BIOLINK.knowledge_level, Literal("knowledge_assertion"))
         self.add(node, BIOLINK.agent_type, Literal("manual_agent"))

@@ -56,6 +56,8 @@ def term_refs(curation: Curation) -> Iterator[tuple[Ref, tuple[str, ...], str | 
             yield taxon, ("NCBITaxon",), None
         for site in ev.anatomy:
             yield site, ("UBERON",), None
+        if ev.cell_manipulated:
+            yield ev.cell_manipulated, ("CL",), None
 
 
 def used_curies(curation: Curation) -> set[str]:

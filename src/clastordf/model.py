@@ -182,6 +182,8 @@ class Evidence:
     loc: Loc
     #: UBERON terms: where in the body the in vivo or human evidence was obtained
     anatomy: list[Ref] = field(default_factory=list)
+    #: the CL cell type in which the study deleted or manipulated the gene (e.g. a Cre driver's lineage)
+    cell_manipulated: Ref | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,21 @@ PFOCR's lists are machine-made and noisy; this report says which OCR hits are cu
 which are OCR misreadings of a curated name (e.g. "S1P" read as MBTPS1), which are neither, and
 which curated ligands and receptors the OCR missed. It also links the figure to the entities it
 shows, as RDF.
+
+Every OCR row has a curator's fate in ``curation/pfocr/fig2-reconciliation.tsv`` (columns ``word``,
+``symbol``, ``fate``, ``reason``; a gene row is keyed by its OCR word and NCBI Gene symbol, a chemical
+row by its OCR word and ChEBI CURIE):
+
+- ``curated``: the gene or chemical is a curated entity; the reason starts with the entity key (a
+  gene's entity must carry that HGNC symbol);
+- ``family``: the figure shows a family node (PLC, Frizzled, ERK) and PFOCR expanded it; the
+  reason says how the curation represents it;
+- ``noise``: an alias collision or a family expansion the review does not name;
+- ``missing``: real figure content that is not curated, with the reason.
+
+:func:`reconcile` reports a problem for an OCR row without a fate, a fate without an OCR row, an
+unknown fate, a ``curated`` fate naming no entity or the wrong gene, and a gene or chemical that is a
+curated entity but whose fate is not ``curated`` (a reconciliation left behind by the curation).
 """
 
 from __future__ import annotations
@@ -19,10 +34,15 @@ from . import model
 from .derive import Derived
 from .model import Curation
 from .prefixes import expand
+from .problems import Problem
 from .termindex import TermIndex
 from .vocab import REVIEW_IRI
 
 FIGURE_IRI = URIRef("https://pfocr.wikipathways.org/figures/PMC11003748__elife-95083-fig2.html")
+#: The curator's fate of every OCR row, in the PFOCR folder of the curation.
+RECONCILIATION = "fig2-reconciliation.tsv"
+RECONCILIATION_COLUMNS = ("word", "symbol", "fate", "reason")
+FATES = ("curated", "family", "noise", "missing")
 
 
 @dataclass(frozen=True, order=True)
@@ -30,9 +50,31 @@ class OcrHit:
     word: str
     kind: str  # "gene" or "chemical"
     match: str  # PFOCR's normalised symbol or chemical name
-    identifier: str  # NCBI Gene id for genes, "" for chemicals
+    identifier: str  # NCBI Gene id for genes, ChEBI CURIE for chemicals
     verdict: str  # "curated", "ocr-noise" or "not curated"
     entity: str  # the curated entity key the hit (or its OCR word) stands for, if any
+
+    @property
+    def symbol(self) -> str:
+        """The row's key in the reconciliation besides the word: NCBI Gene symbol or ChEBI CURIE."""
+        return self.match if self.kind == "gene" else self.identifier
+
+
+@dataclass(frozen=True)
+class Fate:
+    """A row of the reconciliation: the curator's fate of one OCR row."""
+
+    word: str
+    symbol: str
+    fate: str  # one of FATES
+    reason: str
+    line: int
+
+    @property
+    def entity(self) -> str:
+        """The entity key a ``curated`` fate names: the first word of its reason."""
+        words = self.reason.split()
+        return words[0].rstrip(";,:.") if self.fate == "curated" and words else ""
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -77,7 +119,8 @@ def compare(curation: Curation, derived: dict[str, Derived], index: TermIndex, f
         named = by_name.get(r["word"].lower()) or by_name.get(r["match"].lower())
         entity = curation.entities.get(named or "")
         verdict = "curated" if isinstance(entity, model.Chemical) else ("ocr-noise" if named else "not curated")
-        hits.append(OcrHit(r["word"], "chemical", r["match"], "", verdict, named or ""))
+        chebi = r["chebi"].upper() if r.get("chebi", "").lower().startswith("chebi:") else r.get("chebi", "")
+        hits.append(OcrHit(r["word"], "chemical", r["match"], chebi, verdict, named or ""))
     seen = {h.entity for h in hits if h.verdict == "curated"}
     shown: set[str] = set()
     for fact in curation.facts:
@@ -90,14 +133,117 @@ def compare(curation: Curation, derived: dict[str, Derived], index: TermIndex, f
     return sorted(set(hits)), missed
 
 
-def markdown(hits: list[OcrHit], missed: list[str]) -> str:
+def read_reconciliation(path: Path, name: str | None = None) -> tuple[list[Fate], list[Problem]]:
+    """The rows of the reconciliation file and the problems of its form (a missing file is one)."""
+    where = name or str(path)
+    if not path.exists():
+        return [], [Problem(where, 0, "", "", "missing: give every OCR row of Figure 2 a fate")]
+    fates: list[Fate] = []
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if header is None or tuple(header) != RECONCILIATION_COLUMNS:
+            return [], [Problem(where, 1, "", "header", f"must be {' / '.join(RECONCILIATION_COLUMNS)} "
+                                                        "(tab-separated)")]
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(RECONCILIATION_COLUMNS):
+                problems.append(Problem(where, line, "", "", f"{len(cells)} columns, expected "
+                                                             f"{len(RECONCILIATION_COLUMNS)} (tab-separated)"))
+                continue
+            word, symbol, fate, reason = cells[0], *(c.strip() for c in cells[1:])
+            if fate not in FATES:
+                problems.append(Problem(where, line, f"{word} {symbol}", "fate",
+                                        f"`{fate}` is not one of {', '.join(FATES)}"))
+                continue
+            if not reason:
+                problems.append(Problem(where, line, f"{word} {symbol}", "reason", "empty"))
+            fates.append(Fate(word, symbol, fate, reason, line))
+    return fates, problems
+
+
+def reconcile(hits: list[OcrHit], curation: Curation, index: TermIndex, folder: Path,
+              name: str | None = None) -> tuple[dict[tuple[str, str], Fate], list[Problem]]:
+    """Every OCR row's fate by (word, symbol), and the problems of the reconciliation.
+
+    ``name`` is how problems refer to the reconciliation file (default: its path).
+    """
+    where = name or str(folder / RECONCILIATION)
+    rows, problems = read_reconciliation(folder / RECONCILIATION, where)
+    if not (folder / RECONCILIATION).exists():
+        return {}, problems
+    by_key = {(h.word, h.symbol): h for h in hits}
+    fates: dict[tuple[str, str], Fate] = {}
+    for fate in rows:
+        key = (fate.word, fate.symbol)
+
+        def problem(column: str, message: str, fate: Fate = fate) -> None:
+            problems.append(Problem(where, fate.line, f"{fate.word} {fate.symbol}", column, message))
+
+        if key in fates:
+            problem("", f"listed twice (first at line {fates[key].line})")
+            continue
+        fates[key] = fate
+        hit = by_key.get(key)
+        if hit is None:
+            problem("", "no such OCR row in fig2-genes.tsv (word, ncbigene_symbol) or fig2-chemicals.tsv "
+                        "(word, chebi)")
+            continue
+        if fate.fate == "curated":
+            entity = curation.entities.get(fate.entity)
+            if entity is None:
+                problem("reason", f"`curated` must start with a curated entity key; `{fate.entity}` is not one")
+            elif hit.kind == "gene":
+                if not isinstance(entity, model.GeneProduct):
+                    problem("reason", f"{fate.entity} is not a gene product")
+                else:
+                    term = index.get(entity.hgnc)
+                    symbol = term.label if term else entity.key
+                    if symbol != hit.symbol:
+                        problem("reason", f"{fate.entity} is the gene {symbol}, not {hit.symbol}")
+            elif not isinstance(entity, model.Chemical | model.GeneProduct):
+                problem("reason", f"{fate.entity} is neither a chemical nor a gene product")
+        elif hit.verdict == "curated":
+            problem("fate", f"`{fate.fate}`, but {hit.symbol} is the curated entity {hit.entity}: "
+                            f"make it `curated` ({hit.entity})")
+    for hit in hits:
+        if (hit.word, hit.symbol) not in fates:
+            problems.append(Problem(where, 0, f"{hit.word} {hit.symbol}", "",
+                                    f"the OCR {hit.kind} row `{hit.word}` → {hit.symbol} has no fate"))
+    return fates, problems
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(hits: list[OcrHit], missed: list[str], fates: dict[tuple[str, str], Fate] | None = None,
+             problems: list[Problem] | None = None) -> str:
+    """The report as markdown: every OCR row with its fate and reason, what the OCR missed, the problems."""
+    fates = fates or {}
     lines = ["# PFOCR Figure 2 vs curation", "", f"Figure: {FIGURE_IRI}", "",
-             "| OCR word | kind | PFOCR match | NCBI Gene | verdict | curated entity |", "|---|---|---|---|---|---|"]
-    lines += [f"| {h.word} | {h.kind} | {h.match} | {h.identifier} | {h.verdict} | {h.entity} |" for h in hits]
+             "| OCR word | kind | PFOCR match | identifier | fate | entity | reason |",
+             "|---|---|---|---|---|---|---|"]
+    for h in hits:
+        fate = fates.get((h.word, h.symbol))
+        entity = (fate.entity if fate and fate.fate == "curated" else "") or h.entity
+        lines.append(f"| {_cell(h.word)} | {h.kind} | {_cell(h.match)} | {h.identifier} | "
+                     f"{fate.fate if fate else '**no fate**'} | {entity} | {_cell(fate.reason) if fate else ''} |")
     counts = {v: sum(h.verdict == v for h in hits) for v in ("curated", "ocr-noise", "not curated")}
-    lines += ["", f"{counts['curated']} curated, {counts['ocr-noise']} OCR misreadings of curated names, "
-              f"{counts['not curated']} not curated.", "",
+    by_fate = {f: sum(1 for h in hits if (x := fates.get((h.word, h.symbol))) and x.fate == f) for f in FATES}
+    unfated = sum((h.word, h.symbol) not in fates for h in hits)
+    lines += ["", f"{len(hits)} OCR rows: " + ", ".join(f"{by_fate[f]} {f}" for f in FATES)
+              + (f", {unfated} without a fate" if unfated else "") + ".",
+              f"By name matching: {counts['curated']} curated, {counts['ocr-noise']} OCR misreadings of curated "
+              f"names, {counts['not curated']} not curated.", "",
               f"## Curated ligands and receptors the OCR missed ({len(missed)})", "", ", ".join(missed) or "none"]
+    if problems is not None:
+        lines += ["", f"## Problems ({len(problems)})", ""]
+        lines += [f"- {p}" for p in problems] or ["none"]
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,7 @@
 
 ``clastordf diff OLD NEW`` and the CHANGELOG both use :func:`diff_releases`. Each side is a release
 folder holding ``clastordf.ttl`` or a Turtle file itself. A fact's *fields* are its own predicates
-plus the predicates of each of its claims (named ``claim c2 clasto:status``); the set of claims is
+plus the predicates of each of its claims (named ``claim c2 clasto:evidenceLevel``); the set of claims is
 the field ``claims``. An evidence line's fields are its predicates. Values are compared as text
 (CURIEs, N-Triples-style literals, and a canonical description for blank nodes, whose ids differ
 from parse to parse), so the result does not depend on how either file was serialised.

@@ -205,7 +205,8 @@ FILE_DESCRIPTIONS = {
     "clastordf.svg": "a picture of the pathway",
     "clastordf-wp.ttl": "the pathway as WikiPathways RDF (wp: vocabulary)",
     "clastordf.gmt": "gene sets (human NCBI Gene ids): all ligands and receptors, per mechanism, per process",
-    "facts.tsv": "one row per fact, for spreadsheets: ligand, cells, receptors, processes, status, references",
+    "facts.tsv": ("one row per fact, for spreadsheets: ligand, cells, receptors, processes, review category, "
+                  "evidence level, contested, references"),
     "void.ttl": "the dataset described in VoID and DCAT: licence, version, provenance, sizes, checksums",
     "dataset.jsonld": "the dataset described as a schema.org Dataset (what dataset search engines read)",
     "README.md": "what each file is, how to load it, how to cite it",

@@ -173,7 +173,8 @@ def dataset_jsonld(info: ReleaseInfo, files: list[ReleaseFile]) -> str:
                       "citation": REVIEW_CITATION},
         "measurementTechnique": "manual curation from the literature",
         "variableMeasured": ["ligand", "producing cell type", "receptor", "target cell type",
-                             "biological process promoted or inhibited", "status", "evidence"],
+                             "biological process promoted or inhibited", "review category", "evidence level",
+                             "contested", "evidence"],
         "distribution": [
             {"@type": "DataDownload", "name": f.name, "description": f.description,
              "contentUrl": info.download_url(f.name), "encodingFormat": f.media_type,

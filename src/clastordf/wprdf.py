@@ -684,7 +684,7 @@ def _add_fact_references(wp: Graph, graph: Graph, pathway: Pathway, conv: _Conve
 
 def _cell_type_tags(graph: Graph, conv: _Converter) -> None:
     """The facts' producing and target cell types (CL) as the pathway's cell-type ontology tags."""
-    for prop in (CLASTO.producingCellType, CLASTO.targetCellType):
+    for prop in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType, CLASTO.targetCellType):
         for cl in graph.objects(None, prop):
             if str(cl).startswith(str(OBO) + "CL_"):
                 conv.ontology_tag(str(cl).removeprefix(str(OBO)))
