@@ -100,15 +100,19 @@ def tiny() -> Graph:
     chem, mir = OBO.CHEBI_1, URIRef("https://identifiers.org/mirbase.mature/MIMAT0000001")
     g.add((chem, RDFS.label, Literal("chem")))
     g.add((mir, RDF.type, MIRNA))
-    g.add((mir, SKOS.exactMatch, URIRef("https://identifiers.org/ncbigene/30")))
+    g.add((mir, OBO.RO_0002204, URIRef("https://identifiers.org/ncbigene/30")))  # gene product of
     cx = CX["R1-R2"]
     g.add((cx, HAS_PART, gene("R1", "R1", 20)))
     g.add((cx, HAS_PART, gene("R2", "R2", 3)))
     mouse = gene("M1", "M1", 9, OBO.NCBITaxon_10090)
-    for fact, ligand, receptor, mech, go in (("F1", chem, gene("R0", "R0", 100), "Secreted", "GO_1"),
-                                             ("F2", gene("L1", "L1", 7), cx, "CellContact", "GO_2"),
-                                             ("F3", mir, None, "VesicleMediated", "GO_1"),
-                                             ("F4", mouse, None, "Secreted", "GO_3")):
+    osteoclast, osteoblast = OBO.CL_0000092, OBO.CL_0000062
+    for fact, ligand, receptor, mech, go, source, target in (
+            ("F1", chem, gene("R0", "R0", 100), "Secreted", "GO_1", osteoclast, osteoblast),
+            ("F2", gene("L1", "L1", 7), cx, "CellContact", "GO_2", osteoclast, osteoblast),
+            ("F3", mir, None, "VesicleMediated", "GO_1", osteoclast, osteoblast),
+            ("F4", mouse, None, "Secreted", "GO_3", osteoclast, osteoblast),
+            ("F5", gene("B1", "B1", 355), gene("B2", "B2", 356), "CellContact", "GO_1", osteoblast, osteoclast),
+            ("F6", gene("A1", "A1", 11), None, "Secreted", "GO_1", osteoclast, osteoclast)):
         f = URIRef("https://w3id.org/clastordf/fact/" + fact)
         g.add((f, RDF.type, CLASTO.ClastokineFact))
         g.add((f, CLASTO.ligand, ligand))
@@ -116,6 +120,11 @@ def tiny() -> Graph:
             g.add((f, CLASTO.receptor, receptor))
         g.add((f, CLASTO.mechanism, CLASTO[mech]))
         g.add((f, CLASTO.promotes, OBO[go]))
+        g.add((f, CLASTO.sourceCellType, source))
+        g.add((f, CLASTO.targetCellType, target))
+        g.add((f, CLASTO.contested, Literal(fact == "F2")))
+    # F2's claim on GO:4 is disputed: a contested association, in a set of its own
+    g.add((URIRef("https://w3id.org/clastordf/fact/F2"), CLASTO.contestedInhibits, OBO.GO_4))
     g.add((OBO.GO_1, RDFS.label, Literal("process one")))
     g.add((CLASTO.Secreted, SKOS.prefLabel, Literal("secreted", lang="en")))
     return g
@@ -126,14 +135,22 @@ def test_tiny_graph_exactly():
     assert text == gene_sets(tiny(), "9.9.9")  # deterministic
     sets = by_id(read_gmt(text))
     assert list(sets) == ["all", "mechanism:CellContact", "mechanism:Secreted", "mechanism:VesicleMediated",
-                          "promotes:GO:2", "promotes:GO:1"]  # by label; GO:3 has only a mouse gene: no set
+                          "promotes:GO:2", "contested-inhibits:GO:4", "promotes:GO:1"]
+    # by label; GO:3 has only a mouse gene: no set. F5 (osteoblast to osteoclast) and F6 (autocrine) are
+    # not osteoclast-to-osteoblast signals: their genes (11, 355, 356) are in no set.
     assert sets["all"][2] == [3, 7, 20, 30, 100]
     assert sets["mechanism:CellContact"][2] == [3, 7, 20]
+    assert "(contested: some study disputes a claim of cf:F2)" in sets["all"][1]
+    assert "contested" in sets["mechanism:CellContact"][1] and "contested" not in sets["mechanism:Secreted"][1]
+    assert sets["contested-inhibits:GO:4"] == (
+        "Inhibits GO:4 (contested)", "http://purl.obolibrary.org/obo/GO_4 (contested: some study disputes a claim "
+        "of cf:F2)", [3, 7, 20])
     assert sets["mechanism:Secreted"] == (
-        "Clastokine ligands and receptors, secreted",
+        "Osteoclast-to-osteoblast signal ligands and receptors, secreted",
         "https://w3id.org/clastordf/vocab#Secreted (ligands without a human NCBI Gene id, not listed: chem [CHEBI:1], "
         "M1 [uniprot:M1])", [100])
     assert sets["promotes:GO:1"][:1] == ("Promotes process one",)
     assert sets["promotes:GO:2"][:1] == ("Promotes GO:2",)  # no label: the CURIE
     assert sets["promotes:GO:1"][2] == [30, 100]
-    assert text.splitlines()[0].startswith("All clastokine ligands and receptors%clastordf_9.9.9%all%Homo sapiens\t")
+    assert text.splitlines()[0].startswith(
+        "All osteoclast-to-osteoblast signal ligands and receptors%clastordf_9.9.9%all%Homo sapiens\t")

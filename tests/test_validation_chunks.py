@@ -173,9 +173,12 @@ def test_a_fact_is_chunked_with_its_claims_and_their_evidence(mini_graph, shapes
     fact = URIRef("https://w3id.org/clastordf/fact/CF0001")
     claims = set(mini_graph.objects(fact, CLASTO.hasClaim))
     evidence = {e for c in claims for p in (CLASTO.supportedBy, CLASTO.disputedBy) for e in mini_graph.objects(c, p)}
-    assert claims and evidence
+    # the fact's receptor is a focus node too (a gene product) that the settled-value constraint reaches
+    receptors = set(mini_graph.objects(fact, CLASTO.receptor))
+    assert claims and evidence and receptors
     start = order.index(fact)
-    assert set(order[start:start + 1 + len(claims) + len(evidence)]) == {fact} | claims | evidence
+    near = order[start:start + 1 + len(claims) + len(evidence) + len(receptors)]
+    assert set(near) == {fact} | claims | evidence | receptors
 
 
 def test_a_chunk_holds_the_reach_of_its_focus_node(mini_graph, shapes):
@@ -227,8 +230,11 @@ def test_the_shapes_reach_is_what_the_module_docstring_says(shapes):
         target_classes=frozenset({CLASTO.ClastokineFact, CLASTO.RegulationFact, CLASTO.Claim, CLASTO.EvidenceLine,
                                   CLASTO.GeneProduct, URIRef(obo + "GO_0032991")}),
         class_predicates=frozenset({CLASTO.hasClaim, CLASTO.supportedBy, CLASTO.disputedBy}),
-        sparql_predicates=frozenset({CLASTO.status, CLASTO.hasClaim, CLASTO.disputedBy, CLASTO.mechanism,
-                                     CLASTO.carrier}),
+        sparql_predicates=frozenset({
+            CLASTO.contested, CLASTO.hasClaim, CLASTO.disputedBy, CLASTO.mechanism, CLASTO.carrier,
+            CLASTO.promotes, CLASTO.inhibits, CLASTO.sourceCellType, CLASTO.receptor, CLASTO.upregulates,
+            CLASTO.downregulates, RDF.object, CLASTO.evidenceLevel, CLASTO.computedEvidenceLevel,
+            CLASTO.evidenceLevelReason, CLASTO.supportedBy, CLASTO.experimentalSystem}),
     )
 
 
@@ -242,6 +248,8 @@ ACCEPTED_SPARQL = [
      {"a", "b", "c", "d", "e"}),
     ("SELECT $this WHERE { $this ex:a ?x . FILTER (EXISTS { ?x ex:b ?y . ?y ex:c ex:K }) }", {"a", "b", "c"}),
     ("SELECT DISTINCT $this ?v WHERE { $this ex:a ?v . FILTER (isIRI(?v) && STRLEN(STR(?v)) > 3) }", {"a"}),
+    ("SELECT $this WHERE { $this ex:a ?v . FILTER NOT EXISTS { $this ex:b ?c . ?c ex:c ?v ; ex:d true } }",
+     {"a", "b", "c", "d"}),
 ]
 
 

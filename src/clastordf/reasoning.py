@@ -5,9 +5,9 @@ types every fact from that hierarchy, in time linear in the facts. The rule pass
 ontology's fragment of OWL; if an edit takes the ontology outside it, HermiT realises the whole ABox
 instead (slower, superlinear), and the build says so.
 
-The dataset publishes class IRIs as the values of class-valued properties (``clasto:producingCellType
+The dataset publishes class IRIs as the values of class-valued properties (``clasto:sourceCellType
 obo:CL_0000092``). For reasoning, each such value becomes a representative individual of that class,
-so that restrictions such as ``producingCellType some OsteoclastLineageCell`` see the CL hierarchy of
+so that restrictions such as ``sourceCellType some OsteoclastLineageCell`` see the CL hierarchy of
 the import slim. Only the inferred types of facts and the inferred hierarchy of ``clasto:`` classes
 come back; the published graph is never rewritten by the reasoner.
 """

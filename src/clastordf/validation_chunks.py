@@ -54,9 +54,10 @@ others (validate_graph then validates the whole graph, which is always correct):
 
 For clastordf's shapes (shapes/clastordf.shacl.ttl) reach(f) is: the triples of f, the rdf:type
 triples of its objects by clasto:hasClaim, clasto:supportedBy and clasto:disputedBy (sh:class) and
-the clasto:status, clasto:hasClaim, clasto:disputedBy, clasto:mechanism and clasto:carrier
-triples on paths from f (the SPARQL constraints: a Controversial fact needs a claim with a
-disputing evidence line, a vesicle-mediated fact a carrier, a disputed claim Controversial status).
+the triples on paths from f made of the predicates the SPARQL constraints name (a fact or claim is
+contested exactly when disputed; a settled value has an uncontested claim; a vesicle-mediated fact
+names a carrier; a claim's evidence level follows the experimental systems of its supporting lines;
+an override states its reason).
 
 Chunks are cut, a fixed number of focus nodes each, from the focus nodes in an order that puts each
 one next to the focus nodes its reach reaches into (a fact, its claims, their evidence lines), so
@@ -262,7 +263,8 @@ def _collect(value: object, patterns: list[tuple], nested: list[CompValue]) -> N
             raise NotChunkable(f"SPARQL constraint uses {name}")
         for key, item in value.items():
             if key == "triples":
-                patterns.extend(tuple(t) for t in item)
+                # Inside EXISTS rdflib keeps a `;`-joined run of patterns as one flat list: cut it in threes.
+                patterns.extend(tuple(t[i:i + 3]) for t in item for i in range(0, len(t), 3))
             else:
                 _collect(item, patterns, nested)
     elif isinstance(value, list | tuple):
