@@ -80,10 +80,20 @@ def test_landing_query_and_fact_in_a_browser(live_server, browser):
     page.wait_for_url("**/query**")
 
     # an example query runs through /sparql and its answers appear as table rows
-    page.locator("a.example").first.click()
+    page.locator("a.example[href*='lifr-gp130-ligands']").click()
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length > 0", timeout=15000)
     assert page.locator("#results tbody tr").count() > 0
     assert "rows" in page.locator("#query-status").inner_text()
+
+    # the facts list filters on the contested axis with its form; contested facts carry a badge
+    page.goto(live_server + "/facts")
+    page.select_option("select[name='contested']", "true")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/facts?*contested=true*")
+    assert page.locator("table#facts a[href*='/fact/CF0320']").count() == 1
+    assert page.locator("table#facts a[href*='/fact/CF0200']").count() == 0
+    rows = page.locator("table#facts tbody tr")
+    assert rows.count() > 0 and page.locator("table#facts tbody tr .badge.contested").count() >= rows.count()
 
     # follow a fact link from the facts list to its page, with its claims and evidence
     page.goto(live_server + "/facts")

@@ -52,8 +52,10 @@ FACT_LABELS = (f"PREFIX clasto: <{CLASTO}> PREFIX rdfs: <http://www.w3.org/2000/
                "SELECT ?f ?label WHERE { ?f a clasto:ClastokineFact ; rdfs:label ?label } ORDER BY ?f")
 ALL_TRIPLES = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 #: Pages whose every byte must be the same whichever store answers.
-PAGES = ("/", "/facts", "/facts.json", "/facts.csv", "/fact/CF0200", "/fact/CF0320", "/fact/CF0320-c1",
-         "/evidence/E0658", "/complex/LIFR-IL6ST", "/vocab", "/dataset", "/query?example=contested-facts&run=1",
+PAGES = ("/", "/facts", "/facts.json", "/facts.csv", "/facts.json?contested=true",
+         "/facts?category=PutativeClastokines&contested=false", "/fact/CF0200", "/fact/CF0320", "/fact/CF0320-c1",
+         "/fact/CF0405", "/fact/CF0100", "/evidence/E0658", "/complex/LIFR-IL6ST", "/vocab", "/dataset",
+         "/query?example=contested-facts&run=1",
          "/entity?iri=https%3A%2F%2Fidentifiers.org%2Funiprot%2FQ9NYA1",
          "/term?iri=http%3A%2F%2Fpurl.obolibrary.org%2Fobo%2FCL_0000092", "/.well-known/void")
 #: RDF documents with blank nodes (OWL axioms, RDF lists): equal up to blank node labels.

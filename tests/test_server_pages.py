@@ -45,12 +45,18 @@ def test_home_shows_counts_licence_citation_and_links(client):
     assert r.status_code == 200 and r.mimetype == "text/html"
     page = text(r)
     assert "clastordf" in page and "CC0" in page and "10.7554/eLife.95083" in page
-    for label in ("facts", "clastokine facts", "regulation facts", "evidence lines", "cited publications",
-                  "entities", "triples", "inferred clastokines"):
+    for label in ("facts", "clastokine facts", "regulation facts", "contested facts", "evidence lines",
+                  "cited publications", "entities", "triples", "inferred clastokines"):
         assert f"<th>{label}" in page, label
     links = hrefs(page)
-    for target in ("/facts", "/query", "/vocab", "/downloads", "/sparql", "/downloads/clastordf.ttl"):
+    for target in ("/facts", "/query", "/vocab", "/downloads", "/sparql", "/downloads/clastordf.ttl",
+                   "/facts?contested=true"):
         assert target in links, target
+    contested = client.get("/facts.json", query_string={"contested": "true"}).get_json()["count"]
+    assert f'<a href="/facts?contested=true">{contested}</a>' in page and contested > 0
+    assert "status" not in page.lower().replace('role="status"', "")
+    for axis in ("review's category", "evidence level", "contests"):
+        assert axis in page, axis
 
 
 def test_nav_is_on_every_page(client):
@@ -68,29 +74,95 @@ def test_fact_page_s1p(client):
     assert "Sphingosine-1-phosphate made by SPHK1" in page
     # ligand (ChEBI S1P) links to its entity page on this server
     assert "/entity?iri=" + quote(OBO + "CHEBI_37550", safe="") in page
-    for word in ("S1PR3", "osteoclast", "osteoblast", "osteoblast differentiation", "secreted", "established",
+    for word in ("S1PR3", "osteoclast", "osteoblast", "osteoblast differentiation", "secreted",
                  "Inferred classes", "inferred at build time", "clastokine", "coupling factor"):
         assert word.lower() in page.lower(), word
+    # the three axes, each on its own: review category, evidence level, not contested
+    assert "<th>Review category</th>" in page and 'href="/vocab#SecretedClastokines"' in page
+    assert "<th>Evidence level</th>" in page and 'class="badge level level-invivosupport"' in page
+    assert "<th>Contested</th><td>no</td>" in page
+    assert "<th>Produced by</th>" in page and "Released from the matrix by" not in page
+    assert "<th>Status</th>" not in page and 'class="status' not in page
     # claims with their evidence, PubMed and DOI links, source location in the review
     assert 'href="/fact/CF0200-c1"' in page and 'href="/evidence/E0300"' in page
     assert "https://pubmed.ncbi.nlm.nih.gov/" in page and "https://doi.org/" in page
     assert "table1-row5" in page
-    assert 'class="notice contested"' not in page
+    assert 'class="notice contested"' not in page and 'class="badge contested"' not in page
+    assert "(contested)" not in page and "Disputing references" not in page
+
+
+def section(page: str, heading: str) -> str:
+    """The HTML from a heading to the next one of its level."""
+    level = re.search(rf"<(h[1-6])>{re.escape(heading)}</h[1-6]>", page)
+    assert level, heading
+    rest = page[level.end():]
+    return rest.split(f"<{level.group(1)}>", 1)[0]
 
 
 def test_fact_page_slit3_is_marked_contested_with_disputing_evidence(client):
     page = text(client.get("/fact/CF0320"))
-    assert 'class="notice contested"' in page
+    assert 'class="notice contested"' in page and "<strong>Contested.</strong>" in page
+    notice = page.split('class="notice contested"', 1)[1].split("</div>\n", 1)[0]
+    # the notice names the disputed claim and the disputing studies (Xu et al. 2018, Li et al. 2020)
+    assert 'href="#CF0320-c1"' in notice
+    for pmid in ("32133214", "29785024"):
+        assert f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in notice, pmid
+    disputing = section(page, "Disputing references")
+    assert "Osteoclasts are not a source of SLIT3" in disputing and "Li et al., 2020" in disputing
+    supporting = section(page, "Supporting references")
+    assert "32133214" not in supporting and "29504949" in supporting  # Kim et al. 2018 supports
     assert "SLIT3" in page and "ROBO1" in page and "ROBO2" in page
     assert "disputes" in page and 'href="/evidence/E0658"' in page
-    assert "https://pubmed.ncbi.nlm.nih.gov/32133214/" in page  # Li et al. 2020 disputes
     assert "biomarker" in page
+    # the osteoclast source is only claimed by the disputed claim: a contested value, not a settled one
+    assert re.search(r'<tr class="contested"><th>Source cell type \(contested\)</th><td>[^\n]*>osteoclast</a>', page)
+    assert "<th>Produced by</th>" not in page
+    # contested is its own axis: the evidence level and review category are still shown
+    assert 'class="badge contested"' in page and 'href="/vocab#SecretedClastokines"' in page
+    assert "<th>Evidence level</th>" in page
+    # the human node stands for the mouse gene that was studied
+    assert "human gene by orthology from" in page and "/entity?iri=" + quote(UNIPROT + "Q9WVB4", safe="") in page
+
+
+def test_fact_page_pdgf_bb_shows_contested_values_beside_settled_ones(client):
+    page = text(client.get("/fact/CF0405"))
+    assert 'class="notice contested"' in page and 'class="badge contested"' in page
+    assert 'href="/vocab#PutativeClastokines"' in page and 'class="badge level level-invitroonly"' in page
+    promotes = re.search(r"<th>Promotes</th><td>(.*?)</td>", page).group(1)
+    contested_promotes = re.search(r"<th>Promotes \(contested\)</th><td>(.*?)</td>", page).group(1)
+    contested_inhibits = re.search(r"<th>Inhibits \(contested\)</th><td>(.*?)</td>", page).group(1)
+    assert "GO_0033687" in promotes and "GO_0001503" not in promotes  # proliferation settled, ossification not
+    assert "GO_0001503" in contested_promotes and "GO_0001649" in contested_inhibits
+    assert "<th>Inhibits</th>" not in page
+    disputing = section(page, "Disputing references")
+    for pmid in ("8086239", "11811556", "17531080"):
+        assert f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in disputing, pmid
+    claims = section(page, "Claims and evidence")
+    assert claims.count('<div class="claim contested"') >= 1 and 'class="contested-note"' in claims
+
+
+def test_matrix_derived_fact_is_released_not_produced(client):
+    page = text(client.get("/fact/CF0100"))  # TGF-β1 from the bone matrix
+    assert re.search(r"<th>Released from the matrix by</th><td>[^\n]*>osteoclast</a>", page)
+    assert "<th>Produced by</th>" not in page
+    assert 'href="/vocab#MatrixDerivedFactors"' in page and "<th>Contested</th><td>no</td>" in page
+
+
+def test_contested_regulation_fact(client):
+    page = text(client.get("/fact/CF0322"))  # RANKL induces SLIT3, disputed
+    assert re.search(r"<th>Upregulates \(contested\)</th><td>[^\n]*>SLIT3</a>", page)
+    assert "<th>Upregulates</th>" not in page and 'class="notice contested"' in page
 
 
 def test_claim_page(client):
     page = text(client.get("/fact/CF0320-c1"))
     assert "produced by" in page and "SLIT3" in page and 'href="/fact/CF0320"' in page
     assert 'href="/evidence/E0658"' in page
+    assert 'class="badge contested"' in page and 'class="contested-note"' in page
+    assert 'class="badge level level-invivosupport"' in page
+    settled = text(client.get("/fact/CF0320-c2"))  # SLIT3 binds ROBO1: not disputed
+    assert 'class="badge contested"' not in settled and 'class="badge level level-invitroonly"' in settled
+    assert "level-override" not in settled
 
 
 def test_evidence_page(client):
@@ -100,6 +172,7 @@ def test_evidence_page(client):
     assert "expression pattern evidence" in page and "Mus musculus" in page
     assert "https://pubmed.ncbi.nlm.nih.gov/29785024/" in page and "doi:10.1038/s41591-018-0020-z" in page
     assert 'href="/fact/CF0320"' in page and "disputes" in page
+    assert 'class="badge contested"' in page  # the claim it bears on is contested
 
 
 def test_complex_page_lists_subunits_and_facts(client):
@@ -137,6 +210,13 @@ def test_term_page_for_a_cell_type(client):
     page = text(r)
     assert "osteoclast" in page and "Parents" in page
     assert 'href="/fact/CF0200"' in page and "producing cell type" in page
+
+
+def test_mirna_precursor_page_links_its_gene(client):
+    page = text(client.get("/entity", query_string={"iri": "https://identifiers.org/mirbase/MI0000813"}))
+    assert "hsa-mir-324" in page and "miRNA precursor" in page
+    assert "<th>Gene product of</th>" in page
+    assert "https://www.ncbi.nlm.nih.gov/gene/442898" in page
 
 
 def test_publication_page(client):
@@ -272,36 +352,157 @@ def test_user_input_is_escaped(client):
 
 # -- facts list ------------------------------------------------------------------------------------
 
+CLASTO = "https://w3id.org/clastordf/vocab#"
+
+
+def store_facts(app, where: str) -> set[str]:
+    """The ids of the facts matching a SPARQL pattern on ``?f``, read from the store itself."""
+    from clastordf.server import state
+
+    query = (f"PREFIX clasto: <{CLASTO}> SELECT DISTINCT ?f WHERE {{ VALUES ?t {{ clasto:ClastokineFact "
+             f"clasto:RegulationFact }} ?f a ?t . {where} }}")
+    with app.app_context():
+        rows = state().store.query(query, use_default_graph_as_union=True)
+        return {row["f"].value.rsplit("/", 1)[1] for row in rows}
+
+
 def test_facts_list_and_filters(client):
     page = text(client.get("/facts"))
     assert 'href="/fact/CF0200"' in page and 'href="/fact/CF0320"' in page and 'href="/fact/CF0101"' in page
-    for option in ('value="Secreted"', 'value="Controversial"', 'value="CL:0000092"'):
+    for option in ('value="Secreted"', 'value="SecretedClastokines"', 'value="PutativeClastokines"',
+                   'value="InVivoSupport"', 'value="InVitroOnly"', 'value="true"', 'value="false"',
+                   'value="CL:0000092"'):
         assert option in page, option
-    page = text(client.get("/facts", query_string={"status": "Controversial"}))
+    for name in ("mechanism", "category", "level", "contested", "cell", "kind"):
+        assert f'<select name="{name}">' in page, name
+    assert '<select name="status">' not in page and 'class="status' not in page
+    row = page.split('href="/fact/CF0320"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="badge contested"' in row and 'class="badge category"' in row and "badge level" in row
+    page = text(client.get("/facts", query_string={"contested": "true"}))
     assert 'href="/fact/CF0320"' in page and 'href="/fact/CF0200"' not in page
+    assert '<option value="true" selected>' in page
+    page = text(client.get("/facts", query_string={"category": "PutativeClastokines"}))
+    assert 'href="/fact/CF0405"' in page and 'href="/fact/CF0320"' not in page
     page = text(client.get("/facts", query_string={"mechanism": "VesicleMediated"}))
     assert 'href="/fact/CF0200"' not in page
     page = text(client.get("/facts", query_string={"cell": "CL:0000062", "mechanism": "Secreted"}))
     assert 'href="/fact/CF0200"' in page
 
 
+def test_facts_contested_filter_json(client, app):
+    everything = {f["id"]: f for f in client.get("/facts.json").get_json()["facts"]}
+    contested = client.get("/facts.json", query_string={"contested": "true"}).get_json()
+    settled = client.get("/facts.json", query_string={"contested": "false"}).get_json()
+    ids = {f["id"] for f in contested["facts"]}
+    assert contested["filters"] == {"contested": "true"} and contested["count"] == len(ids)
+    assert {"CF0320", "CF0405", "CF0322"} <= ids and "CF0200" not in ids
+    assert ids == store_facts(app, "?f clasto:contested true")
+    assert ids == store_facts(app, "?f clasto:hasClaim/clasto:disputedBy ?e")  # contested = disputed
+    assert all(f["contested"] is True for f in contested["facts"])
+    assert all(f["contested"] is False for f in settled["facts"])
+    not_contested = {f["id"] for f in settled["facts"]}
+    assert ids | not_contested == set(everything) and not ids & not_contested
+    slit3 = everything["CF0320"]
+    assert slit3["source_cell_types"] == []
+    assert [c["iri"] for c in slit3["contested_source_cell_types"]] == [OBO + "CL_0000092"]
+
+
+def test_facts_category_and_level_filters_json(client, app):
+    putative = client.get("/facts.json", query_string={"category": "PutativeClastokines"}).get_json()
+    ids = {f["id"] for f in putative["facts"]}
+    assert "CF0405" in ids and "CF0200" not in ids
+    assert ids == store_facts(app, "?f clasto:reviewCategory clasto:PutativeClastokines")
+    assert {f["review_category"]["iri"] for f in putative["facts"]} == {CLASTO + "PutativeClastokines"}
+    assert putative["facts"][0]["review_category"]["label"].startswith("putative clastokines")
+    # the filter takes the local name, the CURIE or the IRI
+    for value in ("clasto:PutativeClastokines", CLASTO + "PutativeClastokines"):
+        assert {f["id"] for f in client.get("/facts.json", query_string={"category": value}).get_json()["facts"]} == ids
+    in_vitro = client.get("/facts.json", query_string={"level": "InVitroOnly"}).get_json()
+    assert {f["id"] for f in in_vitro["facts"]} == store_facts(app, "?f clasto:evidenceLevel clasto:InVitroOnly")
+    assert {f["evidence_level"]["iri"] for f in in_vitro["facts"]} == {CLASTO + "InVitroOnly"}
+    both = client.get("/facts.json", query_string={"category": "PutativeClastokines", "contested": "true"}).get_json()
+    assert {f["id"] for f in both["facts"]} == ids & store_facts(app, "?f clasto:contested true")
+    assert both["filters"] == {"category": "PutativeClastokines", "contested": "true"}
+    assert client.get("/facts.json", query_string={"category": "NoSuchCategory"}).get_json()["count"] == 0
+
+
 def test_facts_json_and_csv_twins(client):
     everything = client.get("/facts.json").get_json()
     assert everything["count"] == len(everything["facts"]) > 40
-    contested = client.get("/facts.json", query_string={"status": "Controversial"}).get_json()
-    ids = {f["id"] for f in contested["facts"]}
-    assert "CF0320" in ids and "CF0200" not in ids
-    assert contested["filters"] == {"status": "Controversial"}
     s1p = next(f for f in everything["facts"] if f["id"] == "CF0200")
     assert s1p["iri"] == CF + "CF0200" and s1p["url"].endswith("/fact/CF0200")
     assert {"iri": OBO + "CHEBI_37550", "label": s1p["ligand"][0]["label"]} == s1p["ligand"][0]
+    assert s1p["review_category"] == {"iri": CLASTO + "SecretedClastokines", "label": "secreted (clastokines)"}
+    assert s1p["evidence_level"]["iri"] == CLASTO + "InVivoSupport" and s1p["contested"] is False
+    assert [c["iri"] for c in s1p["source_cell_types"]] == [OBO + "CL_0000092"]
+    assert "status" not in s1p
+    tgfb1 = next(f for f in everything["facts"] if f["id"] == "CF0100")
+    assert tgfb1["releasing_cell_types"] == tgfb1["source_cell_types"] and tgfb1["producing_cell_types"] == []
     assert client.get("/facts?format=json").get_json()["count"] == everything["count"]
-    r = client.get("/facts.csv", query_string={"status": "Controversial"})
+    contested = {f["id"] for f in client.get("/facts.json", query_string={"contested": "true"}).get_json()["facts"]}
+    r = client.get("/facts.csv", query_string={"contested": "true"})
     assert r.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(text(r))))
-    assert {row["id"] for row in rows} == ids
-    assert rows[0]["status"] == "controversial"
+    assert {row["id"] for row in rows} == contested
+    assert "status" not in rows[0]
+    assert {row["contested"] for row in rows} == {"true"}
+    slit3 = next(row for row in rows if row["id"] == "CF0320")
+    assert slit3["review_category"] == "secreted (clastokines)" and slit3["evidence_level"] == "in vivo support"
+    assert slit3["source_cell_types"] == "" and slit3["contested_source_cell_types"] == "osteoclast"
     assert 'type="text/csv"' in client.get("/facts").headers["Link"]
+    link = client.get("/facts", query_string={"contested": "true"}).headers["Link"]
+    assert "/facts.json?contested=true" in link and "/facts.csv?contested=true" in link
+
+
+# -- an evidence level a curator overrode ------------------------------------------------------------
+
+OVERRIDE_REASON = "The osteoclast origin is shown in vivo by figure 2 of the review (a test reason)."
+
+
+@pytest.fixture(scope="module")
+def override_client(real_build_dir, tmp_path_factory):
+    """The real build with one claim's level overridden by a curator (the real curation has none):
+    CF0200-c1 (S1P produced by osteoclasts) published as in vivo support, for a stated reason, while
+    the rule computes in vitro only."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    from clastordf.server import create_app
+    from clastordf.server.config import ServerConfig
+
+    build = tmp_path_factory.mktemp("override-build")
+    for f in real_build_dir.iterdir():
+        if f.is_file():
+            shutil.copy(f, build / f.name)
+    claim = ox.NamedNode(CF + "CF0200-c1")
+    level = ox.NamedNode(CLASTO + "evidenceLevel")
+    triples = [t for t in ox.parse(path=str(build / "clastordf.ttl"), format=ox.RdfFormat.TURTLE)
+               if not (t.subject == claim and t.predicate == level)]
+    triples += [
+        ox.Triple(claim, level, ox.NamedNode(CLASTO + "InVivoSupport")),
+        ox.Triple(claim, ox.NamedNode(CLASTO + "computedEvidenceLevel"), ox.NamedNode(CLASTO + "InVitroOnly")),
+        ox.Triple(claim, ox.NamedNode(CLASTO + "evidenceLevelReason"), ox.Literal(OVERRIDE_REASON, language="en")),
+    ]
+    (build / "clastordf.ttl").write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE))
+    app = create_app(ServerConfig(build, store_dir=tmp_path_factory.mktemp("override-store") / "oxigraph"))
+    return app.test_client()
+
+
+def test_an_overridden_evidence_level_shows_the_curators_reason(override_client):
+    claim_page = text(override_client.get("/fact/CF0200-c1"))
+    note = claim_page.split('class="level-override"', 1)[1].split("</p>", 1)[0]
+    assert "Level set by the curator: " + OVERRIDE_REASON in note
+    assert "the rule gives" in note and "level-invitroonly" in note and "in vitro only" in note
+    heading = claim_page.split("<h3>", 1)[1].split("</h3>", 1)[0]
+    assert "level-invivosupport" in heading  # the published level is the override
+    fact_page = text(override_client.get("/fact/CF0200"))
+    assert fact_page.count(OVERRIDE_REASON) == 2  # under the evidence level and on the claim
+    level_row = re.search(r"<th>Evidence level</th><td>(.*?)</td></tr>", fact_page, re.S).group(1)
+    assert "CF0200-c1: level set by the curator: " + OVERRIDE_REASON in level_row
+    # the other claims keep the rule's level without a note
+    other = text(override_client.get("/fact/CF0200-c2"))
+    assert "level-override" not in other and OVERRIDE_REASON not in other
 
 
 # -- query page ------------------------------------------------------------------------------------

@@ -261,39 +261,82 @@ def _matches(value: str, candidates: list[str], s: Site) -> bool:
     return any(value in (c, s.curie(c), data.local_id(c)) for c in candidates)
 
 
-def _options(rows: list[data.FactRow], attr: str, s: Site) -> list[tuple[str, str]]:
-    """(value, label) of a filter: the values present, keyed by local name or CURIE."""
-    found = sorted({iri for r in rows for iri in getattr(r, attr)}, key=s.label)
+def _options(rows: list[data.FactRow], attr: str, s: Site, order=None) -> list[tuple[str, str]]:
+    """(value, label) of a filter: the values present, keyed by local name or CURIE, sorted by label
+    (or by ``order``, a key on the IRI)."""
+    found = sorted({iri for r in rows for iri in getattr(r, attr)}, key=order or s.label)
     return [(data.local_id(i) if i.startswith(str(CLASTO)) else s.curie(i), s.label(i)) for i in found]
+
+
+def _level_order(iri: str) -> tuple[int, str]:
+    """Evidence levels strongest first."""
+    levels = data.EVIDENCE_LEVELS
+    return (levels.index(iri) if iri in levels else len(levels), iri)
+
+
+#: The values the ``contested`` filter understands.
+CONTESTED_VALUES = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
 def _row_json(row: data.FactRow, s: Site) -> dict:
     def refs(iris: list[str]) -> list[dict[str, str]]:
         return [{"iri": i, "label": s.label(i)} for i in iris]
 
+    def one(iris: list[str]) -> dict[str, str] | None:
+        return refs(iris[:1])[0] if iris else None
+
     return {"id": row.id, "iri": row.iri, "url": absolute(s.href(row.iri)), "kind": row.kind, "label": row.label,
-            "ligand": refs(row.agent), "mechanism": refs(row.mechanism), "status": refs(row.status),
-            "producing_cell_types": refs(row.producing), "target_cell_types": refs(row.targets),
-            "inferred_types": refs(row.inferred)}
+            "ligand": refs(row.agent), "mechanism": refs(row.mechanism),
+            "review_category": one(row.review_category), "evidence_level": one(row.evidence_level),
+            "contested": row.contested,
+            "source_cell_types": refs(row.sources), "contested_source_cell_types": refs(row.contested_sources),
+            "producing_cell_types": refs(row.producing), "releasing_cell_types": refs(row.releasing),
+            "target_cell_types": refs(row.targets), "inferred_types": refs(row.inferred)}
+
+
+#: The CSV twin's columns (multi-valued cells joined with `` | ``).
+CSV_COLUMNS = ["id", "iri", "kind", "label", "ligand", "ligand_label", "mechanism", "review_category",
+               "evidence_level", "contested", "source_cell_types", "contested_source_cell_types",
+               "producing_cell_types", "releasing_cell_types", "target_cell_types", "inferred_types"]
+
+
+def _row_csv(r: data.FactRow, s: Site) -> list[str]:
+    def labels(iris: list[str]) -> str:
+        return " | ".join(s.label(i) for i in iris)
+
+    return [r.id, r.iri, r.kind, r.label, " | ".join(r.agent), labels(r.agent), labels(r.mechanism),
+            labels(r.review_category), labels(r.evidence_level), "true" if r.contested else "false",
+            labels(r.sources), labels(r.contested_sources), labels(r.producing), labels(r.releasing),
+            labels(r.targets), labels(r.inferred)]
 
 
 @bp.get("/facts")
 @bp.get("/facts.<ext>")
 def facts(ext: str | None = None):
-    """All facts with filters (``mechanism``, ``status``, ``cell``, ``kind``); JSON and CSV twins."""
+    """All facts with filters (``mechanism``, ``category``, ``level``, ``contested``, ``cell``, ``kind``);
+    JSON and CSV twins. ``category`` is the review's Table 1 category, ``level`` the evidence level
+    (``InVivoSupport`` …), ``contested`` ``true`` or ``false``; ``cell`` matches source (settled or
+    contested) and target cell types."""
     s = site()
     fmt = (ext or request.args.get("format", "html")).lower()
     if fmt not in ("html", "json", "csv"):
         abort(404)
     rows = data.fact_rows(s)
-    options = {"mechanism": _options(rows, "mechanism", s), "status": _options(rows, "status", s),
-               "cell": _options(rows, "producing", s) + _options(rows, "targets", s),
+    options = {"mechanism": _options(rows, "mechanism", s),
+               "category": _options(rows, "review_category", s),
+               "level": _options(rows, "evidence_level", s, order=_level_order),
+               "contested": [("true", "contested"), ("false", "not contested")],
+               "cell": _options(rows, "sources", s) + _options(rows, "contested_sources", s)
+               + _options(rows, "targets", s),
                "kind": [("clastokine", "clastokine fact"), ("regulation", "regulation fact")]}
     options["cell"] = sorted(set(options["cell"]), key=lambda o: o[1])
     filters = {k: request.args.get(k, "").strip() for k in options}
+    contested = CONTESTED_VALUES.get(filters["contested"].lower())
     shown = [r for r in rows
              if (not filters["mechanism"] or _matches(filters["mechanism"], r.mechanism, s))
-             and (not filters["status"] or _matches(filters["status"], r.status, s))
+             and (not filters["category"] or _matches(filters["category"], r.review_category, s))
+             and (not filters["level"] or _matches(filters["level"], r.evidence_level, s))
+             and (not filters["contested"] or contested == r.contested)
              and (not filters["cell"] or _matches(filters["cell"], sorted(r.cells), s))
              and (not filters["kind"] or filters["kind"] == r.kind)]
     alternates = [(twin(url_for("pages.facts")), HTML), (twin(url_for("pages.facts", ext="json")), "application/json"),
@@ -305,14 +348,9 @@ def facts(ext: str | None = None):
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["id", "iri", "kind", "label", "ligand", "ligand_label", "mechanism", "status",
-                         "producing_cell_types", "target_cell_types", "inferred_types"])
+        writer.writerow(CSV_COLUMNS)
         for r in shown:
-            writer.writerow([r.id, r.iri, r.kind, r.label, " | ".join(r.agent),
-                             " | ".join(s.label(i) for i in r.agent), " | ".join(s.label(i) for i in r.mechanism),
-                             " | ".join(s.label(i) for i in r.status),
-                             " | ".join(s.label(i) for i in r.producing), " | ".join(s.label(i) for i in r.targets),
-                             " | ".join(s.label(i) for i in r.inferred)])
+            writer.writerow(_row_csv(r, s))
         response = Response(out.getvalue(), mimetype="text/csv")
         response.charset = "utf-8"
         return finish(response, alternates, vary=False)
@@ -640,7 +678,8 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
     inbound = sorted({(q.subject.value, q.predicate.value) for q in s.store.quads_for_pattern(
         None, None, ox.NamedNode(iri)) if isinstance(q.subject, ox.NamedNode)})
     return {
-        "kind": kind, "types": sorted(types),
+        "kind": kind, "kicker": kind if kind.startswith("miRNA") else kind[:1].upper() + kind[1:],
+        "types": sorted(types),
         "label": next((t.object.value for t in triples if t.subject == ox.NamedNode(iri)
                        and t.predicate.value == RDFS_LABEL), None) or s.label(iri),
         "curie": s.curie(iri),
@@ -648,6 +687,7 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
         "definition": s.literal(iri, "http://purl.obolibrary.org/obo/IAO_0000115") or s.literal(iri, sk + "definition"),
         "comment": s.literal(iri, rdfs + "comment"),
         "identifiers": s.iris(iri, sk + "exactMatch"),
+        "genes": s.iris(iri, data.GENE_PRODUCT_OF),
         "orthologs": s.iris(iri, data.ORTHOLOG) + s.subjects(data.ORTHOLOG, iri),
         "taxa": s.iris(iri, data.IN_TAXON),
         "subunits": s.iris(iri, data.HAS_PART),
@@ -669,8 +709,10 @@ def _kind(s: Site, iri: str, types: set[str]) -> str:
         return "complex"
     if str(CLASTO) + "GeneProduct" in types:
         return "gene product"
-    if "http://purl.obolibrary.org/obo/SO_0000276" in types:
+    if data.MATURE_MIRNA in types:
         return "miRNA"
+    if data.PRE_MIRNA in types:
+        return "miRNA precursor"
     if iri.startswith(data.PUBMED) or s.subjects("http://purl.org/dc/terms/source", iri):
         return "publication"
     if "http://www.w3.org/2002/07/owl#Class" in types:

@@ -25,8 +25,12 @@ ORTHOLOG = OBO_NS + "RO_HOM0000017"
 DEFINITION = OBO_NS + "IAO_0000115"
 COMPLEX = OBO_NS + "GO_0032991"
 CONTEXT = str(BIOLINK) + "anatomical_context_qualifier"
-CONTROVERSIAL = C + "Controversial"
 FACT_TYPES = (C + "ClastokineFact", C + "RegulationFact")
+GENE_PRODUCT_OF = OBO_NS + "RO_0002204"
+MATURE_MIRNA = OBO_NS + "SO_0000276"
+PRE_MIRNA = OBO_NS + "SO_0001244"
+#: The evidence levels, strongest first (``clasto:EvidenceLevelScheme``).
+EVIDENCE_LEVELS = (C + "InVivoSupport", C + "InVitroOnly", C + "AuthorStatementOnly")
 PUBMED = "https://identifiers.org/pubmed/"
 REVIEW_ARTICLE = "https://elifesciences.org/articles/95083"
 
@@ -54,6 +58,21 @@ def resolver_url(iri: str) -> str:
 def local_id(iri: str) -> str:
     """The last path or fragment segment of an IRI (``…/fact/CF0200`` -> ``CF0200``)."""
     return re.split(r"[/#]", iri.rstrip("/"))[-1]
+
+
+def is_true(value: str | None) -> bool:
+    """An ``xsd:boolean`` literal's value as read from the store (``true``/``1``; some stores write
+    booleans as ``1``).
+
+    >>> is_true("true"), is_true("1"), is_true("false"), is_true(None)
+    (True, True, False, False)
+    """
+    return value is not None and value.strip().lower() in ("true", "1")
+
+
+def one_iri(site: Site, iri: str, predicate: str) -> str | None:
+    values = site.iris(iri, predicate)
+    return values[0] if values else None
 
 
 @dataclass
@@ -105,6 +124,7 @@ class Evidence:
     sources: list[Publication]
     knowledge_level: str | None = None
     agent_type: str | None = None
+    sites: list[str] = field(default_factory=list)
 
 
 def evidence(site: Site, iri: str) -> Evidence:
@@ -112,12 +132,17 @@ def evidence(site: Site, iri: str) -> Evidence:
         iri, local_id(iri), site.iris(iri, C + "evidenceType"), site.iris(iri, C + "experimentalSystem"),
         site.iris(iri, IN_TAXON), site.literal(iri, RDFS + "comment"),
         [publication(site, p) for p in site.iris(iri, DCTERMS_NS + "source")],
-        site.literal(iri, str(BIOLINK) + "knowledge_level"), site.literal(iri, str(BIOLINK) + "agent_type"))
+        site.literal(iri, str(BIOLINK) + "knowledge_level"), site.literal(iri, str(BIOLINK) + "agent_type"),
+        site.iris(iri, C + "anatomicalSite"))
 
 
 @dataclass
 class Claim:
-    """A reified claim with its supporting and disputing evidence."""
+    """A reified claim with its supporting and disputing evidence.
+
+    ``evidence_level`` is the published level; when a curator overrode it, ``computed_level`` is what
+    the build's rule gives and ``level_reason`` the curator's reason. ``contested``: some evidence line
+    disputes the claim."""
 
     iri: str
     id: str
@@ -125,22 +150,32 @@ class Claim:
     predicate: str | None
     object: str | None
     context: list[str]
-    status: str | None
+    evidence_level: str | None
+    computed_level: str | None
+    level_reason: str | None
+    contested: bool
     comment: str | None
     supporting: list[Evidence]
     disputing: list[Evidence]
     facts: list[str] = field(default_factory=list)
 
+    @property
+    def overridden(self) -> bool:
+        """Whether a curator set the level (with a reason) instead of the rule."""
+        return self.computed_level is not None or self.level_reason is not None
+
 
 def claim(site: Site, iri: str) -> Claim:
     def one(p: str) -> str | None:
-        values = site.iris(iri, p)
-        return values[0] if values else None
+        return one_iri(site, iri, p)
 
+    disputing = [evidence(site, e) for e in site.iris(iri, C + "disputedBy")]
     return Claim(iri, local_id(iri), one(RDF + "subject"), one(RDF + "predicate"), one(RDF + "object"),
-                 site.iris(iri, CONTEXT), one(C + "status"), site.literal(iri, RDFS + "comment"),
-                 [evidence(site, e) for e in site.iris(iri, C + "supportedBy")],
-                 [evidence(site, e) for e in site.iris(iri, C + "disputedBy")],
+                 site.iris(iri, CONTEXT), one(C + "evidenceLevel"), one(C + "computedEvidenceLevel"),
+                 site.literal(iri, C + "evidenceLevelReason"),
+                 is_true(site.literal(iri, C + "contested")) or bool(disputing),
+                 site.literal(iri, RDFS + "comment"),
+                 [evidence(site, e) for e in site.iris(iri, C + "supportedBy")], disputing,
                  site.subjects(C + "hasClaim", iri))
 
 
@@ -154,7 +189,11 @@ class SourceLocation:
 
 @dataclass
 class Fact:
-    """Everything the fact page shows. Multi-valued fields are lists of IRIs."""
+    """Everything the fact page shows. Multi-valued fields are lists of IRIs.
+
+    The one-hop values (``producing``, ``receptors``, ``promotes`` …) are the settled ones; values that
+    only contested claims state are in the ``contested_*`` lists. ``references`` are the supporting
+    publications, ``disputing_references`` those that dispute a claim of the fact."""
 
     iri: str
     id: str
@@ -165,7 +204,9 @@ class Fact:
     ligand_form: str | None
     regulator: list[str]
     mechanism: list[str]
+    sources: list[str]
     producing: list[str]
+    releasing: list[str]
     targets: list[str]
     cell_types: list[str]
     receptors: list[str]
@@ -173,10 +214,20 @@ class Fact:
     inhibits: list[str]
     upregulates: list[str]
     downregulates: list[str]
+    contested_sources: list[str]
+    contested_receptors: list[str]
+    contested_promotes: list[str]
+    contested_inhibits: list[str]
+    contested_upregulates: list[str]
+    contested_downregulates: list[str]
     pathways: list[str]
     carrier: list[str]
     phases: list[str]
-    status: str | None
+    review_category: str | None
+    evidence_level: str | None
+    contested: bool
+    human_by_orthology: bool
+    studied_ligand: list[str]
     inferred: list[str]
     taxa: list[str]
     therapeutic: list[str]
@@ -184,11 +235,16 @@ class Fact:
     derived_from: list[str]
     source_locations: list[SourceLocation]
     references: list[Publication]
+    disputing_references: list[Publication]
     claims: list[Claim]
 
     @property
-    def contested(self) -> bool:
-        return self.status == CONTROVERSIAL
+    def contested_claims(self) -> list[Claim]:
+        return [c for c in self.claims if c.contested]
+
+    @property
+    def overridden_claims(self) -> list[Claim]:
+        return [c for c in self.claims if c.overridden]
 
 
 def is_fact(site: Site, iri: str) -> bool:
@@ -200,23 +256,32 @@ def fact(site: Site, iri: str) -> Fact:
         return site.iris(iri, C + p)
 
     types = site.types(iri)
-    status = iris("status")
     locations = [SourceLocation(loc, f"{REVIEW_ARTICLE}#{loc.split('-row', 1)[0]}")
                  for loc in sorted(site.literals(iri, C + "sourceLocation"))]
+    claims = [claim(site, c) for c in sorted(iris("hasClaim"), key=_claim_order)]
     return Fact(
         iri=iri, id=local_id(iri),
         kind="regulation" if C + "RegulationFact" in types else "clastokine",
         label=site.literal(iri, LABEL), comment=site.literal(iri, RDFS + "comment"),
         ligand=iris("ligand"), ligand_form=site.literal(iri, C + "ligandForm"), regulator=iris("regulator"),
-        mechanism=iris("mechanism"), producing=iris("producingCellType"), targets=iris("targetCellType"),
+        mechanism=iris("mechanism"), sources=iris("sourceCellType"), producing=iris("producingCellType"),
+        releasing=iris("releasingCellType"), targets=iris("targetCellType"),
         cell_types=iris("cellType"), receptors=iris("receptor"), promotes=iris("promotes"),
         inhibits=iris("inhibits"), upregulates=iris("upregulates"), downregulates=iris("downregulates"),
+        contested_sources=iris("contestedSourceCellType"), contested_receptors=iris("contestedReceptor"),
+        contested_promotes=iris("contestedPromotes"), contested_inhibits=iris("contestedInhibits"),
+        contested_upregulates=iris("contestedUpregulates"), contested_downregulates=iris("contestedDownregulates"),
         pathways=iris("pathway"), carrier=iris("carrier"), phases=iris("remodelingPhase"),
-        status=status[0] if status else None, inferred=iris("inferredType"), taxa=site.iris(iri, IN_TAXON),
+        review_category=one_iri(site, iri, C + "reviewCategory"),
+        evidence_level=one_iri(site, iri, C + "evidenceLevel"),
+        contested=is_true(site.literal(iri, C + "contested")) or any(c.contested for c in claims),
+        human_by_orthology=is_true(site.literal(iri, C + "humanByOrthology")), studied_ligand=iris("studiedLigand"),
+        inferred=iris("inferredType"), taxa=site.iris(iri, IN_TAXON),
         therapeutic=site.literals(iri, C + "therapeuticNote"), biomarker=site.literals(iri, C + "biomarkerNote"),
         derived_from=site.iris(iri, PROV + "wasDerivedFrom"), source_locations=locations,
         references=[publication(site, p) for p in site.iris(iri, DCTERMS_NS + "references")],
-        claims=[claim(site, c) for c in sorted(iris("hasClaim"), key=_claim_order)],
+        disputing_references=[publication(site, p) for p in iris("disputingReference")],
+        claims=claims,
     )
 
 
@@ -230,7 +295,10 @@ def _claim_order(iri: str) -> tuple[str, int]:
 
 @dataclass
 class FactRow:
-    """One row of the facts list (and of its JSON / CSV twins)."""
+    """One row of the facts list (and of its JSON / CSV twins).
+
+    ``sources`` are the settled source cell types (producing or releasing), ``contested_sources``
+    those only contested claims state; a regulation fact's ``clasto:cellType`` counts as its targets."""
 
     iri: str
     id: str
@@ -238,28 +306,35 @@ class FactRow:
     label: str
     agent: list[str]
     mechanism: list[str]
-    status: list[str]
+    review_category: list[str]
+    evidence_level: list[str]
+    contested: bool
+    sources: list[str]
+    contested_sources: list[str]
     producing: list[str]
+    releasing: list[str]
     targets: list[str]
     inferred: list[str]
 
     @property
     def cells(self) -> set[str]:
-        return set(self.producing) | set(self.targets)
+        return set(self.sources) | set(self.contested_sources) | set(self.targets)
 
 
 def fact_rows(site: Site) -> list[FactRow]:
-    """Every fact, ordered by id. The regulation facts' ``clasto:cellType`` counts as their target cells."""
+    """Every fact, ordered by id."""
     rows = []
     for kind, cls in (("clastokine", C + "ClastokineFact"), ("regulation", C + "RegulationFact")):
         for iri in site.subjects(RDF_TYPE, cls):
             def iris(p: str, iri: str = iri) -> list[str]:
                 return site.iris(iri, C + p)
 
-            rows.append(FactRow(iri, local_id(iri), kind, site.literal(iri, LABEL) or "",
-                                iris("ligand") + iris("regulator"), iris("mechanism"), iris("status"),
-                                iris("producingCellType"), iris("targetCellType") + iris("cellType"),
-                                iris("inferredType")))
+            rows.append(FactRow(
+                iri, local_id(iri), kind, site.literal(iri, LABEL) or "", iris("ligand") + iris("regulator"),
+                iris("mechanism"), iris("reviewCategory"), iris("evidenceLevel"),
+                is_true(site.literal(iri, C + "contested")), iris("sourceCellType"), iris("contestedSourceCellType"),
+                iris("producingCellType"), iris("releasingCellType"), iris("targetCellType") + iris("cellType"),
+                iris("inferredType")))
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -330,6 +405,9 @@ def counts(site: Site) -> dict[str, int]:
                                      f"?y <{HAS_PART}>? ?x . FILTER NOT EXISTS {{ ?x a <{OWL}Class> }} "
                                      f"FILTER NOT EXISTS {{ ?x <{HAS_PART}> ?z }} }}"),
         "triples": site.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        "contested_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { "
+                                            "clasto:ClastokineFact clasto:RegulationFact } ?f a ?t ; "
+                                            "clasto:contested ?c FILTER(STR(?c) IN (\"true\", \"1\")) }"),
         "inferred_clastokines": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f clasto:inferredType "
                                                  "clasto:Clastokine }"),
     }
