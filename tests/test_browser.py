@@ -91,7 +91,7 @@ def test_landing_query_and_fact_in_a_browser(live_server, browser):
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**/facts?*contested=true*")
     assert page.locator("table#facts a[href*='/fact/CF0320']").count() == 1
-    assert page.locator("table#facts a[href*='/fact/CF0200']").count() == 0
+    assert page.locator("table#facts a[href*='/fact/CF0215']").count() == 0  # C3a: not contested
     rows = page.locator("table#facts tbody tr")
     assert rows.count() > 0 and page.locator("table#facts tbody tr .badge.contested").count() >= rows.count()
 

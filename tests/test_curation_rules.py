@@ -346,3 +346,12 @@ def test_the_fixture_still_builds_with_the_rules(mini):
     with pytest.raises(ProblemsFound):
         edit(mini, "facts/slit3.yaml", "    review_category: SecretedClastokines\n", "")
         checked_curation(mini, Timings(), lambda _: None)
+
+
+def test_doctests():
+    import doctest
+
+    from clastordf import derive, tables
+
+    for module in (derive, tables):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -10,6 +10,8 @@ import pytest
 from clastordf.cli import main
 from clastordf.pipeline import build
 
+from .conftest import REPO
+
 
 @pytest.fixture(scope="module")
 def real_build(real_build_dir) -> Path:
@@ -40,9 +42,18 @@ def test_bibliography_snapshot_matches_the_review(repo, shared):
 
 
 def test_example_query_from_the_model_answers(real_build, shared):
-    """The founders' example question runs unchanged and finds in-vivo-supported osteoblast ligands."""
+    """The founders' example question is answered by its successor in queries/.
+
+    The founders' query (shared/docs/model-example) reads ``clasto:status`` and ``producingCellType``,
+    which the evidence-semantics rework split into the review category, the evidence level, contest and
+    the source cell type; it parses and runs (answering nothing), and the question it asks is answered by
+    ``queries/ocl-ligands-ob-differentiation-invivo.rq`` with in-vivo PMIDs."""
     store = pyoxigraph.Store()
     store.load(path=str(real_build), format=pyoxigraph.RdfFormat.TURTLE)
-    query = (shared / "docs" / "model-example" / "query-ocl-ligands-ob-differentiation-invivo.rq").read_text()
-    rows = list(store.query(query))
+    founders = (shared / "docs" / "model-example" / "query-ocl-ligands-ob-differentiation-invivo.rq").read_text()
+    assert "clasto:status" in founders and list(store.query(founders)) == []
+    successor = (REPO / "queries" / "ocl-ligands-ob-differentiation-invivo.rq").read_text()
+    assert successor.splitlines()[0] == founders.splitlines()[0]  # the same question
+    rows = list(store.query(successor))
     assert rows, "no osteoclast ligand with in-vivo support for osteoblast differentiation"
+    assert all(row["pmids"].value for row in rows)

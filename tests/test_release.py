@@ -238,4 +238,4 @@ def test_real_release_verifies(real_release):
     report = verify_release(real_release, strict_tools=bool(__import__("os").environ.get("CI")))
     assert report.ok, report.problems
     rows = (real_release / "facts.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    assert len(rows) == 51
+    assert len(rows) == 61

@@ -384,7 +384,8 @@ def test_a_wrong_void_triples_count_is_a_problem(release):
 
 
 def test_a_shacl_violation_in_the_dump_is_a_problem(release):
-    edit(release / "clastordf.ttl", lambda t: t.replace("    clasto:reviewCategory clasto:SecretedClastokines ;\n", "", 1))
+    edit(release / "clastordf.ttl",
+         lambda t: t.replace("    clasto:reviewCategory clasto:SecretedClastokines ;\n", "", 1))
     reseal(release)
     report = verify_release(release)
     shacl = [p for p in report.problems if p.startswith("clastordf.ttl: SHACL (clastordf.shacl.ttl): ")]

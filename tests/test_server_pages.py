@@ -77,16 +77,25 @@ def test_fact_page_s1p(client):
     for word in ("S1PR3", "osteoclast", "osteoblast", "osteoblast differentiation", "secreted",
                  "Inferred classes", "inferred at build time", "clastokine", "coupling factor"):
         assert word.lower() in page.lower(), word
-    # the three axes, each on its own: review category, evidence level, not contested
+    # the three axes, each on its own: the review's category (a clastokine), the evidence level (in vitro
+    # only: its one in vivo effect, bone formation, is the contested claim) and contested (the review
+    # questions its in vivo anabolic mode, s8)
     assert "<th>Review category</th>" in page and 'href="/vocab#SecretedClastokines"' in page
-    assert "<th>Evidence level</th>" in page and 'class="badge level level-invivosupport"' in page
-    assert "<th>Contested</th><td>no</td>" in page
+    assert "<th>Evidence level</th>" in page and 'class="badge level level-invitroonly"' in page
+    assert "<th>Contested</th><td>no</td>" not in page and 'class="notice contested"' in page
     assert "<th>Produced by</th>" in page and "Released from the matrix by" not in page
     assert "<th>Status</th>" not in page and 'class="status' not in page
     # claims with their evidence, PubMed and DOI links, source location in the review
     assert 'href="/fact/CF0200-c1"' in page and 'href="/evidence/E0300"' in page
     assert "https://pubmed.ncbi.nlm.nih.gov/" in page and "https://doi.org/" in page
     assert "table1-row5" in page
+    assert "Promotes (contested)" in page and "Disputing references" in page
+
+
+def test_fact_page_of_an_uncontested_fact(client):
+    page = text(client.get("/fact/CF0215"))  # C3a: settled, with in vivo support (s10, Table 1 row 10)
+    assert "<th>Contested</th><td>no</td>" in page
+    assert 'class="badge level level-invivosupport"' in page
     assert 'class="notice contested"' not in page and 'class="badge contested"' not in page
     assert "(contested)" not in page and "Disputing references" not in page
 
@@ -135,8 +144,11 @@ def test_fact_page_pdgf_bb_shows_contested_values_beside_settled_ones(client):
     assert "GO_0001503" in contested_promotes and "GO_0001649" in contested_inhibits
     assert "<th>Inhibits</th>" not in page
     disputing = section(page, "Disputing references")
-    for pmid in ("8086239", "11811556", "17531080"):
+    # the review itself (s20, Table 1 row 20*), Sanchez-Fernandez et al. 2008 (the preosteoclast source) and
+    # Borggaard et al. 2022 (no PDGFRB on human reversal cells)
+    for pmid in ("18953417", "35775083"):
         assert f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in disputing, pmid
+    assert "https://doi.org/10.7554/eLife.95083" in disputing
     claims = section(page, "Claims and evidence")
     assert claims.count('<div class="claim contested"') >= 1 and 'class="contested-note"' in claims
 
@@ -151,7 +163,10 @@ def test_matrix_derived_fact_is_released_not_produced(client):
 def test_contested_regulation_fact(client):
     page = text(client.get("/fact/CF0322"))  # RANKL induces SLIT3, disputed
     assert re.search(r"<th>Upregulates \(contested\)</th><td>[^\n]*>SLIT3</a>", page)
-    assert "<th>Upregulates</th>" not in page and 'class="notice contested"' in page
+    # the settled steps (RANKL raises NF-κB p50 and CREB, Table 1 row 14) stay settled
+    settled = re.search(r"<th>Upregulates</th><td>(.*?)</td>", page).group(1)
+    assert "NFKB1" in settled and "CREB1" in settled and "SLIT3" not in settled
+    assert 'class="notice contested"' in page
 
 
 def test_claim_page(client):
@@ -379,7 +394,7 @@ def test_facts_list_and_filters(client):
     row = page.split('href="/fact/CF0320"', 1)[1].split("</tr>", 1)[0]
     assert 'class="badge contested"' in row and 'class="badge category"' in row and "badge level" in row
     page = text(client.get("/facts", query_string={"contested": "true"}))
-    assert 'href="/fact/CF0320"' in page and 'href="/fact/CF0200"' not in page
+    assert 'href="/fact/CF0320"' in page and 'href="/fact/CF0215"' not in page
     assert '<option value="true" selected>' in page
     page = text(client.get("/facts", query_string={"category": "PutativeClastokines"}))
     assert 'href="/fact/CF0405"' in page and 'href="/fact/CF0320"' not in page
@@ -395,7 +410,7 @@ def test_facts_contested_filter_json(client, app):
     settled = client.get("/facts.json", query_string={"contested": "false"}).get_json()
     ids = {f["id"] for f in contested["facts"]}
     assert contested["filters"] == {"contested": "true"} and contested["count"] == len(ids)
-    assert {"CF0320", "CF0405", "CF0322"} <= ids and "CF0200" not in ids
+    assert {"CF0320", "CF0405", "CF0322", "CF0200"} <= ids and "CF0215" not in ids
     assert ids == store_facts(app, "?f clasto:contested true")
     assert ids == store_facts(app, "?f clasto:hasClaim/clasto:disputedBy ?e")  # contested = disputed
     assert all(f["contested"] is True for f in contested["facts"])
@@ -433,7 +448,8 @@ def test_facts_json_and_csv_twins(client):
     assert s1p["iri"] == CF + "CF0200" and s1p["url"].endswith("/fact/CF0200")
     assert {"iri": OBO + "CHEBI_37550", "label": s1p["ligand"][0]["label"]} == s1p["ligand"][0]
     assert s1p["review_category"] == {"iri": CLASTO + "SecretedClastokines", "label": "secreted (clastokines)"}
-    assert s1p["evidence_level"]["iri"] == CLASTO + "InVivoSupport" and s1p["contested"] is False
+    # in vitro only: its one in vivo effect (bone formation) is the claim the review questions (s8)
+    assert s1p["evidence_level"]["iri"] == CLASTO + "InVitroOnly" and s1p["contested"] is True
     assert [c["iri"] for c in s1p["source_cell_types"]] == [OBO + "CL_0000092"]
     assert "status" not in s1p
     tgfb1 = next(f for f in everything["facts"] if f["id"] == "CF0100")

@@ -35,6 +35,7 @@ from .derive import Derived
 from .model import Curation
 from .prefixes import expand
 from .problems import Problem
+from .tables import read_table
 from .termindex import TermIndex
 from .vocab import REVIEW_IRI
 
@@ -47,6 +48,8 @@ FATES = ("curated", "family", "noise", "missing")
 
 @dataclass(frozen=True, order=True)
 class OcrHit:
+    """One OCR row of the figure record, with the verdict of name and identifier matching."""
+
     word: str
     kind: str  # "gene" or "chemical"
     match: str  # PFOCR's normalised symbol or chemical name
@@ -115,11 +118,16 @@ def compare(curation: Curation, derived: dict[str, Derived], index: TermIndex, f
             hits.append(OcrHit(r["word"], "gene", r["ncbigene_symbol"], r["ncbigene_id"], "ocr-noise", named))
         else:
             hits.append(OcrHit(r["word"], "gene", r["ncbigene_symbol"], r["ncbigene_id"], "not curated", ""))
+    chemicals = {k: e for k, e in curation.entities.items() if isinstance(e, model.Chemical)}
+    by_chebi = {e.chebi.text: k for k, e in chemicals.items()}
+    by_chemical_name = {n: k for n, k in by_name.items() if k in chemicals}
     for r in _rows(folder / "fig2-chemicals.tsv"):
-        named = by_name.get(r["word"].lower()) or by_name.get(r["match"].lower())
-        entity = curation.entities.get(named or "")
-        verdict = "curated" if isinstance(entity, model.Chemical) else ("ocr-noise" if named else "not curated")
-        chebi = r["chebi"].upper() if r.get("chebi", "").lower().startswith("chebi:") else r.get("chebi", "")
+        chebi = r.get("chebi", "")
+        chebi = "CHEBI:" + chebi.split(":", 1)[1] if chebi.lower().startswith("chebi:") else chebi
+        words = (r["word"].lower(), r["match"].lower())
+        chemical = by_chebi.get(chebi) or next((by_chemical_name[w] for w in words if w in by_chemical_name), None)
+        named = chemical or next((by_name[w] for w in words if w in by_name), None)
+        verdict = "curated" if chemical else ("ocr-noise" if named else "not curated")
         hits.append(OcrHit(r["word"], "chemical", r["match"], chebi, verdict, named or ""))
     seen = {h.entity for h in hits if h.verdict == "curated"}
     shown: set[str] = set()
@@ -136,32 +144,17 @@ def compare(curation: Curation, derived: dict[str, Derived], index: TermIndex, f
 def read_reconciliation(path: Path, name: str | None = None) -> tuple[list[Fate], list[Problem]]:
     """The rows of the reconciliation file and the problems of its form (a missing file is one)."""
     where = name or str(path)
-    if not path.exists():
-        return [], [Problem(where, 0, "", "", "missing: give every OCR row of Figure 2 a fate")]
+    table, problems = read_table(path, RECONCILIATION_COLUMNS, where, "give every OCR row of Figure 2 a fate")
     fates: list[Fate] = []
-    problems: list[Problem] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header is None or tuple(header) != RECONCILIATION_COLUMNS:
-            return [], [Problem(where, 1, "", "header", f"must be {' / '.join(RECONCILIATION_COLUMNS)} "
-                                                        "(tab-separated)")]
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(RECONCILIATION_COLUMNS):
-                problems.append(Problem(where, line, "", "", f"{len(cells)} columns, expected "
-                                                             f"{len(RECONCILIATION_COLUMNS)} (tab-separated)"))
-                continue
-            word, symbol, fate, reason = cells[0], *(c.strip() for c in cells[1:])
-            if fate not in FATES:
-                problems.append(Problem(where, line, f"{word} {symbol}", "fate",
-                                        f"`{fate}` is not one of {', '.join(FATES)}"))
-                continue
-            if not reason:
-                problems.append(Problem(where, line, f"{word} {symbol}", "reason", "empty"))
-            fates.append(Fate(word, symbol, fate, reason, line))
+    for line, cells in table:
+        word, symbol, fate, reason = cells[0], *(c.strip() for c in cells[1:])
+        if fate not in FATES:
+            problems.append(Problem(where, line, f"{word} {symbol}", "fate",
+                                    f"`{fate}` is not one of {', '.join(FATES)}"))
+            continue
+        if not reason:
+            problems.append(Problem(where, line, f"{word} {symbol}", "reason", "empty"))
+        fates.append(Fate(word, symbol, fate, reason, line))
     return fates, problems
 
 

@@ -8,7 +8,6 @@ evidence level and the contested ones, and the use of the bibliography and of th
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from . import model
 from .derive import Derived, derive_all
 from .model import Curation
 from .problems import Problem
+from .tables import read_table
 
 TABLE1_ROWS = 25
 #: Where the text-mechanism list lives, relative to the curation folder.
@@ -29,6 +29,8 @@ TEXT_MECHANISM_FATES = ("curated", "comment only", "out of scope", "missing")
 #: Places in the review a text mechanism may cite: the body sections, the abstract and the figures.
 REVIEW_PLACES = ("abstract", *(f"s{i}" for i in range(1, 25)), *(f"fig{i}" for i in range(1, 5)))
 FACT_ID = re.compile(r"CF\d{4}")
+#: The fate a row is listed with when its fate column cannot be read (a problem is reported too).
+INVALID_FATE = "invalid"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class TextMechanism:
     line: int
     mechanism: str
     source: list[str]
-    fate: str  # one of TEXT_MECHANISM_FATES
+    fate: str  # one of TEXT_MECHANISM_FATES, or INVALID_FATE (then ``reason`` is the fate as written)
     facts: list[str]  # the fact ids of a ``curated`` or ``comment only`` fate
     reason: str  # the reason of an ``out of scope`` or ``missing`` fate
     note: str
@@ -58,6 +60,8 @@ class ContestedFact:
 
 @dataclass
 class Coverage:
+    """The coverage report: what the curation covers of the review, and the problems that fail it."""
+
     table1: dict[int, list[str]] = field(default_factory=dict)  # row -> fact ids
     #: row -> the review categories of the facts that cite the row first (their primary source)
     table1_categories: dict[int, list[str]] = field(default_factory=dict)
@@ -78,6 +82,7 @@ class Coverage:
 
     @property
     def table1_gaps(self) -> list[int]:
+        """The Table 1 rows no fact cites."""
         return [row for row, facts in self.table1.items() if not facts]
 
     @property
@@ -87,6 +92,7 @@ class Coverage:
 
     @property
     def ok(self) -> bool:
+        """Whether the report passes: every Table 1 row covered and no problem."""
         return not self.table1_gaps and not self.problems
 
 
@@ -139,49 +145,38 @@ def read_text_mechanisms(path: Path, curation: Curation, name: str | None = None
     ``name`` is how problems refer to the file (default: its path).
     """
     where = name or str(path)
-    if not path.exists():
-        return [], [Problem(where, 0, "", "", "missing: list every mechanism of the review's text with its fate")]
+    table, problems = read_table(path, TEXT_MECHANISM_COLUMNS, where,
+                                 "list every mechanism of the review's text with its fate")
     facts = {f.id: f for f in curation.facts}
     rows: list[TextMechanism] = []
-    problems: list[Problem] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header is None or tuple(header) != TEXT_MECHANISM_COLUMNS:
-            return [], [Problem(where, 1, "", "header", f"must be {' / '.join(TEXT_MECHANISM_COLUMNS)} "
-                                                        "(tab-separated)")]
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
+    for line, cells in table:
 
-            def problem(column: str, message: str, line: int = line) -> None:
-                problems.append(Problem(where, line, "", column, message))
+        def problem(column: str, message: str, line: int = line) -> None:
+            problems.append(Problem(where, line, "", column, message))
 
-            if len(cells) != len(TEXT_MECHANISM_COLUMNS):
-                problem("", f"{len(cells)} columns, expected {len(TEXT_MECHANISM_COLUMNS)} (tab-separated)")
-                continue
-            mechanism, source_text, fate_text, note = (c.strip() for c in cells)
-            if not mechanism:
-                problem("mechanism", "empty")
-            elif mechanism in seen:
-                problem("mechanism", f"listed twice (first at line {seen[mechanism]})")
-            else:
-                seen[mechanism] = line
-            source = source_text.split()
-            unknown = [s for s in source if s not in REVIEW_PLACES]
-            if not source:
-                problem("source", "empty: give the review's section ids (s1…s24) or figures (fig1…fig4)")
-            elif unknown:
-                problem("source", f"not a section or figure of the review: {', '.join(unknown)}")
-            try:
-                fate, ids, reason = parse_fate(fate_text, set(facts))
-            except ValueError as err:
-                problem("fate", str(err))
-                continue
-            elsewhere = [i for i in ids if fate == "curated" and not set(facts[i].source_locations) & set(source)]
-            rows.append(TextMechanism(line, mechanism, source, fate, ids, reason, note, elsewhere))
+        mechanism, source_text, fate_text, note = (c.strip() for c in cells)
+        if not mechanism:
+            problem("mechanism", "empty")
+        elif mechanism in seen:
+            problem("mechanism", f"listed twice (first at line {seen[mechanism]})")
+        else:
+            seen[mechanism] = line
+        source = source_text.split()
+        unknown = [s for s in source if s not in REVIEW_PLACES]
+        if not source:
+            problem("source", "empty: give the review's section ids (s1…s24) or figures (fig1…fig4)")
+        elif unknown:
+            problem("source", f"not a section or figure of the review: {', '.join(unknown)}")
+        try:
+            fate, ids, reason = parse_fate(fate_text, set(facts))
+        except ValueError as err:
+            problem("fate", str(err))
+            # still listed, with the fate as written
+            rows.append(TextMechanism(line, mechanism, source, INVALID_FATE, [], fate_text, note))
+            continue
+        elsewhere = [i for i in ids if fate == "curated" and not set(facts[i].source_locations) & set(source)]
+        rows.append(TextMechanism(line, mechanism, source, fate, ids, reason, note, elsewhere))
     return rows, problems
 
 
@@ -304,7 +299,8 @@ def coverage_markdown(report: Coverage, curation: Curation) -> str:
             what += f" ({', '.join(m.elsewhere)} cite(s) none of {', '.join(m.source)})"
         lines.append(f"| {_cell(m.mechanism)} | {' '.join(m.source)} | {m.fate} | {_cell(what)} | {_cell(m.note)} |")
     fates = Counter(m.fate for m in mechanisms)
-    lines += ["", "Text mechanisms: " + ", ".join(f"{fates[f]} {f}" for f in TEXT_MECHANISM_FATES)
+    kinds = [*TEXT_MECHANISM_FATES, *([INVALID_FATE] if fates[INVALID_FATE] else [])]
+    lines += ["", "Text mechanisms: " + ", ".join(f"{fates[f]} {f}" for f in kinds)
               + (f"; missing: {'; '.join(report.text_mechanism_gaps)}" if report.text_mechanism_gaps else "."), ""]
 
     categories = list(model.REVIEW_CATEGORIES)

@@ -63,7 +63,7 @@ from .gpml_read import (
     datasource,
     parse_gpml,
 )
-from .vocab import CLASTO, DATASET_IRI, HUMAN, IN_TAXON, OBO
+from .vocab import CLASTO, DATASET_IRI, GENE_PRODUCT_OF, HUMAN, IN_TAXON, OBO
 
 WP = Namespace("http://vocabularies.wikipathways.org/wp#")
 CITO = Namespace("http://purl.org/spar/cito/")
@@ -568,15 +568,20 @@ class DatasetMapper:
     """``wp:bdb*`` links for our nodes from the dataset graph: ``skos:exactMatch`` and labels.
 
     An Xref finds its dataset entity (a UniProt IRI, a ChEBI PURL, a miRBase IRI) directly or
-    through an entity's ``skos:exactMatch``; the entity then gives ``wp:bdbUniprot`` (itself),
-    ``wp:bdbEntrezGene`` / ``wp:bdbEnsembl`` (its exactMatch), ``wp:bdbHgncSymbol`` (the HGNC
-    symbol it is labelled with, for gene products) and ``wp:bdbChEBI`` (ChEBI ligands).
+    through an entity's ``skos:exactMatch`` (a miRNA: its ``RO:0002204`` gene); the entity then gives
+    ``wp:bdbUniprot`` (itself), ``wp:bdbEntrezGene`` / ``wp:bdbEnsembl`` (its exactMatch or gene),
+    ``wp:bdbHgncSymbol`` (the HGNC symbol it is labelled with, for gene products) and ``wp:bdbChEBI``
+    (ChEBI ligands).
     """
 
     def __init__(self, graph: Graph):
         self.graph = graph
         self.entity_of: dict[URIRef, URIRef] = {}
         for s, o in graph.subject_objects(SKOS.exactMatch):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                self.entity_of.setdefault(o, s)
+        # A miRNA is a product of its gene, not the gene; BridgeDb still maps one to the other.
+        for s, o in graph.subject_objects(GENE_PRODUCT_OF):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
                 self.entity_of.setdefault(o, s)
 
@@ -608,7 +613,7 @@ class DatasetMapper:
             out.append((WP.bdbUniprot, entity))
         if text.startswith(str(OBO) + "CHEBI_"):
             out.append((WP.bdbChEBI, URIRef("https://identifiers.org/chebi/CHEBI:" + text.rsplit("_", 1)[1])))
-        for match in self.graph.objects(entity, SKOS.exactMatch):
+        for match in [*self.graph.objects(entity, SKOS.exactMatch), *self.graph.objects(entity, GENE_PRODUCT_OF)]:
             m = str(match)
             if m.startswith("https://identifiers.org/ncbigene/"):
                 out.append((WP.bdbEntrezGene, URIRef(m)))
