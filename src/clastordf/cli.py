@@ -357,6 +357,25 @@ def cmd_virtuoso_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole_number(option: str, variable: str):
+    """An argparse type for a positive whole number that may come from ``$variable``.
+
+    >>> _whole_number("--port", "CLASTORDF_PORT")("8080")
+    8080
+    >>> _whole_number("--port", "CLASTORDF_PORT")("abc")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: 'abc' is not a positive whole number (give --port N, or set $CLASTORDF_PORT to one)
+    """
+    def convert(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a positive whole number (give {option} N, or set ${variable} to one)")
+        return int(text)
+
+    convert.__name__ = "whole number"
+    return convert
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
     p.add_argument("--version", action="version", version=f"clastordf {__version__}")
@@ -375,11 +394,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="build if needed (or take a release), then serve the dataset: SPARQL endpoint, "
                                      "pages, downloads of the build and of every release")
     s.add_argument("--host", default=env.get("CLASTORDF_HOST", "127.0.0.1"), help="default 127.0.0.1 ($CLASTORDF_HOST)")
-    s.add_argument("--port", type=int, default=int(env.get("CLASTORDF_PORT", "8000")),
+    # Defaults stay text: argparse converts them only when serve runs, so a bad $CLASTORDF_PORT is a
+    # clear error of `serve` and never breaks `--help` or another command.
+    s.add_argument("--port", type=_whole_number("--port", "CLASTORDF_PORT"), default=env.get("CLASTORDF_PORT", "8000"),
                    help="default 8000 ($CLASTORDF_PORT)")
-    s.add_argument("--workers", type=int, default=int(env.get("CLASTORDF_WORKERS", "2")),
+    s.add_argument("--workers", type=_whole_number("--workers", "CLASTORDF_WORKERS"),
+                   default=env.get("CLASTORDF_WORKERS", "2"),
                    help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)")
-    s.add_argument("--threads", type=int, default=int(env.get("CLASTORDF_THREADS", "4")),
+    s.add_argument("--threads", type=_whole_number("--threads", "CLASTORDF_THREADS"),
+                   default=env.get("CLASTORDF_THREADS", "4"),
                    help="threads per worker, default 4 ($CLASTORDF_THREADS)")
     s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
     s.add_argument("--release", metavar="VERSION",

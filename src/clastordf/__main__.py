@@ -1,0 +1,7 @@
+"""``python -m clastordf``: the same command line as ``clastordf``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
