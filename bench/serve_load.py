@@ -126,9 +126,9 @@ def start_clastordf_virtuoso(build_dir: Path, workers: int, tmp: Path, cleanup: 
     """The front-end on Virtuoso: the dataset written as a release dump, bulk-loaded, then served."""
     sys.path.insert(0, str(REPO / "src"))
     sys.path.insert(0, str(REPO / "tests"))
-    from clastordf.dumps import read_turtle, write_ntriples_gz
-    from clastordf.release_layout import sums_text
-    from clastordf.virtuoso import load_release
+    from clastordf.rdfio.dumps import read_turtle, write_ntriples_gz
+    from clastordf.release.layout import sums_text
+    from clastordf.release.virtuoso import load_release
     from virtuoso_server import running_virtuoso
 
     folder = tmp / "release" / "bench"
@@ -281,7 +281,7 @@ def synthetic_build(copies: int) -> Path:
     sys.path.insert(0, str(REPO / "src"))
     from build_scaling import make_synthetic
 
-    from clastordf.pipeline import build
+    from clastordf.build import build
     from clastordf.project import Project
 
     dest = OUT / f"x{copies}-build"

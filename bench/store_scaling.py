@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import pyoxigraph  # noqa: E402
 
-from clastordf.release_layout import sums_text  # noqa: E402
+from clastordf.release.layout import sums_text  # noqa: E402
 from clastordf.server.store import dataset_graph  # noqa: E402
 
 VERSION = "bench"
@@ -52,7 +52,7 @@ STAGES = ("write", "oxigraph-load", "virtuoso-load", "oxigraph-queries", "virtuo
 
 def real_ntriples() -> list[str]:
     """The real dataset's triples as N-Triples lines (built into a temporary folder)."""
-    from clastordf.pipeline import build
+    from clastordf.build import build
     from clastordf.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,7 +109,7 @@ def virtuoso_mix(url: str, repeat: int) -> float:
 
 
 def run_size(lines: list[str], copies: int, work: Path, repeat: int) -> dict:
-    from clastordf.virtuoso import load_release
+    from clastordf.release.virtuoso import load_release
 
     folder = work / f"x{copies}" / VERSION
     folder.mkdir(parents=True)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from clastordf.curation import read_curation
-from clastordf.ontology import ontology_curies
-from clastordf.pipeline import build, import_slim_text
+from clastordf.build import build, import_slim_text
+from clastordf.curation.reader import read_curation
+from clastordf.ontology.reasoning import java_executable
+from clastordf.ontology.slim import ontology_curies
 from clastordf.project import Project
-from clastordf.reasoning import java_executable
-from clastordf.reference import Reference
-from clastordf.terms import build_index
+from clastordf.terms.reference import Reference
+from clastordf.terms.refresh import build_index
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CLASTORDF_SHARED", REPO.parent / "shared"))
@@ -43,7 +43,7 @@ def real_build_dir(repo: Project, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture(scope="session")
 def real_release(repo: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real curation released (``clastordf release``) once per test session."""
-    from clastordf.release import make_release
+    from clastordf.release.make import make_release
 
     version = read_curation(repo.curation).dataset.version
     return make_release(repo, version, tmp_path_factory.mktemp("real-release"), progress=lambda _: None).path

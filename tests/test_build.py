@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from clastordf.pipeline import build
+from clastordf.build import build
 from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 

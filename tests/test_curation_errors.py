@@ -7,8 +7,8 @@ import gzip
 
 import pytest
 
+from clastordf.build import Timings, checked_curation
 from clastordf.cli import main
-from clastordf.pipeline import Timings, checked_curation
 from clastordf.problems import ProblemsFound
 
 from .conftest import refresh

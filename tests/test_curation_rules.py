@@ -15,14 +15,14 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from clastordf import model
-from clastordf.curation import read_curation
-from clastordf.derive import check_facts, derive_all, derive_fact, evidence_level
-from clastordf.gmt import set_members
-from clastordf.model import Curation
-from clastordf.pipeline import Timings, checked_curation
+from clastordf.build import Timings, checked_curation
+from clastordf.curation import model
+from clastordf.curation.derive import check_facts, derive_all, derive_fact, evidence_level
+from clastordf.curation.model import Curation
+from clastordf.curation.reader import read_curation
 from clastordf.problems import ProblemsFound
 from clastordf.vocab import CLASTO, IN_TAXON, OBO
+from clastordf.wikipathways.gmt import set_members
 
 from .test_curation_errors import edit, problems_of
 
@@ -166,7 +166,7 @@ def test_an_override_needs_a_reason(mini):
 
 
 def test_an_override_is_published_with_its_reason(mini, tmp_path):
-    from clastordf.pipeline import build
+    from clastordf.build import build
 
     edit(mini, "facts/slit3.yaml", "        supported_by: [E0004]\n",
          "        supported_by: [E0004]\n        evidence_level: InVitroOnly\n"
@@ -361,7 +361,8 @@ def test_the_fixture_still_builds_with_the_rules(mini):
 def test_doctests():
     import doctest
 
-    from clastordf import derive, tables
+    from clastordf.curation import derive
+    from clastordf.reports import tables
 
     for module in (derive, tables):
         assert doctest.testmod(module).failed == 0, module.__name__

@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
+from clastordf.build import build
 from clastordf.cli import main
-from clastordf.pipeline import build
 
 from .conftest import REPO
 

@@ -11,12 +11,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from clastordf import fact_typing
+from clastordf.build import build, reasoning_method
 from clastordf.cli import main
-from clastordf.fact_typing import fragment_problems, read_fragment
-from clastordf.ontology import import_slim, merged
-from clastordf.pipeline import build, reasoning_method
-from clastordf.reasoning import (
+from clastordf.ontology import fact_typing
+from clastordf.ontology.fact_typing import fragment_problems, read_fragment
+from clastordf.ontology.reasoning import (
     ABOX_METHOD,
     FACT_PROPERTIES,
     RULES_METHOD,
@@ -27,7 +26,8 @@ from clastordf.reasoning import (
     facts_abox,
     rule_typing,
 )
-from clastordf.termindex import TermIndex
+from clastordf.ontology.slim import import_slim, merged
+from clastordf.terms.index import TermIndex
 from clastordf.vocab import CF, CLASTO
 
 from .conftest import FIXTURES

@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from clastordf.gmt import gene_sets
 from clastordf.vocab import CLASTO, CX, HAS_PART, HUMAN, IN_TAXON, MIRNA, OBO
+from clastordf.wikipathways.gmt import gene_sets
 
 S1PR3, LIFR, IL6ST, MIR214 = 1903, 3977, 3572, 406996
 OB_DIFFERENTIATION, OSSIFICATION, FAT_CELL_DIFFERENTIATION = "GO:0001649", "GO:0001503", "GO:0045444"

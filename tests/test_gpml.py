@@ -13,10 +13,10 @@ from lxml import etree
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from clastordf import gpml_export
-from clastordf.gpml_check import ARROWHEADS, check_gpml, validate_gpml
-from clastordf.gpml_export import GpmlInvalid, gpml_outputs, pathway_gpml, pathways_by_mechanism
-from clastordf.gpml_svg import render_svg
+from clastordf.wikipathways import gpml_export
+from clastordf.wikipathways.gpml_check import ARROWHEADS, check_gpml, validate_gpml
+from clastordf.wikipathways.gpml_export import GpmlInvalid, gpml_outputs, pathway_gpml, pathways_by_mechanism
+from clastordf.wikipathways.svg import render_svg
 
 NS = {"g": "http://pathvisio.org/GPML/2013a", "bp": "http://www.biopax.org/release/biopax-level3.owl#",
       "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}

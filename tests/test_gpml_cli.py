@@ -6,7 +6,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from clastordf.cli import main
-from clastordf.gpml_check import validate_gpml
+from clastordf.wikipathways.gpml_check import validate_gpml
 
 WP12 = URIRef("https://identifiers.org/wikipathways/WP12")
 TNFSF11 = URIRef("https://identifiers.org/uniprot/O14788")  # RANKL

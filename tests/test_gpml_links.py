@@ -10,8 +10,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from clastordf.gpml_links import GpmlXrefWarning, cross_links, entity_key, scan
 from clastordf.problems import ProblemsFound
+from clastordf.wikipathways.links import GpmlXrefWarning, cross_links, entity_key, scan
 
 UNIPROT = "https://identifiers.org/uniprot/"
 WP = "https://identifiers.org/wikipathways/"

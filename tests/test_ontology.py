@@ -9,7 +9,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from clastordf.ontology import (
+from clastordf.build import check_import_slim
+from clastordf.ontology.slim import (
     IMPORT_IRI,
     VOCAB_IRI,
     check_ontology,
@@ -18,10 +19,9 @@ from clastordf.ontology import (
     ontology_curies,
     version_iri,
 )
-from clastordf.pipeline import check_import_slim
-from clastordf.rdfxml import serialize_rdfxml
-from clastordf.termindex import Term, TermIndex
-from clastordf.turtle import serialize
+from clastordf.rdfio.rdfxml import serialize_rdfxml
+from clastordf.rdfio.turtle import serialize
+from clastordf.terms.index import Term, TermIndex
 from clastordf.vocab import CLASTO, OBO, PREFIXES
 
 
@@ -46,7 +46,7 @@ def test_release_owl_opens_in_owlready2(real_build_dir):
 
 
 def test_release_owl_has_version_license_creators_and_no_imports(owl_graph, repo):
-    from clastordf.curation import read_curation
+    from clastordf.curation.reader import read_curation
 
     version = read_curation(repo.curation).dataset.version
     assert (VOCAB_IRI, OWL.versionIRI, version_iri(version)) in owl_graph

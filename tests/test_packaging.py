@@ -58,3 +58,21 @@ def test_cli_doctests():
     from clastordf import cli
 
     assert doctest.testmod(cli).failed == 0
+
+
+def test_every_modules_doctests_pass():
+    """The examples in docstrings are checked, in every module of the package."""
+    import doctest
+    import importlib
+    import pkgutil
+
+    import clastordf
+
+    failed = {}
+    for info in pkgutil.walk_packages(clastordf.__path__, "clastordf."):
+        if info.name.endswith(("__main__", ".wsgi")):  # running them starts the program
+            continue
+        result = doctest.testmod(importlib.import_module(info.name))
+        if result.failed:
+            failed[info.name] = result.failed
+    assert failed == {}

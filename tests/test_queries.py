@@ -16,7 +16,7 @@ from collections import defaultdict
 import pyoxigraph
 import pytest
 
-from clastordf.pipeline import build
+from clastordf.build import build
 
 from .conftest import REPO
 

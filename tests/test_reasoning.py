@@ -7,11 +7,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from clastordf import reasoning
-from clastordf.ontology import import_slim, merged
-from clastordf.pipeline import build
-from clastordf.reasoning import JavaMissing, ReasoningError, classify
-from clastordf.termindex import TermIndex
+from clastordf.build import build
+from clastordf.ontology import reasoning
+from clastordf.ontology.reasoning import JavaMissing, ReasoningError, classify
+from clastordf.ontology.slim import import_slim, merged
+from clastordf.terms.index import TermIndex
 from clastordf.vocab import CF, CLASTO
 
 from .conftest import FIXTURES

@@ -17,10 +17,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 
 from clastordf.cli import main
-from clastordf.facts_table import COLUMNS
-from clastordf.release import ReleaseError, make_release
-from clastordf.release_layout import SUMS_FILE, list_releases, read_sums, sha256_file
-from clastordf.release_verify import verify_release
+from clastordf.release.facts_table import COLUMNS
+from clastordf.release.layout import SUMS_FILE, list_releases, read_sums, sha256_file
+from clastordf.release.make import ReleaseError, make_release
+from clastordf.release.verify import verify_release
 from clastordf.vocab import DATASET_IRI
 
 REQUIRED = ("clastordf.ttl", "clastordf.nt.gz", "clastordf.jsonld", "clastordf.context.jsonld", "clastordf.owl",
@@ -117,8 +117,8 @@ def test_version_must_match_the_curation(mini, tmp_path):
 
 
 def test_failed_verification_leaves_nothing(mini, tmp_path, monkeypatch):
-    from clastordf import release
-    from clastordf.release_verify import VerifyReport
+    from clastordf.release import make as release
+    from clastordf.release.verify import VerifyReport
 
     def failing(folder, progress=None, strict_tools=False):
         return VerifyReport(problems=[f"{folder.name}: planted problem"], warnings=[], checked=[])

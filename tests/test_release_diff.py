@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from clastordf import release_diff
-from clastordf.release_diff import (
+from clastordf.release import diff as release_diff
+from clastordf.release.diff import (
     Counts,
     Entry,
     FieldChange,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from clastordf import release_verify
-from clastordf.release_layout import SUMS_FILE, sha256_file, sums_text
-from clastordf.release_verify import VerifyReport, verify_release
+from clastordf.release import verify as release_verify
+from clastordf.release.layout import SUMS_FILE, sha256_file, sums_text
+from clastordf.release.verify import VerifyReport, verify_release
 from clastordf.vocab import DATASET_IRI, PREFIXES
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from clastordf import pfocr
+from clastordf.build import Timings, checked_curation
 from clastordf.cli import main
-from clastordf.curation import read_curation
-from clastordf.model import Curation
-from clastordf.pipeline import Timings, checked_curation
+from clastordf.curation.model import Curation
+from clastordf.curation.reader import read_curation
 from clastordf.project import Project
-from clastordf.reports import TEXT_MECHANISMS, coverage, parse_fate, read_text_mechanisms
+from clastordf.reports import pfocr
+from clastordf.reports.coverage import TEXT_MECHANISMS, coverage, parse_fate, read_text_mechanisms
 
 #: Table 1's Category column -> the curated review category.
 TABLE1_CATEGORY = {

@@ -16,8 +16,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from clastordf.build import build
 from clastordf.cli import build_is_stale, main
-from clastordf.pipeline import build
 from clastordf.server.config import ServerConfig
 
 from .conftest import REPO

@@ -34,11 +34,11 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from clastordf.cli import main
-from clastordf.release_layout import SUMS_FILE, sums_text
+from clastordf.release.layout import SUMS_FILE, sums_text
+from clastordf.release.virtuoso import DUMP_FILE, load_release
 from clastordf.server import backend, create_app, sparql, sparql_client
 from clastordf.server.config import ServerConfig
 from clastordf.server.store import dataset_graph, dataset_version
-from clastordf.virtuoso import DUMP_FILE, load_release
 
 from .conftest import REPO
 from .sparql_answers import group_concat_separators

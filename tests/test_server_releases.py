@@ -18,7 +18,7 @@ import rdflib
 from flask import Flask
 from werkzeug.http import http_date
 
-from clastordf.release_layout import SUMS_FILE, read_sums, sums_text
+from clastordf.release.layout import SUMS_FILE, read_sums, sums_text
 from clastordf.server import create_app, sparql
 from clastordf.server.config import ServerConfig, UnknownRelease
 

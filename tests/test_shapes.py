@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
+from clastordf.build import build
 from clastordf.cli import main
-from clastordf.pipeline import build
-from clastordf.validation import load_shapes, validate_graph
+from clastordf.validate.shacl import load_shapes, validate_graph
 
 from .conftest import REPO
 

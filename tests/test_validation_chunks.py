@@ -13,11 +13,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from clastordf import validation
-from clastordf.model import Loc
-from clastordf.pipeline import build
-from clastordf.validation import Violation, load_shapes, validate_graph
-from clastordf.validation_chunks import (
+from clastordf.build import build
+from clastordf.curation.model import Loc
+from clastordf.validate import shacl as validation
+from clastordf.validate.chunks import (
     Chunk,
     NotChunkable,
     Reach,
@@ -27,6 +26,7 @@ from clastordf.validation_chunks import (
     pack,
     unpack,
 )
+from clastordf.validate.shacl import Violation, load_shapes, validate_graph
 from clastordf.vocab import CLASTO
 
 from .conftest import REPO

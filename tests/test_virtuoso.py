@@ -19,10 +19,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from clastordf import virtuoso
-from clastordf.release_layout import SUMS_FILE, sums_text
-from clastordf.server.store import dataset_graph
-from clastordf.virtuoso import (
+from clastordf.release import virtuoso
+from clastordf.release.layout import SUMS_FILE, sums_text
+from clastordf.release.virtuoso import (
     DUMP_FILE,
     ConnectError,
     IsqlNotFound,
@@ -36,6 +35,7 @@ from clastordf.virtuoso import (
     load_release,
     ntriples_count,
 )
+from clastordf.server.store import dataset_graph
 
 from . import sparql_answers
 from .conftest import REPO

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from clastordf.gpml_read import ALIASES, DATASOURCES, GpmlError, datasource, parse_gpml, read_gpml
-from clastordf.wprdf import WP, WP_DATASET_IRI, dataset_wp, gpml_to_wp
+from clastordf.wikipathways.gpml_read import ALIASES, DATASOURCES, GpmlError, datasource, parse_gpml, read_gpml
+from clastordf.wikipathways.wprdf import WP, WP_DATASET_IRI, dataset_wp, gpml_to_wp
 
 PAIRS = ("WP4799", "WP5065")
 EXAMPLES = ("WP12", "WP322", "WP2018", "WP1425", "WP428", "WP5545")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from clastordf.virtuoso import IsqlSession, VirtuosoConnection, VirtuosoError, ping, sql_string
+from clastordf.release.virtuoso import IsqlSession, VirtuosoConnection, VirtuosoError, ping, sql_string
 
 VIRTUOSO = "virtuoso-t"
 STARTUP_TIMEOUT = 60.0

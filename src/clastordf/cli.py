@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .curation import read_curation
-from .ontology import ontology_curies
-from .pipeline import (
+from .build import (
     ShapesViolated,
     Timings,
     build,
@@ -20,14 +18,16 @@ from .pipeline import (
     import_slim_text,
     stderr_progress,
 )
+from .curation.reader import read_curation
+from .ontology.reasoning import ReasoningError
+from .ontology.slim import ontology_curies
 from .problems import ProblemsFound
 from .project import Project
-from .reasoning import ReasoningError
-from .reference import Reference
-from .termindex import TermIndex
-from .terms import build_index, snapshot_sources, write_atomic
-from .turtle import serialize
-from .validation import load_shapes, validate_graph
+from .rdfio.turtle import serialize
+from .terms.index import TermIndex
+from .terms.reference import Reference
+from .terms.refresh import build_index, snapshot_sources, write_atomic
+from .validate.shacl import load_shapes, validate_graph
 from .vocab import PREFIXES
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def cmd_gpml_links(args: argparse.Namespace) -> int:
     """Link the entities of the built dataset to the WikiPathways pathways of a folder of GPML files."""
     from rdflib import Graph
 
-    from .gpml_links import scan
+    from .wikipathways.links import scan
 
     project = _project(args)
     data = _build_dir(args, project)
@@ -234,7 +234,7 @@ def cmd_gpml_links(args: argparse.Namespace) -> int:
 
 def cmd_gpml_check(args: argparse.Namespace) -> int:
     """Check GPML files: XSD, references, Xref patterns, arrowheads (and layout with --layout)."""
-    from .gpml_check import check_gpml
+    from .wikipathways.gpml_check import check_gpml
 
     bad = 0
     for name in args.files:
@@ -257,7 +257,7 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
-    from .reports import TEXT_MECHANISMS, coverage, coverage_markdown
+    from .reports.coverage import TEXT_MECHANISMS, coverage, coverage_markdown
 
     project = _project(args)
     curation, _, derived = checked_curation(project, Timings(), lambda _: None)
@@ -276,7 +276,7 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
 
 def cmd_report_pfocr(args: argparse.Namespace) -> int:
     """The PFOCR Figure 2 rows with their reconciled fates; exit 1 when the reconciliation has problems."""
-    from . import pfocr
+    from .reports import pfocr
 
     project = _project(args)
     curation, index, derived = checked_curation(project, Timings(), lambda _: None)
@@ -294,7 +294,7 @@ def cmd_report_pfocr(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .release import ReleaseError, make_release
+    from .release.make import ReleaseError, make_release
 
     project = _project(args)
     try:
@@ -306,7 +306,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .release_diff import ReleaseDiffError, diff_releases
+    from .release.diff import ReleaseDiffError, diff_releases
 
     try:
         result = diff_releases(Path(args.old), Path(args.new))
@@ -318,7 +318,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .release_verify import verify_release
+    from .release.verify import verify_release
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -338,8 +338,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_virtuoso_load(args: argparse.Namespace) -> int:
-    from .release_layout import find_release, releases_root, unknown_release_message
-    from .virtuoso import VirtuosoConnection, VirtuosoError, load_release
+    from .release.layout import find_release, releases_root, unknown_release_message
+    from .release.virtuoso import VirtuosoConnection, VirtuosoError, load_release
 
     project = _project(args)
     root = releases_root(_build_dir(args, project))

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ..release_layout import find_release, releases_root, unknown_release_message
+from ..release.layout import find_release, releases_root, unknown_release_message
 
 DEFAULT_BASE = "https://w3id.org/clastordf/"
 #: The store of the build, inside the build folder.

@@ -1,5 +1,5 @@
 """The build's files and the releases' files as downloads: listings with sizes and SHA-256, media
-types and descriptions (those of :mod:`clastordf.release_layout`, which the release command uses too).
+types and descriptions (those of :mod:`clastordf.release.layout`, which the release command uses too).
 
 The build's hashes are cached by (path, mtime, size), so a file is read once per change, not once per
 request. A release's hashes are read from its ``SHA256SUMS``: its files are never hashed here.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import release_layout
-from ..release_layout import (
+from ..release import layout as release_layout
+from ..release.layout import (
     CHANGELOG_FILE,
     CONTEXT_FILE,
     DATASET_FILE,

@@ -33,7 +33,7 @@ from flask import (
     url_for,
 )
 
-from ..release_layout import LATEST, SUMS_FILE, list_releases
+from ..release.layout import LATEST, SUMS_FILE, list_releases
 from ..vocab import CLASTO
 from . import pages_data as data
 from . import state

@@ -1,0 +1,1 @@
+"""The curation stage: read curation/ (YAML) into the model, check it, derive the fact layer."""

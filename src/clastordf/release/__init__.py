@@ -1,0 +1,1 @@
+"""Releases: make, describe, verify and compare versioned dumps; load them into Virtuoso."""

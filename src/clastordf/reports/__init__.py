@@ -1,0 +1,1 @@
+"""Curation reports: coverage of the review, Figure 2 (PFOCR) reconciliation."""

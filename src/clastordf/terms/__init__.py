@@ -1,0 +1,1 @@
+"""Identifiers: the committed term index, the pinned reference tables, identifier checks, refresh."""
