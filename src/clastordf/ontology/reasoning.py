@@ -50,7 +50,8 @@ INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
 #: How :func:`classify` types the facts: "auto" (the rule pass when exact, else HermiT on the ABox),
 #: "rules" (the rule pass, or an error naming what the rules cannot read) or "abox" (HermiT only).
 METHODS = ("auto", "rules", "abox")
-RULES_METHOD = "classification of the ontology by HermiT, then a rule pass typing the facts (clastordf.ontology.fact_typing)"
+RULES_METHOD = ("classification of the ontology by HermiT, then a rule pass typing the facts "
+                "(clastordf.ontology.fact_typing)")
 ABOX_METHOD = "realisation of the facts by HermiT"
 
 
