@@ -97,7 +97,7 @@ def test_export_is_deterministic(dataset: Graph, gpml: str) -> None:
 
 def test_export_is_the_same_in_another_process(real_build_dir: Path, gpml: str) -> None:
     """No dependence on set order: a different string hash seed gives the same bytes."""
-    code = ("import sys; from rdflib import Graph; from clastordf.gpml_export import pathway_gpml; "
+    code = ("import sys; from rdflib import Graph; from clastordf.wikipathways.gpml_export import pathway_gpml; "
             "sys.stdout.buffer.write(pathway_gpml(Graph().parse(sys.argv[1]), sys.argv[2]).encode('utf-8'))")
     result = subprocess.run([sys.executable, "-c", code, str(real_build_dir / "clastordf.ttl"), VERSION],
                             capture_output=True, env={**os.environ, "PYTHONHASHSEED": "4242"}, check=True)
