@@ -343,9 +343,10 @@ def test_complex_and_void(ours):
 
 
 def test_our_own_export_converts(dataset):
-    """Once gpml_export exists, its GPML converts; until then this is skipped."""
-    export = pytest.importorskip("clastordf.gpml_export")
-    wp = dataset_wp(dataset, export.pathway_gpml(dataset, "0.1.0"), "0.1.0")
+    """The pathway the build exports converts to wp: RDF with its gene links."""
+    from clastordf.wikipathways.gpml_export import pathway_gpml
+
+    wp = dataset_wp(dataset, pathway_gpml(dataset, "0.1.0"), "0.1.0")
     assert set(wp.subjects(RDF.type, WP.Pathway))
     assert set(wp.objects(None, WP.bdbEntrezGene))
 
