@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from .curation.derive import check_facts, derive_all
 from .curation.model import Curation, Loc
 from .curation.reader import read_curation
+from .files import write_atomic
 from .graph.builder import build_graph
 from .ontology.page import render_ontology_page
 from .ontology.reasoning import METHODS, Inference, ReasoningError, classify
@@ -32,7 +33,6 @@ from .rdfio.rdfxml import serialize_rdfxml
 from .rdfio.turtle import serialize
 from .terms.identifiers import check_identifiers
 from .terms.index import TermIndex
-from .terms.refresh import write_atomic
 from .validate.shacl import Violation, load_shapes, validate_graph
 from .vocab import CE, CF, CX, DATASET_IRI, PREFIXES
 from .wikipathways.gmt import gene_sets

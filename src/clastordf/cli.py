@@ -19,6 +19,7 @@ from .build import (
     stderr_progress,
 )
 from .curation.reader import read_curation
+from .files import write_atomic
 from .ontology.reasoning import ReasoningError
 from .ontology.slim import ontology_curies
 from .problems import ProblemsFound
@@ -26,7 +27,7 @@ from .project import Project
 from .rdfio.turtle import serialize
 from .terms.index import TermIndex
 from .terms.reference import Reference
-from .terms.refresh import build_index, snapshot_sources, write_atomic
+from .terms.refresh import build_index, snapshot_sources
 from .validate.shacl import load_shapes, validate_graph
 from .vocab import PREFIXES
 

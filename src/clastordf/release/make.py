@@ -19,9 +19,9 @@ from pathlib import Path
 from ..build import Progress, build, build_date, stderr_progress
 from ..curation.model import Dataset
 from ..curation.reader import read_curation
+from ..files import write_atomic
 from ..project import Project
 from ..rdfio.dumps import JsonLdContext, jsonld_document, jsonld_text, read_turtle, write_ntriples_gz
-from ..terms.refresh import write_atomic
 from ..vocab import BASE, PREFIXES
 from .diff import diff_releases, first_release_markdown
 from .facts_table import CLASTO, Index, facts_tsv

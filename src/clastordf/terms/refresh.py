@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..curation.model import Curation
+from ..files import write_atomic
 from .identifiers import used_curies
 from .index import Term, TermIndex
 from .reference import CLASS_PREFIXES, Reference
@@ -50,14 +51,6 @@ def build_index(curation: Curation, reference: Reference, extra: Iterable[str] =
         if curie.startswith("HGNC:"):
             queue.extend(x for x in term.xrefs if x.startswith("MGI:") and x not in terms)
     return RefreshResult(TermIndex(terms.values()), sorted(missing))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 #: Source files the product keeps a copy of: (path under shared/, path under curation/).
