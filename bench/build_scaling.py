@@ -83,8 +83,14 @@ def run_one(copies: int, dump_dir: Path | None = None) -> dict:
         "stages": result.timings.stages,
         "total": total,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "shacl": {"mode": run.mode, "chunks": run.chunks, "workers": run.workers,
-                  "worker_peak_rss_mb": run.worker_peak_rss_mb} if run else {},
+        "shacl": {
+            "mode": run.mode,
+            "chunks": run.chunks,
+            "workers": run.workers,
+            "worker_peak_rss_mb": run.worker_peak_rss_mb,
+        }
+        if run
+        else {},
     }
 
 
@@ -108,14 +114,19 @@ def shacl_run(row: dict) -> tuple[str, str]:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| size | facts | triples | " + " | ".join(STAGES)
-            + " | total s | peak RSS MB | SHACL ran as | worker peak RSS MB |")
+    head = (
+        "| size | facts | triples | "
+        + " | ".join(STAGES)
+        + " | total s | peak RSS MB | SHACL ran as | worker peak RSS MB |"
+    )
     lines = [head, "|" + "---|" * (len(STAGES) + 7)]
     for r in rows:
         stages = " | ".join(f"{r['stages'].get(s, 0):.2f}" for s in STAGES)
         mode, worker_rss = shacl_run(r)
-        lines.append(f"| ×{r['copies']} | {r['facts']} | {r['triples']} | {stages} | {r['total']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} | {mode} | {worker_rss} |")
+        lines.append(
+            f"| ×{r['copies']} | {r['facts']} | {r['triples']} | {stages} | {r['total']:.2f} | "
+            f"{r['peak_rss_mb']:.0f} | {mode} | {worker_rss} |"
+        )
     exps = [exponent(rows, lambda r, s=s: r["stages"].get(s, 0)) for s in STAGES]
     total_exp = exponent(rows, lambda r: r["total"])
     fmt = lambda e: "–" if e is None else f"{e:.2f}"  # noqa: E731
@@ -127,10 +138,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1, 10, 100])
     parser.add_argument("--out", default=str(REPO / "bench" / "out"))
-    parser.add_argument("--shacl-workers", type=int,
-                        help="SHACL worker processes for the builds (1: validate the whole graph in one process)")
-    parser.add_argument("--reasoning", choices=("auto", "rules", "abox"),
-                        help="how the builds type the facts (CLASTORDF_REASONING; abox: HermiT realises every fact)")
+    parser.add_argument(
+        "--shacl-workers",
+        type=int,
+        help="SHACL worker processes for the builds (1: validate the whole graph in one process)",
+    )
+    parser.add_argument(
+        "--reasoning",
+        choices=("auto", "rules", "abox"),
+        help="how the builds type the facts (CLASTORDF_REASONING; abox: HermiT realises every fact)",
+    )
     parser.add_argument("--dump-graph", type=Path, help="write the graph SHACL validates to DIR/x<N>.nt")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size, print JSON
     args = parser.parse_args()
@@ -146,8 +163,9 @@ def main() -> int:
     rows = []
     for size in args.sizes:
         print(f"building ×{size} …", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, __file__, "--one", str(size), *extra], capture_output=True,
-                              text=True, check=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), *extra], capture_output=True, text=True, check=True, env=env
+        )
         row = json.loads(proc.stdout)
         print(f"  ×{size}: {row['facts']} facts, {row['total']:.1f}s", file=sys.stderr, flush=True)
         rows.append(row)

@@ -111,8 +111,21 @@ class Server:
 def start_clastordf(build_dir: Path, workers: int) -> Server:
     port = free_port()
     proc = subprocess.Popen(
-        [str(BIN / "clastordf"), "serve", "--no-build", "--build-dir", str(build_dir), "--port", str(port),
-         "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(BIN / "clastordf"),
+            "serve",
+            "--no-build",
+            "--build-dir",
+            str(build_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = Server("clastordf", port, proc, has_pages=True)
     server.started_s = wait_until_up(port, "/health", proc)
     time.sleep(1)
@@ -141,9 +154,24 @@ def start_clastordf_virtuoso(build_dir: Path, workers: int, tmp: Path, cleanup: 
     loaded_s = time.perf_counter() - start
     port = free_port()
     proc = subprocess.Popen(
-        [str(BIN / "clastordf"), "serve", "--build-dir", str(build_dir), "--port", str(port),
-         "--workers", str(workers), "--backend", f"sparql:{virtuoso.sparql_url}", "--backend-graph", str(graph)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(BIN / "clastordf"),
+            "serve",
+            "--build-dir",
+            str(build_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--backend",
+            f"sparql:{virtuoso.sparql_url}",
+            "--backend-graph",
+            str(graph),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = Server("clastordf-virtuoso", port, proc, has_pages=True)
     server.started_s = wait_until_up(port, "/health", proc)
     server.notes["virtuoso_load_s"] = round(loaded_s, 2)
@@ -153,12 +181,18 @@ def start_clastordf_virtuoso(build_dir: Path, workers: int, tmp: Path, cleanup: 
 
 def start_oxigraph(build_dir: Path, tmp: Path) -> Server:
     location = tmp / "oxigraph-db"
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file",
-                    str(build_dir / "clastordf.ttl")], check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(build_dir / "clastordf.ttl")],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = Server("oxigraph", port, proc, sparql_path="/query")
     server.started_s = wait_until_up(port, "/query?query=ASK%7B%7D", proc)
     return server
@@ -166,9 +200,20 @@ def start_oxigraph(build_dir: Path, tmp: Path) -> Server:
 
 def start_rdflib_endpoint(build_dir: Path) -> Server:
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "rdflib-endpoint"), "serve", str(build_dir / "clastordf.ttl"),
-                             "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "rdflib-endpoint"),
+            "serve",
+            str(build_dir / "clastordf.ttl"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = Server("rdflib-endpoint", port, proc, sparql_path="/")  # rdflib-endpoint answers at its root
     server.started_s = wait_until_up(port, "/?query=ASK%7B%7D", proc)
     return server
@@ -179,8 +224,7 @@ Request = tuple[str, str, dict[str, str], bytes | None]  # method, path, headers
 
 def sparql_request(server: Server, query: str, accept: str) -> Request:
     body = urllib.parse.urlencode({"query": query}).encode()
-    return ("POST", server.sparql_path,
-            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}, body)
+    return ("POST", server.sparql_path, {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}, body)
 
 
 def mix_requests(server: Server, mix: str, facts: list[str], queries: list[str]) -> list[Request]:
@@ -215,9 +259,16 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
     def row(self) -> dict:
-        return {"server": self.server, "mix": self.mix, "clients": self.clients, "requests": self.requests,
-                "errors": self.errors, "throughput": round(self.throughput, 1),
-                "p50_ms": round(self.percentile(0.50), 2), "p99_ms": round(self.percentile(0.99), 2)}
+        return {
+            "server": self.server,
+            "mix": self.mix,
+            "clients": self.clients,
+            "requests": self.requests,
+            "errors": self.errors,
+            "throughput": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(0.50), 2),
+            "p99_ms": round(self.percentile(0.99), 2),
+        }
 
 
 def run_load(server: Server, requests: list[Request], clients: int, seconds: float, mix: str) -> Result:
@@ -258,8 +309,9 @@ def run_load(server: Server, requests: list[Request], clients: int, seconds: flo
         t.start()
     for t in threads:
         t.join()
-    return Result(server.name, mix, clients, len(latencies) + errors[0], errors[0],
-                  time.perf_counter() - start, latencies)
+    return Result(
+        server.name, mix, clients, len(latencies) + errors[0], errors[0], time.perf_counter() - start, latencies
+    )
 
 
 def response_of(conn: http.client.HTTPConnection) -> http.client.HTTPResponse:
@@ -300,13 +352,16 @@ def synthetic_build(copies: int) -> Path:
 def markdown(rows: list[dict], ratios: list[dict]) -> str:
     lines = ["| server | mix | clients | req/s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['server']} | {r['mix']} | {r['clients']} | {r['throughput']} | {r['p50_ms']} | "
-                     f"{r['p99_ms']} | {r['errors']} |")
+        lines.append(
+            f"| {r['server']} | {r['mix']} | {r['clients']} | {r['throughput']} | {r['p50_ms']} | "
+            f"{r['p99_ms']} | {r['errors']} |"
+        )
     if ratios:
         lines += ["", "| mix | clients | clastordf / oxigraph | clastordf / rdflib-endpoint |", "|---|---|---|---|"]
         for r in ratios:
-            lines.append(f"| {r['mix']} | {r['clients']} | {r.get('vs_oxigraph', '–')} | "
-                         f"{r.get('vs_rdflib_endpoint', '–')} |")
+            lines.append(
+                f"| {r['mix']} | {r['clients']} | {r.get('vs_oxigraph', '–')} | {r.get('vs_rdflib_endpoint', '–')} |"
+            )
     return "\n".join(lines)
 
 
@@ -316,8 +371,12 @@ def main() -> int:
     p.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--mixes", nargs="+", default=["heavy", "point", "describe", "page"])
-    p.add_argument("--servers", nargs="+", default=["clastordf", "oxigraph", "rdflib-endpoint"],
-                   choices=["clastordf", "clastordf-virtuoso", "oxigraph", "rdflib-endpoint"])
+    p.add_argument(
+        "--servers",
+        nargs="+",
+        default=["clastordf", "oxigraph", "rdflib-endpoint"],
+        choices=["clastordf", "clastordf-virtuoso", "oxigraph", "rdflib-endpoint"],
+    )
     p.add_argument("--workers", type=int, default=2, help="clastordf gunicorn workers")
     args = p.parse_args()
 
@@ -357,21 +416,25 @@ def main() -> int:
     ratios = []
     for mix in args.mixes:
         for clients in args.clients:
-            ours = next((r for r in rows if r["server"] == "clastordf" and r["mix"] == mix
-                         and r["clients"] == clients), None)
+            ours = next(
+                (r for r in rows if r["server"] == "clastordf" and r["mix"] == mix and r["clients"] == clients), None
+            )
             if ours is None:
                 continue
             entry = {"mix": mix, "clients": clients}
             for other, key in (("oxigraph", "vs_oxigraph"), ("rdflib-endpoint", "vs_rdflib_endpoint")):
-                theirs = next((r for r in rows if r["server"] == other and r["mix"] == mix
-                               and r["clients"] == clients), None)
+                theirs = next(
+                    (r for r in rows if r["server"] == other and r["mix"] == mix and r["clients"] == clients), None
+                )
                 if theirs and theirs["throughput"]:
                     entry[key] = round(ours["throughput"] / theirs["throughput"], 2)
             ratios.append(entry)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"serve_load_{args.dataset}.json").write_text(
-        json.dumps({"dataset": args.dataset, "facts": len(facts), "rows": rows, "ratios": ratios, "servers": notes},
-                   indent=2))
+        json.dumps(
+            {"dataset": args.dataset, "facts": len(facts), "rows": rows, "ratios": ratios, "servers": notes}, indent=2
+        )
+    )
     print(f"dataset {args.dataset}: {len(facts)} facts; servers: {json.dumps(notes)}")
     print(markdown(rows, ratios))
     return 0

@@ -69,8 +69,9 @@ def write_copies(lines: list[str], copies: int, target: Path) -> int:
     with gzip.open(target, "wt", encoding="utf-8", compresslevel=1) as out:
         out.writelines(shared)
         for k in range(copies):
-            out.writelines(COPIED.sub(lambda m, k=k: f"/{m.group(1)}/{m.group(2)}{k:04d}{m.group(3)}", line)
-                           for line in copied)
+            out.writelines(
+                COPIED.sub(lambda m, k=k: f"/{m.group(1)}/{m.group(2)}{k:04d}{m.group(3)}", line) for line in copied
+            )
     return len(shared) + copies * len(copied)
 
 
@@ -98,8 +99,14 @@ def virtuoso_mix(url: str, repeat: int) -> float:
         body = urllib.parse.urlencode({"query": text, "default-graph-uri": GRAPH, "named-graph-uri": GRAPH}).encode()
         times = []
         for _ in range(repeat):
-            request = urllib.request.Request(url, data=body, headers={  # noqa: S310 (loopback http)
-                "Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"})
+            request = urllib.request.Request(  # noqa: S310 (loopback http)
+                url,
+                data=body,
+                headers={
+                    "Accept": "application/sparql-results+json",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
             start = time.perf_counter()
             with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
                 response.read()

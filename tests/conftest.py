@@ -23,8 +23,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def pytest_configure(config: pytest.Config) -> None:
     if java_executable() is None:
-        raise pytest.UsageError("the build reasons with HermiT, which needs Java: install a JRE "
-                                "(Debian: apt-get install default-jre-headless; .ci/run does) or set JAVA_HOME")
+        raise pytest.UsageError(
+            "the build reasons with HermiT, which needs Java: install a JRE "
+            "(Debian: apt-get install default-jre-headless; .ci/run does) or set JAVA_HOME"
+        )
 
 
 @pytest.fixture(scope="session")

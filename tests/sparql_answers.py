@@ -20,7 +20,7 @@ def group_concat_separators(query: str) -> dict[str, str]:
         while depth:
             depth += {"(": 1, ")": -1}.get(query[end], 0)
             end += 1
-        args = query[start:end - 1]
+        args = query[start : end - 1]
         name = re.match(r"\s*AS\s+\?(\w+)", query[end:], re.IGNORECASE)
         separator = re.search(r";\s*separator\s*=\s*(['\"])(.*?)\1", args, re.IGNORECASE)
         if name:

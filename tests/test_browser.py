@@ -36,9 +36,12 @@ def live_server(real_build_dir: Path) -> Iterator[str]:
     """The main job as users run it: ``clastordf serve`` on a free port, served by gunicorn."""
     port = free_port()
     cli = Path(sys.executable).parent / "clastordf"
-    proc = subprocess.Popen([str(cli), "serve", "--no-build", "--build-dir", str(real_build_dir),
-                             "--port", str(port), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(cli), "serve", "--no-build", "--build-dir", str(real_build_dir), "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -63,8 +66,9 @@ def browser():
 
     assert CHROMIUM, "Chromium is required in CI"
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield chromium
         chromium.close()
 

@@ -12,8 +12,17 @@ from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 
 #: Files every build writes; besides them, one clastordf-<mechanism>.gpml per mechanism the data has.
-OUTPUTS = ("clastordf.ttl", "clastordf.owl", "clastordf-vocab.ttl", "clastordf-inferred.ttl", "clastordf-ontology.html",
-           "clastordf.gpml", "clastordf.svg", "clastordf-wp.ttl", "clastordf.gmt")
+OUTPUTS = (
+    "clastordf.ttl",
+    "clastordf.owl",
+    "clastordf-vocab.ttl",
+    "clastordf-inferred.ttl",
+    "clastordf-ontology.html",
+    "clastordf.gpml",
+    "clastordf.svg",
+    "clastordf-wp.ttl",
+    "clastordf.gmt",
+)
 
 
 def output_names(out) -> set[str]:
@@ -21,6 +30,7 @@ def output_names(out) -> set[str]:
     extra = names - set(OUTPUTS)
     assert all(n.startswith("clastordf-") and n.endswith(".gpml") for n in extra), extra
     return names
+
 
 UNIPROT = "https://identifiers.org/uniprot/"
 
@@ -87,8 +97,11 @@ def test_entities_carry_labels_xrefs_and_orthologs(built):
     slit3 = URIRef(UNIPROT + "O75094")
     assert str(g.value(slit3, RDFS.label)) == "SLIT3"
     matches = {str(o) for o in g.objects(slit3, URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"))}
-    assert {"https://identifiers.org/ncbigene/6586", "https://identifiers.org/hgnc/11087",
-            "https://identifiers.org/ensembl/ENSG00000184347"} <= matches
+    assert {
+        "https://identifiers.org/ncbigene/6586",
+        "https://identifiers.org/hgnc/11087",
+        "https://identifiers.org/ensembl/ENSG00000184347",
+    } <= matches
     mouse = g.value(slit3, OBO.RO_HOM0000017)
     assert str(mouse) == UNIPROT + "Q9WVB4"
     assert (mouse, OBO.RO_0002162, OBO.NCBITaxon_10090) in g

@@ -96,8 +96,12 @@ def test_wrong_label_is_caught(mini):
 
 
 def test_wrong_go_namespace_is_caught(mini, reference):
-    edit(mini, "facts/slit3.yaml", "pathways: [GO:0035385 ! Roundabout signaling pathway]",
-         "pathways: [GO:0005886 ! plasma membrane]")
+    edit(
+        mini,
+        "facts/slit3.yaml",
+        "pathways: [GO:0035385 ! Roundabout signaling pathway]",
+        "pathways: [GO:0005886 ! plasma membrane]",
+    )
     refresh(mini, reference)
     (problem,) = problems_of(mini)
     assert "GO:0005886 (plasma membrane) is a GO cellular_component term" in problem
@@ -135,22 +139,32 @@ def test_unknown_id_is_reported_by_refresh(mini, reference, capsys):
 
 
 def test_gene_symbol_and_accession_are_checked(mini, reference):
-    edit(mini, "entities/genes.yaml", "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: Q9Y6N7",
-         "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: O75094")
+    edit(
+        mini,
+        "entities/genes.yaml",
+        "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: Q9Y6N7",
+        "  - key: ROBO1\n    hgnc: HGNC:10249\n    uniprot: O75094",
+    )
     edit(mini, "entities/genes.yaml", "mouse_uniprot: Q9WVB4", "mouse_uniprot: Q9Y6N7")
     refresh(mini, reference)
     problems = problems_of(mini)
-    assert any("ROBO1 uniprot: O75094 is not the UniProt accession HGNC gives for ROBO1 (Q9Y6N7)" in p
-               for p in problems)
+    assert any(
+        "ROBO1 uniprot: O75094 is not the UniProt accession HGNC gives for ROBO1 (Q9Y6N7)" in p for p in problems
+    )
     assert any("SLIT3 mouse_uniprot: Q9Y6N7" in p and "is not a mouse entry" in p for p in problems)
 
 
 def test_a_claim_with_only_disputing_evidence_is_refused(mini):
-    edit(mini, "facts/slit3.yaml", "        supported_by: [E0001]\n        disputed_by: [E0002]\n",
-         "        disputed_by: [E0002]\n")
+    edit(
+        mini,
+        "facts/slit3.yaml",
+        "        supported_by: [E0001]\n        disputed_by: [E0002]\n",
+        "        disputed_by: [E0002]\n",
+    )
     problems = problems_of(mini)
-    assert any("CF0001 claims[c1].supported_by: a claim needs at least one supporting evidence line" in p
-               for p in problems)
+    assert any(
+        "CF0001 claims[c1].supported_by: a claim needs at least one supporting evidence line" in p for p in problems
+    )
 
 
 def test_one_line_cannot_support_and_dispute_a_claim(mini):

@@ -67,6 +67,7 @@ def data(real_build_dir: Path) -> Graph:
 
 # ------------------------------------------------------------------ review category
 
+
 def table1_categories(shared: Path) -> dict[int, str]:
     with (shared / "sources" / "elife-95083-table1.tsv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -82,8 +83,9 @@ def category_problems(curation: Curation, rows: dict[int, str]) -> list[str]:
         if first_row:
             expected = rows[int(first_row.removeprefix("table1-row"))]
         else:
-            sections = [section_category(int(loc[1:])) for loc in fact.source_locations
-                        if loc[0] == "s" and loc[1:].isdigit()]
+            sections = [
+                section_category(int(loc[1:])) for loc in fact.source_locations if loc[0] == "s" and loc[1:].isdigit()
+            ]
             expected = next((c for c in sections if c), None)
         if expected and fact.review_category != expected:
             out.append(f"{fact.id}: {fact.review_category}, the source says {expected}")
@@ -97,21 +99,30 @@ def test_category_is_table1s(curation, shared):
 def test_category_of_text_only_facts(curation, shared):
     text_only = [f for f in curation.facts if not any(loc.startswith("table1-row") for loc in f.source_locations)]
     assert text_only, "some mechanisms are described only in the text"
-    assert category_problems(Curation(curation.dataset, curation.entities, text_only, curation.evidence),
-                             table1_categories(shared)) == []
+    assert (
+        category_problems(
+            Curation(curation.dataset, curation.entities, text_only, curation.evidence), table1_categories(shared)
+        )
+        == []
+    )
 
 
 def test_a_wrong_category_is_caught(curation, shared):
     s1p = next(f for f in curation.facts if f.id == "CF0201")
     wrong = dataclasses.replace(s1p, review_category="PutativeClastokines")
-    problems = category_problems(Curation(curation.dataset, curation.entities, [wrong], curation.evidence),
-                                 table1_categories(shared))
+    problems = category_problems(
+        Curation(curation.dataset, curation.entities, [wrong], curation.evidence), table1_categories(shared)
+    )
     assert problems == ["CF0201: PutativeClastokines, the source says SecretedClastokines"]
 
 
 def test_status_is_not_curated_any_more(mini):
-    edit(mini, "facts/slit3.yaml", "    review_category: SecretedClastokines\n",
-         "    review_category: SecretedClastokines\n    status: Established\n")
+    edit(
+        mini,
+        "facts/slit3.yaml",
+        "    review_category: SecretedClastokines\n",
+        "    review_category: SecretedClastokines\n    status: Established\n",
+    )
     (problem,) = problems_of(mini)
     assert "status: `status:` is no longer curated" in problem
 
@@ -124,6 +135,7 @@ def test_an_unknown_category_is_refused(mini):
 
 # ------------------------------------------------------------------ evidence level
 
+
 def test_same_evidence_same_level(curation, derived):
     by_support: dict[frozenset[str], set[str]] = defaultdict(set)
     for fact in curation.facts:
@@ -132,8 +144,7 @@ def test_same_evidence_same_level(curation, derived):
                 by_support[frozenset(claim.supported_by)].add(derived[fact.id].claim_levels[claim.id])
     assert {k: v for k, v in by_support.items() if len(v) > 1} == {}
     # LIF and CT-1 on sclerostin rest on one study (Walker 2010): one level (E2 of the 2026-12 review).
-    walker = [derived[f.id].claim_levels[c.id] for f in curation.facts for c in f.claims
-              if c.supported_by == ["E0606"]]
+    walker = [derived[f.id].claim_levels[c.id] for f in curation.facts for c in f.claims if c.supported_by == ["E0606"]]
     assert len(walker) >= 2 and set(walker) == {"InVitroOnly"}
 
 
@@ -159,8 +170,12 @@ def test_the_level_rule_ignores_disputing_lines(mini):
 
 
 def test_an_override_needs_a_reason(mini):
-    edit(mini, "facts/slit3.yaml", "        supported_by: [E0004]\n",
-         "        supported_by: [E0004]\n        evidence_level: InVitroOnly\n", )
+    edit(
+        mini,
+        "facts/slit3.yaml",
+        "        supported_by: [E0004]\n",
+        "        supported_by: [E0004]\n        evidence_level: InVitroOnly\n",
+    )
     (problem,) = problems_of(mini)
     assert "evidence_level_reason: overriding the computed evidence level needs a stated reason" in problem
 
@@ -168,9 +183,13 @@ def test_an_override_needs_a_reason(mini):
 def test_an_override_is_published_with_its_reason(mini, tmp_path):
     from clastordf.build import build
 
-    edit(mini, "facts/slit3.yaml", "        supported_by: [E0004]\n",
-         "        supported_by: [E0004]\n        evidence_level: InVitroOnly\n"
-         "        evidence_level_reason: the review reports a binding assay for another ligand\n")
+    edit(
+        mini,
+        "facts/slit3.yaml",
+        "        supported_by: [E0004]\n",
+        "        supported_by: [E0004]\n        evidence_level: InVitroOnly\n"
+        "        evidence_level_reason: the review reports a binding assay for another ligand\n",
+    )
     build(mini, tmp_path / "out", lambda _: None)
     g = Graph().parse(tmp_path / "out" / "clastordf.ttl", format="turtle")
     (claim,) = g.subjects(CLASTO.evidenceLevelReason, None)
@@ -180,6 +199,7 @@ def test_an_override_is_published_with_its_reason(mini, tmp_path):
 
 
 # ------------------------------------------------------------------ contested and the derived layer
+
 
 def test_contested_means_disputed(curation, derived):
     for fact in curation.facts:
@@ -206,8 +226,9 @@ def test_slit3_is_not_human_on_the_strength_of_its_refutation(data):
 def test_a_disputing_line_never_adds_a_taxon(mini):
     curation = read_curation(mini.curation)
     fact = curation.facts[0]
-    foreign = dataclasses.replace(next(iter(curation.evidence.values())), id="E9000",
-                                  taxa=[model.Ref("NCBITaxon:9031", None, "taxa", fact.loc)])
+    foreign = dataclasses.replace(
+        next(iter(curation.evidence.values())), id="E9000", taxa=[model.Ref("NCBITaxon:9031", None, "taxa", fact.loc)]
+    )
     curation.evidence["E9000"] = foreign
     claim = dataclasses.replace(fact.claims[0], disputed_by=["E9000"])
     d = derive_fact(dataclasses.replace(fact, claims=[claim, *fact.claims[1:]]), curation)
@@ -243,6 +264,7 @@ def test_gene_sets_flag_contested_and_skip_reverse(data):
 
 # ------------------------------------------------------------------ predicates and attribution
 
+
 def test_matrix_factors_are_released_not_produced(curation, derived):
     for fact in curation.facts:
         if fact.mechanism == "MatrixDerived":
@@ -267,7 +289,8 @@ def test_osteoblast_manipulation_as_osteoclast_evidence_is_caught(mini):
     claim = fact.claims[-1]
     for eid in claim.supported_by:
         curation.evidence[eid] = dataclasses.replace(
-            curation.evidence[eid], cell_manipulated=model.Ref("CL:0000062", None, "cell_manipulated", fact.loc))
+            curation.evidence[eid], cell_manipulated=model.Ref("CL:0000062", None, "cell_manipulated", fact.loc)
+        )
     problems = check_facts(curation, derive_all(curation))
     assert any(p.record == fact.id and "osteoblast-lineage cells" in p.message for p in problems)
 
@@ -278,17 +301,25 @@ MSC = {"CL:0000134", "CL:0002540"}
 
 
 def test_msc_migration_is_one_term(curation):
-    wrong = [f"{f.id}-{c.id}" for f in curation.facts for c in f.claims
-             if c.object.text == "GO:0016477" and c.context and c.context.text in MSC]
+    wrong = [
+        f"{f.id}-{c.id}"
+        for f in curation.facts
+        for c in f.claims
+        if c.object.text == "GO:0016477" and c.context and c.context.text in MSC
+    ]
     assert wrong == []
 
 
 def test_generic_migration_of_mscs_is_caught(curation):
     fact = next(f for f in curation.facts if f.id == "CF0100")
-    claim = dataclasses.replace(fact.claims[0], object=model.Ref("GO:0016477", None, "object", fact.loc),
-                                context=model.Ref("CL:0002540", None, "context", fact.loc))
-    altered = Curation(curation.dataset, curation.entities, [dataclasses.replace(fact, claims=[claim])],
-                       curation.evidence)
+    claim = dataclasses.replace(
+        fact.claims[0],
+        object=model.Ref("GO:0016477", None, "object", fact.loc),
+        context=model.Ref("CL:0002540", None, "context", fact.loc),
+    )
+    altered = Curation(
+        curation.dataset, curation.entities, [dataclasses.replace(fact, claims=[claim])], curation.evidence
+    )
     with pytest.raises(AssertionError):
         test_msc_migration_is_one_term(altered)
 
@@ -317,15 +348,22 @@ def test_one_study_one_species(curation):
 
 def test_two_species_for_one_study_are_caught(curation):
     ev = next(e for e in curation.evidence.values() if e.system != "LiteratureReview")
-    twin = dataclasses.replace(ev, id="E9999", taxa=[model.Ref("NCBITaxon:9031", None, "taxa", ev.loc)],
-                               comment="an unexplained second annotation")
+    twin = dataclasses.replace(
+        ev,
+        id="E9999",
+        taxa=[model.Ref("NCBITaxon:9031", None, "taxa", ev.loc)],
+        comment="an unexplained second annotation",
+    )
     altered = Curation(curation.dataset, curation.entities, curation.facts, {**curation.evidence, "E9999": twin})
     assert "E9999" in unexplained_species(altered)
 
 
 def test_vertebrata_says_why(curation):
-    vague = [e.id for e in curation.evidence.values() if any(t.text == "NCBITaxon:7742" for t in e.taxa)
-             and "species" not in (e.comment or "").lower()]
+    vague = [
+        e.id
+        for e in curation.evidence.values()
+        if any(t.text == "NCBITaxon:7742" for t in e.taxa) and "species" not in (e.comment or "").lower()
+    ]
     assert vague == []
 
 

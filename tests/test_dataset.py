@@ -21,8 +21,9 @@ def real_build(real_build_dir) -> Path:
 def test_real_dataset_builds_and_parses(real_build):
     store = pyoxigraph.Store()
     store.load(path=str(real_build), format=pyoxigraph.RdfFormat.TURTLE)
-    facts = list(store.query(
-        "SELECT (COUNT(?f) AS ?n) WHERE { ?f a <https://w3id.org/clastordf/vocab#ClastokineFact> }"))
+    facts = list(
+        store.query("SELECT (COUNT(?f) AS ?n) WHERE { ?f a <https://w3id.org/clastordf/vocab#ClastokineFact> }")
+    )
     assert int(facts[0]["n"].value) >= 30
 
 

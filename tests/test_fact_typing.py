@@ -80,8 +80,9 @@ def altered(real: Graph, seed: int, count: int = 90) -> Graph:
     some with two values of a functional property, some contradicting the ontology."""
     rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not secrets
     pools = {prop: sorted(set(real.objects(None, prop))) for prop in FACT_PROPERTIES}
-    extra = sorted({o for o in real.objects()
-                    if isinstance(o, URIRef) and str(o).startswith((OBO + "CL_", OBO + "GO_"))})
+    extra = sorted(
+        {o for o in real.objects() if isinstance(o, URIRef) and str(o).startswith((OBO + "CL_", OBO + "GO_"))}
+    )
     graph = Graph()
     for i in range(count):
         fact = CF[f"ALT{seed}-{i:03d}"]
@@ -97,8 +98,7 @@ def altered(real: Graph, seed: int, count: int = 90) -> Graph:
             else:
                 n = rng.choices((0, 1, 2), (0.3, 0.5, 0.2))[0]
             for _ in range(n):
-                value = rng.choice(extra) if prop not in ONE_VALUE and rng.random() < 0.1 \
-                    else rng.choice(pool)
+                value = rng.choice(extra) if prop not in ONE_VALUE and rng.random() < 0.1 else rng.choice(pool)
                 graph.add((fact, prop, value))
     return graph
 
@@ -127,7 +127,11 @@ def test_rules_give_hermits_answers_on_altered_facts(tbox, real_facts, seed):
     by_hermit = classify(tbox, consistent, method="abox")
     assert by_rules.types == by_hermit.types
     assert {c for types in by_rules.types.values() for c in types} >= {
-        CLASTO.CouplingFactor, CLASTO.Clastokine, CLASTO.ReverseSignal, CLASTO.BoneCommunicationFactor}
+        CLASTO.CouplingFactor,
+        CLASTO.Clastokine,
+        CLASTO.ReverseSignal,
+        CLASTO.BoneCommunicationFactor,
+    }
 
 
 def test_a_value_of_the_wrong_kind_is_named(tbox):
@@ -150,8 +154,8 @@ OUTSIDE = {
     "a defined class as a range": "clasto:pathway rdfs:range clasto:BoneFormationProcess .",
     "an inverse property": "clasto:promotedBy a owl:ObjectProperty ; owl:inverseOf clasto:promotes .",
     "a transitive fact property": "clasto:producingCellType a owl:TransitiveProperty .",
-    "a fact property's super-property":
-        "clasto:how a owl:ObjectProperty . clasto:mechanism rdfs:subPropertyOf clasto:how .",
+    "a fact property's super-property": "clasto:how a owl:ObjectProperty . "
+    "clasto:mechanism rdfs:subPropertyOf clasto:how .",
     "a complement": "clasto:NotReverse owl:equivalentClass [ a owl:Class ; owl:complementOf clasto:ReverseSignal ] .",
     "an only restriction": "clasto:OnlyProcesses owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( "
     "clasto:ClastokineFact [ a owl:Restriction ; owl:onProperty clasto:promotes ; "
@@ -197,8 +201,10 @@ def test_the_build_chooses_the_method_and_says_which(mini, tmp_path, monkeypatch
     by_hermit = build(mini, tmp_path / "abox", messages.append)
     assert by_rules.inference.types == by_hermit.inference.types and by_rules.inference.types
     activity = URIRef("https://w3id.org/clastordf/dataset/reasoning")
-    labels = [str(Graph().parse(tmp_path / d / "clastordf-inferred.ttl").value(activity, RDFS.label))
-              for d in ("rules", "abox")]
+    labels = [
+        str(Graph().parse(tmp_path / d / "clastordf-inferred.ttl").value(activity, RDFS.label))
+        for d in ("rules", "abox")
+    ]
     assert labels[0].startswith(RULES_METHOD) and labels[1].startswith(ABOX_METHOD)
     monkeypatch.setenv("CLASTORDF_REASONING", "fastest")
     with pytest.raises(ReasoningError, match="CLASTORDF_REASONING='fastest' is not a reasoning method"):
@@ -219,8 +225,10 @@ def test_the_build_says_when_the_ontology_leaves_the_fragment(mini, tmp_path):
     messages: list[str] = []
     result = build(mini, tmp_path / "out", messages.append)
     assert result.inference.method == ABOX_METHOD and result.inference.types
-    assert any("outside the rule pass's fragment" in m and "inverseOf" in m and "HermiT realises every fact" in m
-               for m in messages)
+    assert any(
+        "outside the rule pass's fragment" in m and "inverseOf" in m and "HermiT realises every fact" in m
+        for m in messages
+    )
 
 
 def test_doctests():
@@ -248,11 +256,15 @@ def test_a_definition_over_a_value_is_applied_as_hermit_does(tbox):
     definition of named classes; a fact's `some` restriction over that class then holds."""
     extended = Graph()
     extended += tbox
-    extended.parse(data=TURTLE_PREFIXES + """
+    extended.parse(
+        data=TURTLE_PREFIXES
+        + """
         clasto:ProcessCell owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( obo:CL_0000000 obo:GO_0008150 ) ] .
         clasto:Odd owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( clasto:ClastokineFact
             [ a owl:Restriction ; owl:onProperty clasto:promotes ; owl:someValuesFrom clasto:ProcessCell ] ) ] .
-        """, format="turtle")
+        """,
+        format="turtle",
+    )
     assert fragment_problems(extended, FACT_PROPERTIES) == []
     data = Graph().parse(FIXTURES / "reasoning" / "facts.ttl")
     data.add((CF.TEST02, CLASTO.promotes, URIRef(OBO + "CL_0000092")))

@@ -56,8 +56,12 @@ def real(real_build_dir) -> dict[str, tuple[str, str, list[int]]]:
 
 def test_real_sets_follow_the_spec_and_naming(real):
     assert next(iter(real)) == "all"
-    assert {"mechanism:Secreted", "mechanism:CellContact", "mechanism:MatrixDerived",
-            "mechanism:VesicleMediated"} <= set(real)
+    assert {
+        "mechanism:Secreted",
+        "mechanism:CellContact",
+        "mechanism:MatrixDerived",
+        "mechanism:VesicleMediated",
+    } <= set(real)
     assert real[f"promotes:{OB_DIFFERENTIATION}"][0] == "Promotes osteoblast differentiation"
     for _, _, genes in real.values():
         assert genes == sorted(genes)
@@ -66,8 +70,7 @@ def test_real_sets_follow_the_spec_and_naming(real):
 def test_s1pr3_is_where_its_facts_put_it(real):
     # S1P (CF0200) signals through S1PR3 and promotes osteoblast differentiation and mineralization; its
     # in vivo bone formation is questioned by the review (s8), so ossification is a contested set for it.
-    for set_id in ("all", "mechanism:Secreted", f"promotes:{OB_DIFFERENTIATION}",
-                   f"contested-promotes:{OSSIFICATION}"):
+    for set_id in ("all", "mechanism:Secreted", f"promotes:{OB_DIFFERENTIATION}", f"contested-promotes:{OSSIFICATION}"):
         assert S1PR3 in real[set_id][2], set_id
     assert S1PR3 not in real[f"promotes:{OSSIFICATION}"][2]
     assert "cf:CF0200" in real["all"][1]  # the description names the contested fact
@@ -111,12 +114,13 @@ def tiny() -> Graph:
     mouse = gene("M1", "M1", 9, OBO.NCBITaxon_10090)
     osteoclast, osteoblast = OBO.CL_0000092, OBO.CL_0000062
     for fact, ligand, receptor, mech, go, source, target in (
-            ("F1", chem, gene("R0", "R0", 100), "Secreted", "GO_1", osteoclast, osteoblast),
-            ("F2", gene("L1", "L1", 7), cx, "CellContact", "GO_2", osteoclast, osteoblast),
-            ("F3", mir, None, "VesicleMediated", "GO_1", osteoclast, osteoblast),
-            ("F4", mouse, None, "Secreted", "GO_3", osteoclast, osteoblast),
-            ("F5", gene("B1", "B1", 355), gene("B2", "B2", 356), "CellContact", "GO_1", osteoblast, osteoclast),
-            ("F6", gene("A1", "A1", 11), None, "Secreted", "GO_1", osteoclast, osteoclast)):
+        ("F1", chem, gene("R0", "R0", 100), "Secreted", "GO_1", osteoclast, osteoblast),
+        ("F2", gene("L1", "L1", 7), cx, "CellContact", "GO_2", osteoclast, osteoblast),
+        ("F3", mir, None, "VesicleMediated", "GO_1", osteoclast, osteoblast),
+        ("F4", mouse, None, "Secreted", "GO_3", osteoclast, osteoblast),
+        ("F5", gene("B1", "B1", 355), gene("B2", "B2", 356), "CellContact", "GO_1", osteoblast, osteoclast),
+        ("F6", gene("A1", "A1", 11), None, "Secreted", "GO_1", osteoclast, osteoclast),
+    ):
         f = URIRef("https://w3id.org/clastordf/fact/" + fact)
         g.add((f, RDF.type, CLASTO.ClastokineFact))
         g.add((f, CLASTO.ligand, ligand))
@@ -138,8 +142,15 @@ def test_tiny_graph_exactly():
     text = gene_sets(tiny(), "9.9.9")
     assert text == gene_sets(tiny(), "9.9.9")  # deterministic
     sets = by_id(read_gmt(text))
-    assert list(sets) == ["all", "mechanism:CellContact", "mechanism:Secreted", "mechanism:VesicleMediated",
-                          "promotes:GO:2", "contested-inhibits:GO:4", "promotes:GO:1"]
+    assert list(sets) == [
+        "all",
+        "mechanism:CellContact",
+        "mechanism:Secreted",
+        "mechanism:VesicleMediated",
+        "promotes:GO:2",
+        "contested-inhibits:GO:4",
+        "promotes:GO:1",
+    ]
     # by label; GO:3 has only a mouse gene: no set. F5 (osteoblast to osteoclast) and F6 (autocrine) are
     # not osteoclast-to-osteoblast signals: their genes (11, 355, 356) are in no set.
     assert sets["all"][2] == [3, 7, 20, 30, 100]
@@ -147,14 +158,19 @@ def test_tiny_graph_exactly():
     assert "(contested: some study disputes a claim of cf:F2)" in sets["all"][1]
     assert "contested" in sets["mechanism:CellContact"][1] and "contested" not in sets["mechanism:Secreted"][1]
     assert sets["contested-inhibits:GO:4"] == (
-        "Inhibits GO:4 (contested)", "http://purl.obolibrary.org/obo/GO_4 (contested: some study disputes a claim "
-        "of cf:F2)", [3, 7, 20])
+        "Inhibits GO:4 (contested)",
+        "http://purl.obolibrary.org/obo/GO_4 (contested: some study disputes a claim of cf:F2)",
+        [3, 7, 20],
+    )
     assert sets["mechanism:Secreted"] == (
         "Osteoclast-to-osteoblast signal ligands and receptors, secreted",
         "https://w3id.org/clastordf/vocab#Secreted (ligands without a human NCBI Gene id, not listed: chem [CHEBI:1], "
-        "M1 [uniprot:M1])", [100])
+        "M1 [uniprot:M1])",
+        [100],
+    )
     assert sets["promotes:GO:1"][:1] == ("Promotes process one",)
     assert sets["promotes:GO:2"][:1] == ("Promotes GO:2",)  # no label: the CURIE
     assert sets["promotes:GO:1"][2] == [30, 100]
     assert text.splitlines()[0].startswith(
-        "All osteoclast-to-osteoblast signal ligands and receptors%clastordf_9.9.9%all%Homo sapiens\t")
+        "All osteoclast-to-osteoblast signal ligands and receptors%clastordf_9.9.9%all%Homo sapiens\t"
+    )

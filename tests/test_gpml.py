@@ -18,8 +18,11 @@ from clastordf.wikipathways.gpml_check import ARROWHEADS, check_gpml, validate_g
 from clastordf.wikipathways.gpml_export import GpmlInvalid, gpml_outputs, pathway_gpml, pathways_by_mechanism
 from clastordf.wikipathways.svg import render_svg
 
-NS = {"g": "http://pathvisio.org/GPML/2013a", "bp": "http://www.biopax.org/release/biopax-level3.owl#",
-      "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+NS = {
+    "g": "http://pathvisio.org/GPML/2013a",
+    "bp": "http://www.biopax.org/release/biopax-level3.owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
 VERSION = "9.9.9-test"
 
 PREFIXES = """
@@ -97,10 +100,16 @@ def test_export_is_deterministic(dataset: Graph, gpml: str) -> None:
 
 def test_export_is_the_same_in_another_process(real_build_dir: Path, gpml: str) -> None:
     """No dependence on set order: a different string hash seed gives the same bytes."""
-    code = ("import sys; from rdflib import Graph; from clastordf.wikipathways.gpml_export import pathway_gpml; "
-            "sys.stdout.buffer.write(pathway_gpml(Graph().parse(sys.argv[1]), sys.argv[2]).encode('utf-8'))")
-    result = subprocess.run([sys.executable, "-c", code, str(real_build_dir / "clastordf.ttl"), VERSION],
-                            capture_output=True, env={**os.environ, "PYTHONHASHSEED": "4242"}, check=True)
+    code = (
+        "import sys; from rdflib import Graph; from clastordf.wikipathways.gpml_export import pathway_gpml; "
+        "sys.stdout.buffer.write(pathway_gpml(Graph().parse(sys.argv[1]), sys.argv[2]).encode('utf-8'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(real_build_dir / "clastordf.ttl"), VERSION],
+        capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
+        check=True,
+    )
     assert result.stdout.decode("utf-8") == gpml
 
 
@@ -120,13 +129,16 @@ def test_pathway_header_credits_review_figure_and_version(root: etree._Element) 
 
 def test_every_ligand_and_receptor_is_drawn_with_its_gene_id(dataset: Graph, root: etree._Element) -> None:
     expected = set()
-    rows = dataset.query(PREFIXES + """
+    rows = dataset.query(
+        PREFIXES
+        + """
         SELECT DISTINCT ?e ?gene WHERE {
           ?f a clasto:ClastokineFact .
           { ?f clasto:ligand ?e } UNION { ?f clasto:receptor ?e } UNION { ?f clasto:receptor/obo:BFO_0000051 ?e }
           FILTER NOT EXISTS { ?e obo:BFO_0000051 ?part }
           OPTIONAL { ?e skos:exactMatch ?gene FILTER(STRSTARTS(STR(?gene), "https://identifiers.org/ncbigene/")) }
-        }""")
+        }"""
+    )
     for entity, gene in rows:
         iri = str(entity)
         if gene is not None and "mirbase" not in iri:
@@ -233,8 +245,10 @@ def test_literature_is_cited(root: etree._Element) -> None:
 
 
 def test_cell_type_ontology_tags(root: etree._Element) -> None:
-    terms = {(v.findtext("bp:ID", namespaces=NS), v.findtext("bp:Ontology", namespaces=NS))
-             for v in root.iterfind(".//bp:openControlledVocabulary", NS)}
+    terms = {
+        (v.findtext("bp:ID", namespaces=NS), v.findtext("bp:Ontology", namespaces=NS))
+        for v in root.iterfind(".//bp:openControlledVocabulary", NS)
+    }
     assert {("CL:0000092", "Cell Type"), ("CL:0000062", "Cell Type"), ("CL:0000778", "Cell Type")} <= terms
 
 
@@ -260,8 +274,10 @@ def test_build_outputs(dataset: Graph, gpml: str, monkeypatch: pytest.MonkeyPatc
 
 def test_instance_data_alone_is_enough(dataset: Graph) -> None:
     """Without the ontology's lineage classes the export falls back to the known CL members."""
-    lineages = {URIRef("https://w3id.org/clastordf/vocab#OsteoclastLineageCell"),
-                URIRef("https://w3id.org/clastordf/vocab#OsteoblastLineageCell")}
+    lineages = {
+        URIRef("https://w3id.org/clastordf/vocab#OsteoclastLineageCell"),
+        URIRef("https://w3id.org/clastordf/vocab#OsteoblastLineageCell"),
+    }
     stripped = Graph()
     for triple in dataset:
         if not (triple[0] in lineages and triple[1] == OWL.equivalentClass):
@@ -286,6 +302,7 @@ def categories(errors: list[str]) -> set[str]:
 def test_dangling_graph_ref_is_reported(gpml: str) -> None:
     def dangle(root: etree._Element) -> None:
         root.find("g:Interaction/g:Graphics/g:Point[@GraphRef]", NS).set("GraphRef", "nowhere")
+
     errors = validate_gpml(mutate(gpml, dangle))
     assert any(e.startswith("ref: Interaction") and "'nowhere'" in e for e in errors), errors
 
@@ -293,6 +310,7 @@ def test_dangling_graph_ref_is_reported(gpml: str) -> None:
 def test_dangling_group_ref_is_reported(gpml: str) -> None:
     def dangle(root: etree._Element) -> None:
         root.find("g:DataNode[@GroupRef]", NS).set("GroupRef", "nogroup")
+
     errors = validate_gpml(mutate(gpml, dangle), check_layout=False)
     assert any(e.startswith("ref: DataNode") and "'nogroup'" in e for e in errors), errors
 
@@ -300,10 +318,12 @@ def test_dangling_group_ref_is_reported(gpml: str) -> None:
 def test_bad_xref_pattern_is_reported_with_the_node(gpml: str) -> None:
     def corrupt(root: etree._Element) -> None:
         nodes_by_label(root, "SLIT3")[0].find("g:Xref", NS).set("ID", "SLIT3")
+
     text = mutate(gpml, corrupt)
     errors = validate_gpml(text)
     assert [e for e in errors if e.startswith("xref:")] == [
-        e for e in errors if "'SLIT3'" in e and "does not match the Entrez Gene pattern" in e]
+        e for e in errors if "'SLIT3'" in e and "does not match the Entrez Gene pattern" in e
+    ]
     assert categories(errors) == {"xref"}
     lenient = check_gpml(text, strict=False)
     assert lenient.errors == [] and len(lenient.warnings) == 1
@@ -315,6 +335,7 @@ def test_unknown_data_source_type_and_empty_xref_are_reported(gpml: str) -> None
         nodes[0].find("g:Xref", NS).set("Database", "Gene Bank of Nowhere")
         nodes[1].set("Type", "Unknown")
         nodes[2].find("g:Xref", NS).set("ID", "")
+
     errors = validate_gpml(mutate(gpml, corrupt))
     assert any("unknown data source 'Gene Bank of Nowhere'" in e for e in errors)
     assert any("Type is Unknown" in e for e in errors)
@@ -324,6 +345,7 @@ def test_unknown_data_source_type_and_empty_xref_are_reported(gpml: str) -> None
 def test_unknown_arrowhead_is_reported(gpml: str) -> None:
     def corrupt(root: etree._Element) -> None:
         root.find("g:Interaction/g:Graphics/g:Point[@ArrowHead]", NS).set("ArrowHead", "mim-tickle")
+
     errors = validate_gpml(mutate(gpml, corrupt))
     assert categories(errors) == {"arrowhead"} and "'mim-tickle'" in errors[0]
     assert "mim-binding" in ARROWHEADS and "mim-tickle" not in ARROWHEADS
@@ -331,10 +353,12 @@ def test_unknown_arrowhead_is_reported(gpml: str) -> None:
 
 def test_overlapping_nodes_are_reported(gpml: str) -> None:
     def overlap(root: etree._Element) -> None:
-        first, second = (n.find("g:Graphics", NS) for n in nodes_by_label(root, "SLIT3")[:1]
-                         + nodes_by_label(root, "LIF")[:1])
+        first, second = (
+            n.find("g:Graphics", NS) for n in nodes_by_label(root, "SLIT3")[:1] + nodes_by_label(root, "LIF")[:1]
+        )
         second.set("CenterX", first.get("CenterX"))
         second.set("CenterY", str(float(first.get("CenterY")) + 5))
+
     text = mutate(gpml, overlap)
     errors = validate_gpml(text)
     assert any(e.startswith("layout:") and "'SLIT3'" in e and "'LIF'" in e for e in errors), errors
@@ -345,6 +369,7 @@ def test_duplicate_graph_id_is_reported(gpml: str) -> None:
     def duplicate(root: etree._Element) -> None:
         nodes = root.findall("g:DataNode", NS)
         nodes[1].set("GraphId", nodes[0].get("GraphId"))
+
     errors = validate_gpml(mutate(gpml, duplicate), check_layout=False)
     assert any(e.startswith("graphid:") for e in errors)
 
@@ -353,6 +378,7 @@ def test_xsd_violation_is_reported(gpml: str) -> None:
     def break_schema(root: etree._Element) -> None:
         root.remove(root.find("g:InfoBox", NS))
         root.find("g:DataNode/g:Graphics", NS).set("Width", "-3")
+
     errors = validate_gpml(mutate(gpml, break_schema))
     assert len([e for e in errors if e.startswith("xsd: line")]) == 2, errors
 
@@ -364,7 +390,8 @@ def test_not_xml_is_reported() -> None:
 def example_files() -> list[Path]:
     shared = Path(os.environ.get("CLASTORDF_SHARED", Path(__file__).resolve().parents[2] / "shared"))
     return sorted((shared / "gpml" / "examples").glob("*.gpml")) + sorted(
-        (shared / "gpml" / "rdf-pairs").glob("*.gpml"))
+        (shared / "gpml" / "rdf-pairs").glob("*.gpml")
+    )
 
 
 @pytest.mark.parametrize("path", example_files(), ids=lambda p: p.name)
@@ -394,8 +421,9 @@ def test_svg_draws_every_node_and_line(gpml: str, root: etree._Element, tmp_path
         assert group.find("s:text", ns) is not None
     lines = svg.findall(".//s:polyline", ns)
     assert len(lines) == len(root.findall("g:Interaction", NS)) + len(root.findall("g:GraphicalLine", NS))
-    markers = {line.get("data-arrowhead"): line.get("marker-end")
-               for line in lines if line.get("class") == "interaction"}
+    markers = {
+        line.get("data-arrowhead"): line.get("marker-end") for line in lines if line.get("class") == "interaction"
+    }
     assert len({markers["mim-binding"], markers["mim-stimulation"], markers["mim-inhibition"]}) == 3
     assert float(svg.get("width")) == float(root.find("g:Graphics", NS).get("BoardWidth"))
 
@@ -406,4 +434,3 @@ def test_svg_renders_real_files(path: Path) -> None:
     svg = etree.fromstring(render_svg(text).encode("utf-8"))
     source = etree.fromstring(text.encode("utf-8"))
     assert len(svg.findall(".//{http://www.w3.org/2000/svg}g")) == len(source.findall("g:DataNode", NS))
-

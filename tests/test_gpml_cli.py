@@ -28,8 +28,9 @@ def test_build_includes_the_committed_wikipathways_links(real_build_dir):
 
 def test_gpml_links_command_on_wikipathways_examples(real_build_dir, shared, tmp_path, capsys):
     out = tmp_path / "links.ttl"
-    code = main(["gpml", "links", str(shared / "gpml" / "examples"), "--build-dir", str(real_build_dir),
-                 "-o", str(out)])
+    code = main(
+        ["gpml", "links", str(shared / "gpml" / "examples"), "--build-dir", str(real_build_dir), "-o", str(out)]
+    )
     assert code == 0
     assert (TNFSF11, RDFS.seeAlso, WP12) in Graph().parse(out)
 
@@ -38,8 +39,11 @@ def test_gpml_check_command(real_build_dir, shared, tmp_path, capsys):
     assert main(["gpml", "check", "--layout", str(real_build_dir / "clastordf.gpml")]) == 0
     assert main(["gpml", "check", "--lenient", *map(str, sorted((shared / "gpml" / "examples").glob("*.gpml")))]) == 0
     broken = tmp_path / "broken.gpml"
-    broken.write_text((real_build_dir / "clastordf.gpml").read_text().replace('ArrowHead="mim-binding"',
-                                                                              'ArrowHead="mim-nonsense"', 1))
+    broken.write_text(
+        (real_build_dir / "clastordf.gpml")
+        .read_text()
+        .replace('ArrowHead="mim-binding"', 'ArrowHead="mim-nonsense"', 1)
+    )
     assert main(["gpml", "check", str(broken)]) == 1
     assert "mim-nonsense" in capsys.readouterr().err
 

@@ -15,8 +15,9 @@ from clastordf.wikipathways.links import GpmlXrefWarning, cross_links, entity_ke
 
 UNIPROT = "https://identifiers.org/uniprot/"
 WP = "https://identifiers.org/wikipathways/"
-TNFSF11, TNFRSF11A, CTSK, PDGFRB, BGLAP = (URIRef(UNIPROT + u) for u in
-                                           ("O14788", "Q9Y6Q6", "P43235", "P09619", "P02818"))
+TNFSF11, TNFRSF11A, CTSK, PDGFRB, BGLAP = (
+    URIRef(UNIPROT + u) for u in ("O14788", "Q9Y6Q6", "P43235", "P09619", "P02818")
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,10 @@ def test_the_rdf(report):
     assert (TNFSF11, RDFS.seeAlso, URIRef(WP + "WP322")) in g
     node = URIRef("https://w3id.org/clastordf/links/WP12/uniprot_O14788")
     assert set(g.predicate_objects(node)) == {
-        (DCTERMS.source, URIRef(WP + "WP12")), (RDFS.seeAlso, TNFSF11),
-        (SKOS.note, Literal("matched by Entrez Gene 8600"))}
+        (DCTERMS.source, URIRef(WP + "WP12")),
+        (RDFS.seeAlso, TNFSF11),
+        (SKOS.note, Literal("matched by Entrez Gene 8600")),
+    }
     assert (URIRef(WP + "WP12"), DCTERMS.title, Literal("Osteoclast signaling", lang="en")) in g
     assert not report.problems
 
@@ -90,26 +93,33 @@ NODE = """  <DataNode TextLabel="{label}" GraphId="{gid}" Type="{type}">
   </DataNode>"""
 
 
-def write(folder: Path, file: str, nodes: list[tuple[str, str, str, str]], version: str = "",
-          name: str = "Test") -> Path:
-    body = "\n".join(NODE.format(label=label, gid=f"n{i}", type=t, db=db, id=ident)
-                     for i, (label, t, db, ident) in enumerate(nodes))
+def write(
+    folder: Path, file: str, nodes: list[tuple[str, str, str, str]], version: str = "", name: str = "Test"
+) -> Path:
+    body = "\n".join(
+        NODE.format(label=label, gid=f"n{i}", type=t, db=db, id=ident) for i, (label, t, db, ident) in enumerate(nodes)
+    )
     path = folder / file
     path.write_text(GPML.format(name=name, version=version, nodes=body), encoding="utf-8")
     return path
 
 
 def test_every_kind_of_xref(tmp_path, dataset):
-    write(tmp_path, "coupling.gpml", [
-        ("S1PR3", "GeneProduct", "HGNC", "S1PR3"),
-        ("S1P", "Metabolite", "ChEBI", "37550"),
-        ("miR-214", "Rna", "miRBase mature sequence", "MIMAT0000271"),
-        ("LIFR", "Protein", "Uniprot-TrEMBL", "P42702"),
-        ("gp130", "GeneProduct", "HGNC Accession number", "HGNC:6021"),
-        ("mouse S1pr3", "GeneProduct", "MGI", "MGI:1339365"),
-        ("not curated", "GeneProduct", "Entrez Gene", "7157"),
-        ("no xref", "Label", "", ""),
-    ], version="WP77777_r12")
+    write(
+        tmp_path,
+        "coupling.gpml",
+        [
+            ("S1PR3", "GeneProduct", "HGNC", "S1PR3"),
+            ("S1P", "Metabolite", "ChEBI", "37550"),
+            ("miR-214", "Rna", "miRBase mature sequence", "MIMAT0000271"),
+            ("LIFR", "Protein", "Uniprot-TrEMBL", "P42702"),
+            ("gp130", "GeneProduct", "HGNC Accession number", "HGNC:6021"),
+            ("mouse S1pr3", "GeneProduct", "MGI", "MGI:1339365"),
+            ("not curated", "GeneProduct", "Entrez Gene", "7157"),
+            ("no xref", "Label", "", ""),
+        ],
+        version="WP77777_r12",
+    )
     (tmp_path / "coupling-info.json").write_text(json.dumps({"wpid": "WP88888"}), encoding="utf-8")
     report = scan(tmp_path, dataset)
     got = {(entity_key(URIRef(link.entity)), link.note) for link in report.links}
@@ -132,16 +142,24 @@ def test_wpid_from_the_file_name_then_the_version(tmp_path, dataset):
     report = scan(tmp_path, dataset)
     assert {link.wpid for link in report.links} == {"WP4", "WP5"}
     assert [p.message for p in report.problems] == [
-        "no WikiPathways id (WPnnn) in the file name, an info.json or the pathway's Version; not linked"]
+        "no WikiPathways id (WPnnn) in the file name, an info.json or the pathway's Version; not linked"
+    ]
 
 
 def test_a_malformed_xref_is_reported_with_file_line_and_node(tmp_path, dataset):
-    path = write(tmp_path, "WP9.gpml", [("RANKL", "Protein", "Entrez Gene", "8600"),
-                                        ("RANK", "Protein", "Entrez Gene", "TNFRSF11A"),
-                                        ("OPG", "Protein", "", "4982")])
+    path = write(
+        tmp_path,
+        "WP9.gpml",
+        [
+            ("RANKL", "Protein", "Entrez Gene", "8600"),
+            ("RANK", "Protein", "Entrez Gene", "TNFRSF11A"),
+            ("OPG", "Protein", "", "4982"),
+        ],
+    )
     lines = path.read_text().splitlines()
-    bad, orphan = (next(n for n, text in enumerate(lines, 1) if f'ID="{ident}"' in text)
-                   for ident in ("TNFRSF11A", "4982"))
+    bad, orphan = (
+        next(n for n, text in enumerate(lines, 1) if f'ID="{ident}"' in text) for ident in ("TNFRSF11A", "4982")
+    )
     report = scan(tmp_path, dataset)
     assert [str(p) for p in report.problems] == [
         f"{path}:{bad}: DataNode n1 'RANK' Xref: ID 'TNFRSF11A' does not match the Entrez Gene pattern ^\\d+$; "

@@ -50,8 +50,11 @@ def test_release_owl_has_version_license_creators_and_no_imports(owl_graph, repo
 
     version = read_curation(repo.curation).dataset.version
     assert (VOCAB_IRI, OWL.versionIRI, version_iri(version)) in owl_graph
-    assert (VOCAB_IRI, URIRef("http://purl.org/dc/terms/license"),
-            URIRef("http://creativecommons.org/publicdomain/zero/1.0/")) in owl_graph
+    assert (
+        VOCAB_IRI,
+        URIRef("http://purl.org/dc/terms/license"),
+        URIRef("http://creativecommons.org/publicdomain/zero/1.0/"),
+    ) in owl_graph
     assert owl_graph.value(VOCAB_IRI, URIRef("http://purl.org/dc/terms/creator")) is not None
     assert (VOCAB_IRI, OWL.imports, None) not in owl_graph  # imports merged: opens offline
 
@@ -64,8 +67,7 @@ def test_vocab_release_keeps_the_import_reference(real_build_dir):
 
 def test_every_clasto_iri_in_the_data_is_declared(owl_graph, data_graph):
     declared = {s for s in owl_graph.subjects(RDF.type, None)}
-    used = {n for triple in data_graph for n in triple
-            if isinstance(n, URIRef) and str(n).startswith(str(CLASTO))}
+    used = {n for triple in data_graph for n in triple if isinstance(n, URIRef) and str(n).startswith(str(CLASTO))}
     assert sorted(used - declared) == []
 
 
@@ -110,16 +112,23 @@ def test_ontology_terms_are_in_the_term_index(repo):
     assert sorted(c for c in ontology_curies(repo.ontology_edit) if c not in index) == []
 
 
-@pytest.mark.parametrize("line, message", [
-    ("clasto:X a owl:Class ; rdfs:subClassOf obo:CL_0000092 .  # ! osteoblast",
-     "label 'osteoblast' does not match 'osteoclast'"),
-    ("clasto:X a owl:Class ; rdfs:subClassOf obo:CL_0000092 .", "missing `# ! osteoclast` comment"),
-    ("clasto:X a owl:Class ; rdfs:subClassOf obo:CL_9999999 .  # ! nothing", "not in the term index"),
-    ("clasto:X a owl:Class ; owl:disjointWith obo:CL_0000092 , obo:CL_0000062 .  # ! osteoclast",
-     "one external term per line"),
-    ("clasto:X a owl:Class ; rdfs:subClassOf clasto:Undeclared .", "used but not declared"),
-    ('clasto:X a owl:Class ; rdfs:label "clastokine"@en .', "is also the label of"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            "clasto:X a owl:Class ; rdfs:subClassOf obo:CL_0000092 .  # ! osteoblast",
+            "label 'osteoblast' does not match 'osteoclast'",
+        ),
+        ("clasto:X a owl:Class ; rdfs:subClassOf obo:CL_0000092 .", "missing `# ! osteoclast` comment"),
+        ("clasto:X a owl:Class ; rdfs:subClassOf obo:CL_9999999 .  # ! nothing", "not in the term index"),
+        (
+            "clasto:X a owl:Class ; owl:disjointWith obo:CL_0000092 , obo:CL_0000062 .  # ! osteoclast",
+            "one external term per line",
+        ),
+        ("clasto:X a owl:Class ; rdfs:subClassOf clasto:Undeclared .", "used but not declared"),
+        ('clasto:X a owl:Class ; rdfs:label "clastokine"@en .', "is also the label of"),
+    ],
+)
 def test_ontology_check_catches(repo, tmp_path, line, message):
     edit = tmp_path / "clastordf-edit.ttl"
     shutil.copyfile(repo.ontology_edit, edit)

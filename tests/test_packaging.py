@@ -30,8 +30,12 @@ def test_a_bad_port_setting_is_a_clear_error_not_a_traceback(tmp_path):
     env = {**os.environ, "CLASTORDF_PORT": "abc"}
     helped = subprocess.run([sys.executable, "-m", "clastordf", "--help"], env=env, capture_output=True, text=True)
     assert helped.returncode == 0 and "Traceback" not in helped.stderr
-    served = subprocess.run([sys.executable, "-m", "clastordf", "serve", "--no-build", "--build-dir", str(tmp_path)],
-                            env=env, capture_output=True, text=True)
+    served = subprocess.run(
+        [sys.executable, "-m", "clastordf", "serve", "--no-build", "--build-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert served.returncode == 2 and "Traceback" not in served.stderr
     assert "'abc' is not a positive whole number (give --port N, or set $CLASTORDF_PORT to one)" in served.stderr
 

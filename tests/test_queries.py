@@ -68,6 +68,7 @@ def parts(value: str | None, separator: str) -> set[str]:
 
 # --- every query --------------------------------------------------------------------------------------
 
+
 def test_every_query_file_states_its_question_and_runs(store):
     for path in sorted(QUERIES.glob("*.rq")):
         lines = path.read_text().splitlines()
@@ -84,9 +85,11 @@ def test_queries_use_only_terms_of_the_current_model(store):
         for retired in ("clasto:status", "EstablishedClastokine", "clasto:Established", "clasto:Controversial"):
             assert retired not in text, f"{path.name} uses the retired {retired}"
         for term in sorted(set(re.findall(r"clasto:(\w+)", text))):
-            assert ask(store, f"ASK {{ clasto:{term} ?p ?o . FILTER(?p IN (rdfs:label, "
-                              f"<http://www.w3.org/2004/02/skos/core#prefLabel>)) }}"), \
-                f"{path.name}: clasto:{term} is not a term of the ontology"
+            assert ask(
+                store,
+                f"ASK {{ clasto:{term} ?p ?o . FILTER(?p IN (rdfs:label, "
+                f"<http://www.w3.org/2004/02/skos/core#prefLabel>)) }}",
+            ), f"{path.name}: clasto:{term} is not a term of the ontology"
 
 
 def test_queries_are_documented_in_the_readme():
@@ -98,6 +101,7 @@ def test_queries_are_documented_in_the_readme():
 
 
 # --- osteoclast ligands and bone formation in vivo ----------------------------------------------------
+
 
 def test_invivo_osteoblast_differentiation_ligands(store):
     rows = run(store, "ocl-ligands-ob-differentiation-invivo.rq")
@@ -115,13 +119,13 @@ def test_invivo_osteoblast_differentiation_ligands(store):
     # s9 speaks loosely of "in vivo data ... as a promoter of osteoblast differentiation").
     assert not ligands & {"hsa-miR-214-3p", S1P, "WNT10B", "C3", "CTHRC1"}
     pmids = {r["ligandLabel"]: parts(r["pmids"], " ") for r in rows}
-    assert pmids["EFNB2"] == {"16890539"}      # Zhao et al. 2006 (s4)
+    assert pmids["EFNB2"] == {"16890539"}  # Zhao et al. 2006 (s4)
     assert pmids["TNFRSF11A"] == {"30185903"}  # Ikebuchi et al. 2018 (s22)
     assert pmids["hsa-mir-324"] == {"33664997"}  # Liang et al. 2021 (s22)
     receptors = {r["ligandLabel"]: parts(r["receptors"], ", ") for r in rows}
-    assert receptors["EFNB2"] == {"EPHB4"}           # Table 1 row 1
-    assert receptors["TNFRSF11A"] == {"TNFSF11"}     # row 23: RANKL on osteoblasts
-    assert receptors["hsa-mir-324"] == set()         # row 25: "N/A"; the optional receptor keeps the row
+    assert receptors["EFNB2"] == {"EPHB4"}  # Table 1 row 1
+    assert receptors["TNFRSF11A"] == {"TNFSF11"}  # row 23: RANKL on osteoblasts
+    assert receptors["hsa-mir-324"] == set()  # row 25: "N/A"; the optional receptor keeps the row
     assert {r["effectContested"] for r in rows} == {"false"}
     # The review disputes none of these sources. Allowed addition: ephrin B2's osteoclast source contested on
     # Borggaard et al. 2022 (cited in s24), who found no EFNB2 mRNA in mature human osteoclasts.
@@ -139,8 +143,20 @@ def test_invivo_bone_formation_ligands(store):
     # Not LIF: row 17 says "Promotes bone formation in vivo", but none of the row's citations shows it in vivo
     # (Ota et al. 2013b in vitro, Sims and Walsh a review, Walker et al. 2010 in vivo only for oncostatin M);
     # the claim stays at what its evidence reaches, with the gap recorded on CF0300-c3 (curation review Q20).
-    review = {S1P, "WNT10B", "C3", "CTHRC1", "WNT5A", "SLIT3", "CTF1", "PDGFB", "TNFRSF11A", "hsa-mir-324",
-              "EFNB2", "IGF1"}
+    review = {
+        S1P,
+        "WNT10B",
+        "C3",
+        "CTHRC1",
+        "WNT5A",
+        "SLIT3",
+        "CTF1",
+        "PDGFB",
+        "TNFRSF11A",
+        "hsa-mir-324",
+        "EFNB2",
+        "IGF1",
+    }
     # Allowed addition: connexin 43 (s5: bone formation rose after BMPR1 deletion in osteoclasts, attributed to
     # CX43), should the curation record that conditional knockout as an in vivo line of the CX43 claim.
     assert review <= ligands <= review | {"GJA1"}
@@ -168,7 +184,7 @@ def test_differentiation_and_bone_formation_are_different_questions(store):
 # --- clastokines: inferred, putative, contested -------------------------------------------------------
 
 SECRETED = {S1P, "WNT10B", "C3", "CTHRC1", "WNT5A", "SLIT3", "CTF1", "LIF"}  # Table 1 rows 5-17
-PUTATIVE = {"BMP6", "AFM", "PDGFB", "HGF", "CXCL16"}                          # Table 1 rows 18-22
+PUTATIVE = {"BMP6", "AFM", "PDGFB", "HGF", "CXCL16"}  # Table 1 rows 18-22
 
 
 def test_inferred_clastokines_with_category_level_and_contest(store):
@@ -178,8 +194,10 @@ def test_inferred_clastokines_with_category_level_and_contest(store):
     assert "SEMA4D" not in column(rows, "ligandLabel")  # s6: inhibitory, a bone communication factor
     assert all(r["reviewCategory"] and r["evidenceLevel"] and r["contested"] in ("true", "false") for r in rows)
     category = by(rows, "ligandLabel", "reviewCategory")
-    assert category == ({ligand: {"SecretedClastokines"} for ligand in SECRETED}
-                        | {ligand: {"PutativeClastokines"} for ligand in PUTATIVE})
+    assert category == (
+        {ligand: {"SecretedClastokines"} for ligand in SECRETED}
+        | {ligand: {"PutativeClastokines"} for ligand in PUTATIVE}
+    )
     contested = {r["ligandLabel"] for r in rows if r["contested"] == "true"}
     assert contested == {"CTHRC1", "SLIT3", "PDGFB", S1P}  # s9, s15, s20 (row 20*), s8
     level = by(rows, "ligandLabel", "evidenceLevel")
@@ -204,13 +222,22 @@ def test_putative_clastokines(store):
     # BMP2, BMP4, BMP7 are named in s19 only as BMPs osteoclasts can express; the review treats BMP6 alone.
     assert not column(rows, "ligandLabel") & {"BMP2", "BMP4", "BMP7"}
     rows_of = by(rows, "ligandLabel", "table1Rows")
-    assert rows_of == {"BMP6": {"table1-row18"}, "AFM": {"table1-row19"}, "PDGFB": {"table1-row20"},
-                       "HGF": {"table1-row21"}, "CXCL16": {"table1-row22"}}
+    assert rows_of == {
+        "BMP6": {"table1-row18"},
+        "AFM": {"table1-row19"},
+        "PDGFB": {"table1-row20"},
+        "HGF": {"table1-row21"},
+        "CXCL16": {"table1-row22"},
+    }
     # "mostly restricted to in vitro studies" (s16): afamin alone has in vivo support (row 19 "in vitro and in
     # vivo", s17); PDGF-BB's in vivo bone formation is the contested part (row 20*), so its level is in vitro.
     assert by(rows, "ligandLabel", "evidenceLevel") == {
-        "AFM": {"InVivoSupport"}, "BMP6": {"InVitroOnly"}, "PDGFB": {"InVitroOnly"}, "HGF": {"InVitroOnly"},
-        "CXCL16": {"InVitroOnly"}}
+        "AFM": {"InVivoSupport"},
+        "BMP6": {"InVitroOnly"},
+        "PDGFB": {"InVitroOnly"},
+        "HGF": {"InVitroOnly"},
+        "CXCL16": {"InVitroOnly"},
+    }
     assert {r["ligandLabel"] for r in rows if r["contested"] == "true"} == {"PDGFB"}  # s20, Table 1 row 20*
     assert by(rows, "ligandLabel", "mechanism")["PDGFB"] == {"Secreted", "MatrixDerived"}  # s20: both routes
 
@@ -221,9 +248,9 @@ def test_contested_facts_name_the_disputing_studies(store):
     # Who disputes what, as the review tells it:
     review = {
         ("CTHRC1", "osteoclast", "Jin et al., 2017"),  # s9: CTHRC1 protein not in TRAP+ osteoclasts
-        ("SLIT3", "osteoclast", "Li et al., 2020"),     # s15: the second group found no osteoclast SLIT3 phenotype
-        ("PDGFB", "ossification", REVIEW),              # s20 "still controversial"; Table 1 row 20 "in vivo*"
-        (S1P, "ossification", REVIEW),                  # s8: anabolic, or anti-osteoclastic (Weske et al. 2018)?
+        ("SLIT3", "osteoclast", "Li et al., 2020"),  # s15: the second group found no osteoclast SLIT3 phenotype
+        ("PDGFB", "ossification", REVIEW),  # s20 "still controversial"; Table 1 row 20 "in vivo*"
+        (S1P, "ossification", REVIEW),  # s8: anabolic, or anti-osteoclastic (Weske et al. 2018)?
     }
     assert review <= disputes
     contested_ligands = column(rows, "factorLabel")
@@ -237,21 +264,25 @@ def test_contested_facts_name_the_disputing_studies(store):
 
 # --- recruitment, vesicles, phases --------------------------------------------------------------------
 
+
 def test_msc_recruitment(store):
     rows = run(store, "msc-recruitment.rq")
     # MSC migration: TGF-β1 (s2, Table 1 row 2), S1P (s8; row 6, via S1PR1/S1PR2), BMP6 (s19; row 18), PDGF-BB
     # (s20; row 20). CXCL16: s18 says it initiates "MSC migration", but Table 1 row 22, s2 and Figure 1 say
     # osteoblast (precursor) migration; it belongs here only if the curation makes MSCs its target.
     expected = {"TGFB1", S1P, "BMP6", "PDGFB"}
-    if ask(store, 'ASK { ?f clasto:ligand ?l ; clasto:targetCellType ?t . ?l rdfs:label ?n . '
-                  'FILTER(STR(?n) = "CXCL16" && ?t IN (obo:CL_0000134, obo:CL_0002540)) }'):
+    if ask(
+        store,
+        "ASK { ?f clasto:ligand ?l ; clasto:targetCellType ?t . ?l rdfs:label ?n . "
+        'FILTER(STR(?n) = "CXCL16" && ?t IN (obo:CL_0000134, obo:CL_0002540)) }',
+    ):
         expected.add("CXCL16")
     assert column(rows, "ligandLabel") == expected
     assert by(rows, "ligandLabel", "claimEvidenceLevel") == {
         "TGFB1": {"InVivoSupport"},  # row 2: "in vitro and in vivo"
-        S1P: {"InVitroOnly"},        # s8: "in vitro"
-        "BMP6": {"InVitroOnly"},     # row 18: "in vitro"
-        "PDGFB": {"InVitroOnly"},    # row 20: "in vitro"
+        S1P: {"InVitroOnly"},  # s8: "in vitro"
+        "BMP6": {"InVitroOnly"},  # row 18: "in vitro"
+        "PDGFB": {"InVitroOnly"},  # row 20: "in vitro"
     } | ({"CXCL16": {"InVitroOnly"}} if "CXCL16" in expected else {})
 
 
@@ -261,18 +292,19 @@ def test_vesicle_cargo(store):
     assert column(rows, "ligandLabel") == {"TNFRSF11A", "hsa-miR-214-3p", "hsa-mir-324"}
     assert {r["ligandLabel"] for r in rows if r["carrierLabel"] == "apoptotic body"} == {"TNFRSF11A"}
     assert all(r["carrierLabel"] for r in rows)
-    effects = {(r["ligandLabel"], r["carrierLabel"]): (parts(r["promotes"], ", "), parts(r["inhibits"], ", "))
-               for r in rows}
+    effects = {
+        (r["ligandLabel"], r["carrierLabel"]): (parts(r["promotes"], ", "), parts(r["inhibits"], ", ")) for r in rows
+    }
     assert "osteoblast differentiation" in effects[("hsa-miR-214-3p", "extracellular exosome")][1]  # row 24
     for (ligand, carrier), (promoted, _) in effects.items():
         if ligand != "hsa-miR-214-3p":  # rows 23, 25; s22 and Figure 4 for apoptotic bodies
             assert promoted & {"osteoblast differentiation", "bone mineralization"}, (ligand, carrier)
     level = {(r["ligandLabel"], r["carrierLabel"]): r["evidenceLevel"] for r in rows}
     assert level == {
-        ("TNFRSF11A", "extracellular vesicle"): "InVivoSupport",    # row 23 "in vitro and in vivo"
+        ("TNFRSF11A", "extracellular vesicle"): "InVivoSupport",  # row 23 "in vitro and in vivo"
         ("hsa-miR-214-3p", "extracellular exosome"): "InVivoSupport",  # row 24 (Li et al. 2016: exosomal)
-        ("hsa-mir-324", "extracellular vesicle"): "InVivoSupport",   # row 25
-        ("TNFRSF11A", "apoptotic body"): "InVitroOnly",              # s22: "in vitro" (Ma et al. 2021)
+        ("hsa-mir-324", "extracellular vesicle"): "InVivoSupport",  # row 25
+        ("TNFRSF11A", "apoptotic body"): "InVitroOnly",  # s22: "in vitro" (Ma et al. 2021)
     }
     assert column(rows, "contested") == {"false"}
 
@@ -284,8 +316,11 @@ def test_remodeling_phases(store):
     assert phase["Initiation"] == {"C3", "PDGFB", "SEMA4D"}
     assert ("SEMA4D", "Secreted") in {(r["ligandLabel"], r["mechanism"]) for r in rows if r["phase"] == "Initiation"}
     for ligand in ("C3", "PDGFB", "SEMA4D"):  # ... from preosteoclasts (mononuclear osteoclasts)
-        assert any("mononuclear osteoclast" in parts(r["sources"], ", ") | parts(r["contestedSources"], ", ")
-                   for r in rows if r["phase"] == "Initiation" and r["ligandLabel"] == ligand), ligand
+        assert any(
+            "mononuclear osteoclast" in parts(r["sources"], ", ") | parts(r["contestedSources"], ", ")
+            for r in rows
+            if r["phase"] == "Initiation" and r["ligandLabel"] == ligand
+        ), ligand
     # At termination apoptotic osteoclasts release vesicular RANK (Figure 4; s22).
     assert phase["Termination"] == {"TNFRSF11A"}
     assert {r["carrierLabel"] for r in rows if r["phase"] == "Termination"} == {"apoptotic body"}
@@ -293,12 +328,14 @@ def test_remodeling_phases(store):
     # secreted rows of Table 1 other than C3a, placed at initiation), contact osteoblasts (ephrin B2 s4, CX43 s5)
     # and release EVs with miRNAs and vesicular RANK (Figure 4; s22). Lower bound: the caption names no putative
     # clastokine's phase other than PDGF-BB's, so the curation may place the others.
-    assert {"TGFB1", "IGF1", "EFNB2", "GJA1", "TNFRSF11A", "hsa-miR-214-3p", "hsa-mir-324"} | SECRETED - {"C3"} \
-        <= phase["Transition"]
+    assert {"TGFB1", "IGF1", "EFNB2", "GJA1", "TNFRSF11A", "hsa-miR-214-3p", "hsa-mir-324"} | SECRETED - {
+        "C3"
+    } <= phase["Transition"]
     assert set(phase) == {"Initiation", "Transition", "Termination"}
 
 
 # --- evidence: human, author statements ---------------------------------------------------------------
+
 
 def test_human_evidence(store):
     rows = run(store, "human-evidence.rq")
@@ -308,12 +345,21 @@ def test_human_evidence(store):
     assert column(rows, "system") <= {"HumanTissue", "Clinical"}
     # Complete: every human-tissue or clinical line a claim cites is listed, so Borggaard et al. 2022 (s24, human
     # remodelling sites) appears as soon as the curation wires its lines to claims.
-    cited = {str(s["ev"].value) for s in store.query(PREFIXES + """
+    cited = {
+        str(s["ev"].value)
+        for s in store.query(
+            PREFIXES
+            + """
         SELECT DISTINCT ?ev WHERE { ?claim clasto:supportedBy|clasto:disputedBy ?ev .
-          ?ev clasto:experimentalSystem ?s . FILTER(?s IN (clasto:HumanTissue, clasto:Clinical)) }""")}
+          ?ev clasto:experimentalSystem ?s . FILTER(?s IN (clasto:HumanTissue, clasto:Clinical)) }"""
+        )
+    }
     assert cited == column(rows, "evidence")
-    if ask(store, "ASK { ?claim clasto:supportedBy|clasto:disputedBy ?ev . "
-                  "?ev dcterms:source <https://identifiers.org/pubmed/35775083> }"):
+    if ask(
+        store,
+        "ASK { ?claim clasto:supportedBy|clasto:disputedBy ?ev . "
+        "?ev dcterms:source <https://identifiers.org/pubmed/35775083> }",
+    ):
         assert "Borggaard et al., 2022" in column(rows, "studyLabel")
 
 
@@ -323,14 +369,16 @@ def test_author_statement_only_facts(store):
     # only; Table 1 row 14: RANKL's activation of NF-κB p50 and CREB in differentiating osteoclasts is stated in
     # the table's mechanism column only, while the experimentally supported induction of SLIT3 itself is
     # disputed (s15), so no settled effect of that fact has an experiment behind it.
-    assert column(rows, "fact") == {f"https://w3id.org/clastordf/fact/{i}" for i in
-                                    ("CF0603", "CF0604", "CF0605", "CF0322")}
+    assert column(rows, "fact") == {
+        f"https://w3id.org/clastordf/fact/{i}" for i in ("CF0603", "CF0604", "CF0605", "CF0322")
+    }
     statements = {r["factorLabel"]: r["statements"] for r in rows}
     assert {statements[g] for g in ("BMP2", "BMP4", "BMP7")} == {"Katagiri and Watabe, 2016"}
     assert statements["TNFSF11"] == REVIEW
 
 
 # --- mechanisms ---------------------------------------------------------------------------------------
+
 
 def test_signals_by_mechanism_with_review_category(store):
     rows = run(store, "signals-by-mechanism.rq")
@@ -339,19 +387,28 @@ def test_signals_by_mechanism_with_review_category(store):
         found[r["mechanism"]].add((r["ligandLabel"], r["reviewCategory"]))
     assert dict(found) == {
         # s2, Figure 1, Table 1 rows 2-4; s20: PDGF-BB released from its matrix-bound form (a putative clastokine)
-        "MatrixDerived": {("TGFB1", "MatrixDerivedFactors"), ("IGF1", "MatrixDerivedFactors"),
-                          ("PDGFB", "PutativeClastokines")},
+        "MatrixDerived": {
+            ("TGFB1", "MatrixDerivedFactors"),
+            ("IGF1", "MatrixDerivedFactors"),
+            ("PDGFB", "PutativeClastokines"),
+        },
         # s3-s6, Table 1 row 1: ephrin B2 forward signalling, connexin 43, membrane SEMA4D (not FASL-FAS or
         # EPHB4-ephrin B2 reverse signalling: osteoblast to osteoclast)
-        "CellContact": {("EFNB2", "MembraneBoundFactors"), ("GJA1", "MembraneBoundFactors"),
-                        ("SEMA4D", "MembraneBoundFactors")},
+        "CellContact": {
+            ("EFNB2", "MembraneBoundFactors"),
+            ("GJA1", "MembraneBoundFactors"),
+            ("SEMA4D", "MembraneBoundFactors"),
+        },
         # s7-s15, Table 1 rows 5-17; s16-s21, rows 18-22; s6 and Figure 4: soluble SEMA4D
         "Secreted": {(ligand, "SecretedClastokines") for ligand in SECRETED}
-                    | {(ligand, "PutativeClastokines") for ligand in PUTATIVE}
-                    | {("SEMA4D", "MembraneBoundFactors")},
+        | {(ligand, "PutativeClastokines") for ligand in PUTATIVE}
+        | {("SEMA4D", "MembraneBoundFactors")},
         # s22, Table 1 rows 23-25
-        "VesicleMediated": {("TNFRSF11A", "EVContainedFactors"), ("hsa-miR-214-3p", "EVContainedFactors"),
-                            ("hsa-mir-324", "EVContainedFactors")},
+        "VesicleMediated": {
+            ("TNFRSF11A", "EVContainedFactors"),
+            ("hsa-miR-214-3p", "EVContainedFactors"),
+            ("hsa-mir-324", "EVContainedFactors"),
+        },
     }
     # Disputed osteoclast sources: CTHRC1 (s9) and SLIT3 (s15); allowed addition: ephrin B2 (Borggaard et al.
     # 2022, cited in s24, found no EFNB2 mRNA in mature human osteoclasts).
@@ -360,6 +417,7 @@ def test_signals_by_mechanism_with_review_category(store):
 
 
 # --- the other examples -------------------------------------------------------------------------------
+
 
 def test_lifr_gp130_ligands_are_lif_and_ct1(store):
     # s14, Table 1 rows 16-17: LIF and CT-1 signal through LIFR-gp130 heterodimers.
@@ -373,18 +431,21 @@ def test_s1p_receptors(store):
     effects = {(r["receptorLabel"], r["direction"], r["effectLabel"]) for r in rows}
     # s8: S1PR1 and S1PR2 mediate MSC migration (Quint et al. 2013); S1PR3 mediates bone formation in vivo,
     # which the review questions (s8), so it is a contested effect.
-    assert {("S1PR1", "promotes", "mesenchymal stem cell migration"),
-            ("S1PR2", "promotes", "mesenchymal stem cell migration"),
-            ("S1PR3", "promotes (contested)", "ossification")} <= effects
+    assert {
+        ("S1PR1", "promotes", "mesenchymal stem cell migration"),
+        ("S1PR2", "promotes", "mesenchymal stem cell migration"),
+        ("S1PR3", "promotes (contested)", "ossification"),
+    } <= effects
 
 
 def test_s1p_export_regulators_and_calcitonin_targets(store):
     rows = run(store, "s1p-export-and-calcitonin.rq")
     found = {(r["regulatorLabel"], r["direction"], r["targetLabel"]) for r in rows}
     assert found == {
-        ("CALCA", "down", "SPNS2"), ("CALCA", "down", S1P),  # s8: calcitonin represses SPNS2 (Keller et al. 2014)
-        ("CTSK", "down", S1P),                               # s8: cathepsin K represses SPHK1 (Lotinun et al. 2013)
-        ("calcitonin", "up", "WNT10B"),                      # s12: calcitonin raises WNT10B (Hsiao et al. 2020)
+        ("CALCA", "down", "SPNS2"),
+        ("CALCA", "down", S1P),  # s8: calcitonin represses SPNS2 (Keller et al. 2014)
+        ("CTSK", "down", S1P),  # s8: cathepsin K represses SPHK1 (Lotinun et al. 2013)
+        ("calcitonin", "up", "WNT10B"),  # s12: calcitonin raises WNT10B (Hsiao et al. 2020)
     }
 
 

@@ -130,9 +130,11 @@ def test_real_dataset_publishes_inferred_classes_for_plain_sparql(real_build_dir
     # CTHRC1, SLIT3, PDGF-BB, and S1P (the review questions its in vivo anabolic mode, s8)
     assert {"CF0200", "CF0210", "CF0320", "CF0405"} == members("ContestedClastokine")
     # every inferred type is marked, and no asserted type is
-    unmarked = list(store.query(f"""SELECT ?x ?t WHERE {{ ?x a ?t .
+    unmarked = list(
+        store.query(f"""SELECT ?x ?t WHERE {{ ?x a ?t .
         FILTER(?t IN (<{CLASTO.Clastokine}>, <{CLASTO.CouplingFactor}>, <{CLASTO.ReverseSignal}>))
-        FILTER NOT EXISTS {{ ?x <{CLASTO.inferredType}> ?t }} }}"""))
+        FILTER NOT EXISTS {{ ?x <{CLASTO.inferredType}> ?t }} }}""")
+    )
     assert unmarked == []
     assert not bool(store.query(f"ASK {{ ?x <{CLASTO.inferredType}> <{CLASTO.ClastokineFact}> }}"))
 
@@ -142,7 +144,18 @@ def test_inferred_file_carries_provenance(real_build_dir):
     activity = URIRef("https://w3id.org/clastordf/dataset/reasoning")
     assert (activity, RDF.type, URIRef("http://www.w3.org/ns/prov#Activity")) in g
     assert "HermiT" in str(g.value(activity, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
-    assert set(g.objects(None, CLASTO.inferredType)) <= {CLASTO[c] for c in (
-        "Clastokine", "ReviewClastokine", "PutativeClastokine", "ContestedClastokine", "CouplingFactor",
-        "MatrixDerivedCouplingFactor", "ContactCouplingSignal", "BoneCommunicationFactor", "VesicleCargo",
-        "ReverseSignal")}
+    assert set(g.objects(None, CLASTO.inferredType)) <= {
+        CLASTO[c]
+        for c in (
+            "Clastokine",
+            "ReviewClastokine",
+            "PutativeClastokine",
+            "ContestedClastokine",
+            "CouplingFactor",
+            "MatrixDerivedCouplingFactor",
+            "ContactCouplingSignal",
+            "BoneCommunicationFactor",
+            "VesicleCargo",
+            "ReverseSignal",
+        )
+    }

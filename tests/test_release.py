@@ -23,9 +23,24 @@ from clastordf.release.make import ReleaseError, make_release
 from clastordf.release.verify import verify_release
 from clastordf.vocab import DATASET_IRI
 
-REQUIRED = ("clastordf.ttl", "clastordf.nt.gz", "clastordf.jsonld", "clastordf.context.jsonld", "clastordf.owl",
-            "clastordf-vocab.ttl", "clastordf.shacl.ttl", "clastordf.gpml", "clastordf-wp.ttl", "clastordf.gmt",
-            "facts.tsv", "void.ttl", "dataset.jsonld", "README.md", "CHANGELOG.md", SUMS_FILE)
+REQUIRED = (
+    "clastordf.ttl",
+    "clastordf.nt.gz",
+    "clastordf.jsonld",
+    "clastordf.context.jsonld",
+    "clastordf.owl",
+    "clastordf-vocab.ttl",
+    "clastordf.shacl.ttl",
+    "clastordf.gpml",
+    "clastordf-wp.ttl",
+    "clastordf.gmt",
+    "facts.tsv",
+    "void.ttl",
+    "dataset.jsonld",
+    "README.md",
+    "CHANGELOG.md",
+    SUMS_FILE,
+)
 VOID = "http://rdfs.org/ns/void#"
 
 
@@ -145,8 +160,11 @@ def test_second_release_says_what_changed(mini, first):
     # The history of the first release is kept below.
     assert changelog.index("0.0.2") < changelog.rindex("First release")
     void = Graph().parse(second / "void.ttl", format="turtle")
-    assert (URIRef(DATASET_IRI), URIRef("http://purl.org/pav/previousVersion"),
-            URIRef("https://w3id.org/clastordf/releases/0.0.1")) in void
+    assert (
+        URIRef(DATASET_IRI),
+        URIRef("http://purl.org/pav/previousVersion"),
+        URIRef("https://w3id.org/clastordf/releases/0.0.1"),
+    ) in void
     assert [r.version for r in list_releases(first.parent)] == ["0.0.1", "0.0.2"]
 
 
@@ -181,12 +199,16 @@ def test_void_and_schema_org_descriptions(first):
     assert void.value(d, URIRef(VOID + "triples")).toPython() == triples
     assert void.value(d, DCTERMS.license) == URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
     assert str(void.value(d, URIRef("http://purl.org/pav/version"))) == "0.0.1"
-    assert void.value(d, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == URIRef("https://doi.org/10.7554/eLife.95083")
+    assert void.value(d, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == URIRef(
+        "https://doi.org/10.7554/eLife.95083"
+    )
     assert void.value(d, URIRef(VOID + "sparqlEndpoint")) == URIRef("https://w3id.org/clastordf/sparql")
     assert len(list(void.objects(d, URIRef(VOID + "exampleResource")))) == 3
     dumps = {str(o) for o in void.objects(d, URIRef(VOID + "dataDump"))}
-    assert dumps == {f"https://w3id.org/clastordf/downloads/0.0.1/{n}"
-                     for n in ("clastordf.ttl", "clastordf.nt.gz", "clastordf.jsonld")}
+    assert dumps == {
+        f"https://w3id.org/clastordf/downloads/0.0.1/{n}"
+        for n in ("clastordf.ttl", "clastordf.nt.gz", "clastordf.jsonld")
+    }
     sums = read_sums(first / SUMS_FILE)
     checksums = {str(o) for o in void.objects(None, URIRef("http://spdx.org/rdf/terms#checksumValue"))}
     assert sums["clastordf.ttl"] in checksums and sums["clastordf.gpml"] in checksums

@@ -209,13 +209,16 @@ def test_fact_changes_name_each_field_and_claim(pair: tuple[Path, Path]) -> None
         "clasto:receptor",
     ]
     assert by_field["claim c2 clasto:evidenceLevel"] == FieldChange(
-        "claim c2 clasto:evidenceLevel", (Value("clasto:InVitroOnly"),),
-        (Value("clasto:InVivoSupport", "in vivo support"),))
+        "claim c2 clasto:evidenceLevel",
+        (Value("clasto:InVitroOnly"),),
+        (Value("clasto:InVivoSupport", "in vivo support"),),
+    )
     assert by_field["claims"] == FieldChange("claims", (), (Value("c3"),))
     assert by_field["claim c3 rdf:object"] == FieldChange("claim c3 rdf:object", (), (Value("obo:GO_0016477"),))
     # Values carry the short label of the release they come from.
     assert by_field["clasto:receptor"] == FieldChange(
-        "clasto:receptor", (Value("uniprot:P36897", "TGFBR1"),), (Value("uniprot:P37173", "TGFBR2"),))
+        "clasto:receptor", (Value("uniprot:P36897", "TGFBR1"),), (Value("uniprot:P37173", "TGFBR2"),)
+    )
 
 
 def test_claim_removed(tmp_path: Path) -> None:
@@ -226,7 +229,8 @@ def test_claim_removed(tmp_path: Path) -> None:
     by_field = {f.field: f for f in change.fields}
     assert by_field["claims"] == FieldChange("claims", (Value("c2"),), ())
     assert by_field["claim c2 clasto:evidenceLevel"] == FieldChange(
-        "claim c2 clasto:evidenceLevel", (Value("clasto:InVitroOnly"),), ())
+        "claim c2 clasto:evidenceLevel", (Value("clasto:InVitroOnly"),), ()
+    )
     assert all(f.field.startswith("claim c2 ") or f.field == "claims" for f in change.fields)
     assert all(not f.added for f in change.fields)
 
@@ -236,11 +240,20 @@ def test_evidence_added_removed_and_changed(pair: tuple[Path, Path]) -> None:
     # Evidence lines have no label: their sources stand in for one.
     assert diff.evidence_added == [Entry("ce:E0103", "pubmed:23891907")]
     assert diff.evidence_removed == [Entry("ce:E0102", "pubmed:11929865")]
-    assert diff.evidence_changed == [RecordChange("ce:E0101", "pubmed:19584867", (
-        FieldChange("clasto:evidenceType", (Value("obo:ECO_0000314"),), (Value("obo:ECO_0000315"),)),
-        FieldChange("rdfs:comment", (Value('"Tgfbr1 inhibitor in mice."@en'),),
-                    (Value('"TβRI kinase inhibitor in mice."@en'),)),
-    ))]
+    assert diff.evidence_changed == [
+        RecordChange(
+            "ce:E0101",
+            "pubmed:19584867",
+            (
+                FieldChange("clasto:evidenceType", (Value("obo:ECO_0000314"),), (Value("obo:ECO_0000315"),)),
+                FieldChange(
+                    "rdfs:comment",
+                    (Value('"Tgfbr1 inhibitor in mice."@en'),),
+                    (Value('"TβRI kinase inhibitor in mice."@en'),),
+                ),
+            ),
+        )
+    ]
 
 
 EXPECTED_MARKDOWN = """\
@@ -315,9 +328,11 @@ def test_identical_releases_are_empty(tmp_path: Path) -> None:
     path = write(tmp_path / "same.ttl", OLD)
     diff = diff_releases(path, path)
     assert diff.is_empty
-    assert diff.to_markdown() == ("## 0.1.0 (compared with 0.1.0)\n\n"
-                                  "No facts or evidence lines were added, removed or changed "
-                                  "(2 facts, 3 evidence lines).\n")
+    assert diff.to_markdown() == (
+        "## 0.1.0 (compared with 0.1.0)\n\n"
+        "No facts or evidence lines were added, removed or changed "
+        "(2 facts, 3 evidence lines).\n"
+    )
     data = json.loads(diff.to_json())
     assert all(data[group][kind] == [] for group in ("facts", "evidence") for kind in ("added", "removed", "changed"))
 
@@ -326,12 +341,14 @@ def test_serialisation_order_and_blank_node_ids_do_not_matter(tmp_path: Path) ->
     """The same triples written in another order, with other blank-node ids, are no change."""
     qualified = '    clasto:measuredIn [ rdfs:label "calvaria" ; obo:RO_0002162 obo:NCBITaxon_10090 ] ;\n'
     old_e0100 = E0100.replace("    dcterms:source", qualified + "    dcterms:source")
-    new_e0100 = ('ce:E0100 obo:RO_0002162 obo:NCBITaxon_7742 .\n'
-                 'ce:E0100 clasto:measuredIn _:zz9 .\n'
-                 '_:zz9 obo:RO_0002162 obo:NCBITaxon_10090 .\n'
-                 '_:zz9 rdfs:label "calvaria" .\n'
-                 'ce:E0100 clasto:experimentalSystem clasto:InVitro ; clasto:evidenceType obo:ECO_0000314 ;'
-                 ' dcterms:source pubmed:2920041 ; a clasto:EvidenceLine .\n')
+    new_e0100 = (
+        "ce:E0100 obo:RO_0002162 obo:NCBITaxon_7742 .\n"
+        "ce:E0100 clasto:measuredIn _:zz9 .\n"
+        "_:zz9 obo:RO_0002162 obo:NCBITaxon_10090 .\n"
+        '_:zz9 rdfs:label "calvaria" .\n'
+        "ce:E0100 clasto:experimentalSystem clasto:InVitro ; clasto:evidenceType obo:ECO_0000314 ;"
+        " dcterms:source pubmed:2920041 ; a clasto:EvidenceLine .\n"
+    )
     old = write(tmp_path / "old.ttl", turtle("1", ENTITIES, CF0100_OLD, old_e0100))
     new = write(tmp_path / "new.ttl", turtle("1", new_e0100, CF0100_OLD.replace("\n\n", "\n\n\n"), ENTITIES))
     assert diff_releases(old, new).is_empty
@@ -339,10 +356,13 @@ def test_serialisation_order_and_blank_node_ids_do_not_matter(tmp_path: Path) ->
     # ...but a change inside the blank node is one, shown by its content.
     changed = write(tmp_path / "changed.ttl", turtle("1", ENTITIES, CF0100_OLD, old_e0100.replace("calvaria", "femur")))
     [change] = diff_releases(old, changed).evidence_changed
-    assert change.fields == (FieldChange(
-        "clasto:measuredIn",
-        (Value('[ obo:RO_0002162 obo:NCBITaxon_10090 ; rdfs:label "calvaria" ]'),),
-        (Value('[ obo:RO_0002162 obo:NCBITaxon_10090 ; rdfs:label "femur" ]'),)),)
+    assert change.fields == (
+        FieldChange(
+            "clasto:measuredIn",
+            (Value('[ obo:RO_0002162 obo:NCBITaxon_10090 ; rdfs:label "calvaria" ]'),),
+            (Value('[ obo:RO_0002162 obo:NCBITaxon_10090 ; rdfs:label "femur" ]'),),
+        ),
+    )
 
 
 def test_output_is_byte_stable(pair: tuple[Path, Path], tmp_path: Path) -> None:
@@ -350,8 +370,9 @@ def test_output_is_byte_stable(pair: tuple[Path, Path], tmp_path: Path) -> None:
     assert first.to_markdown() == second.to_markdown()
     assert first.to_json() == second.to_json()
     # The new release written with its blocks in reverse order renders identically.
-    reversed_new = write(tmp_path / "reversed.ttl", turtle("0.2.0", E0103, E0101_NEW, E0100, CF0142, CF0100_NEW,
-                                                            ENTITIES))
+    reversed_new = write(
+        tmp_path / "reversed.ttl", turtle("0.2.0", E0103, E0101_NEW, E0100, CF0142, CF0100_NEW, ENTITIES)
+    )
     assert diff_releases(pair[0], reversed_new).to_markdown() == EXPECTED_MARKDOWN
 
 
@@ -389,7 +410,7 @@ def test_broken_turtle_names_file_and_line(tmp_path: Path, pair: tuple[Path, Pat
 
 def test_first_release_markdown(tmp_path: Path) -> None:
     path = write(tmp_path / "release" / "0.1.0" / "clastordf.ttl", OLD)
-    expected = ("## 0.1.0\n\nFirst release: 2 facts, 3 evidence lines and 3 entities (3 gene products).\n")
+    expected = "## 0.1.0\n\nFirst release: 2 facts, 3 evidence lines and 3 entities (3 gene products).\n"
     assert first_release_markdown("0.1.0", path) == expected
     assert first_release_markdown("0.1.0", path.parent) == expected
 
@@ -414,8 +435,11 @@ def _drop_fact_and_promote_claim(source: Path, dest: Path) -> tuple[str, str, st
         for quad in list(store.quads_for_pattern(node, None, None)):
             store.remove(quad)
     putative = ox.NamedNode(clasto + "InVitroOnly")
-    fact, claim = next((q.subject, q.object) for q in store.quads_for_pattern(None, has_claim, None)
-                       if ox.Quad(q.object, status, putative) in store)
+    fact, claim = next(
+        (q.subject, q.object)
+        for q in store.quads_for_pattern(None, has_claim, None)
+        if ox.Quad(q.object, status, putative) in store
+    )
     store.remove(ox.Quad(claim, status, putative))
     store.add(ox.Quad(claim, status, ox.NamedNode(clasto + "InVivoSupport")))
     store.dump(dest, format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
@@ -433,7 +457,8 @@ def test_real_build_reports_exactly_the_edits(real_build_dir: Path, tmp_path: Pa
     [change] = diff.facts_changed
     assert change.id == f"cf:{fact}"
     assert [(f.field, [v.text for v in f.removed], [v.text for v in f.added]) for f in change.fields] == [
-        (f"claim {suffix} clasto:evidenceLevel", ["clasto:InVitroOnly"], ["clasto:InVivoSupport"])]
+        (f"claim {suffix} clasto:evidenceLevel", ["clasto:InVitroOnly"], ["clasto:InVivoSupport"])
+    ]
     assert (diff.evidence_added, diff.evidence_removed, diff.evidence_changed) == ([], [], [])
     assert diff.new_counts == Counts(diff.old_counts.facts - 1, diff.old_counts.evidence)
     assert f"`cf:{dropped}`" in diff.to_markdown()

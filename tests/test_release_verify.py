@@ -30,6 +30,7 @@ FACT_CLASSES = (CLASTO + "ClastokineFact", CLASTO + "RegulationFact")
 
 # ------------------------------------------------------------------ building a release folder
 
+
 def _term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict:
     """A JSON-LD value object with full IRIs (no compaction, so no prefix subtleties)."""
     if isinstance(term, ox.NamedNode):
@@ -53,19 +54,28 @@ def jsonld_dump(triples: list[ox.Triple], context: dict) -> dict:
 
 
 def void_turtle(triples: int) -> str:
-    return (f"@prefix void: <http://rdfs.org/ns/void#> .\n"
-            f"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
-            f"<{DATASET_IRI}> a void:Dataset ;\n"
-            f"    void:dataDump <{DOWNLOADS}clastordf.ttl> , <{DOWNLOADS}clastordf.nt.gz> ;\n"
-            f"    void:triples \"{triples}\"^^xsd:integer .\n")
+    return (
+        f"@prefix void: <http://rdfs.org/ns/void#> .\n"
+        f"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
+        f"<{DATASET_IRI}> a void:Dataset ;\n"
+        f"    void:dataDump <{DOWNLOADS}clastordf.ttl> , <{DOWNLOADS}clastordf.nt.gz> ;\n"
+        f'    void:triples "{triples}"^^xsd:integer .\n'
+    )
 
 
 def dataset_jsonld() -> dict:
-    return {"@context": "https://schema.org/", "@type": "Dataset", "@id": DATASET_IRI,
-            "name": "clastordf", "description": "Osteoclast-osteoblast coupling factors.",
-            "license": "https://creativecommons.org/publicdomain/zero/1.0/", "version": VERSION,
-            "distribution": [{"@type": "DataDownload", "contentUrl": DOWNLOADS + "clastordf.ttl",
-                              "encodingFormat": "text/turtle"}]}
+    return {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": DATASET_IRI,
+        "name": "clastordf",
+        "description": "Osteoclast-osteoblast coupling factors.",
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+        "version": VERSION,
+        "distribution": [
+            {"@type": "DataDownload", "contentUrl": DOWNLOADS + "clastordf.ttl", "encodingFormat": "text/turtle"}
+        ],
+    }
 
 
 def facts_tsv(triples: list[ox.Triple]) -> str:
@@ -97,14 +107,14 @@ def build_release(build_dir: Path, folder: Path) -> Path:
     with gzip.open(folder / "clastordf.nt.gz", "wb") as fh:
         fh.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
     context = dict(sorted(PREFIXES.items()))
-    (folder / "clastordf.jsonld").write_text(json.dumps(jsonld_dump(triples, context), ensure_ascii=False, indent=1),
-                                             encoding="utf-8")
+    (folder / "clastordf.jsonld").write_text(
+        json.dumps(jsonld_dump(triples, context), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     (folder / "clastordf.context.jsonld").write_text(json.dumps({"@context": context}, indent=1), encoding="utf-8")
     (folder / "void.ttl").write_text(void_turtle(len(set(triples))), encoding="utf-8")
     (folder / "dataset.jsonld").write_text(json.dumps(dataset_jsonld(), indent=2), encoding="utf-8")
     (folder / "facts.tsv").write_text(facts_tsv(triples), encoding="utf-8")
-    (folder / "README.md").write_text(f"# clastordf {VERSION}\n\nThe dataset and its descriptions.\n",
-                                      encoding="utf-8")
+    (folder / "README.md").write_text(f"# clastordf {VERSION}\n\nThe dataset and its descriptions.\n", encoding="utf-8")
     (folder / "CHANGELOG.md").write_text(f"# Changes in {VERSION}\n\nFirst release.\n", encoding="utf-8")
     reseal(folder)
     return folder
@@ -168,6 +178,7 @@ def tools_path(tmp_path: Path, tools: tuple[str, ...]) -> str:
 
 # ------------------------------------------------------------------ the good release
 
+
 def test_good_release_verifies_with_the_independent_tools(good_report):
     report, seen = good_report
     assert report.ok, report.problems
@@ -200,6 +211,7 @@ def test_good_release_counts_the_turtle_triples(good_release, good_report):
 
 
 # ------------------------------------------------------------------ checksums and folder
+
 
 def test_a_changed_byte_fails_the_checksum(release):
     path = release / "clastordf.svg"
@@ -250,6 +262,7 @@ def test_missing_required_files_are_named(release):
 
 
 # ------------------------------------------------------------------ independent parsers
+
 
 @pytest.mark.parametrize("name", ["clastordf-vocab.ttl", "clastordf.ttl"])
 def test_broken_turtle_is_reported_by_the_parser(release, name):
@@ -306,6 +319,7 @@ def test_a_truncated_html_page_is_a_problem(release):
 
 # ------------------------------------------------------------------ JSON-LD
 
+
 def test_a_remote_context_is_refused_without_network(release, monkeypatch):
     attempts: list[object] = []
 
@@ -330,16 +344,21 @@ def test_a_remote_context_is_refused_without_network(release, monkeypatch):
 def test_a_dropped_jsonld_triple_is_counted(release):
     path = release / "clastordf.jsonld"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    fact = next(n for n in doc["@graph"] if n["@id"].startswith("https://w3id.org/clastordf/fact/")
-                and len(n.get(RDFS_LABEL, [])) == 1)
+    fact = next(
+        n
+        for n in doc["@graph"]
+        if n["@id"].startswith("https://w3id.org/clastordf/fact/") and len(n.get(RDFS_LABEL, [])) == 1
+    )
     del fact[RDFS_LABEL]
     path.write_text(json.dumps(doc), encoding="utf-8")
     reseal(release)
     report = verify_release(release)
     count = turtle_count(release)
     assert f"clastordf.jsonld: {count - 1:,} triples, but clastordf.nt.gz has {count:,}" in report.problems
-    assert any(p.startswith("clastordf.jsonld: lacks 1 triple of clastordf.nt.gz: <" + fact["@id"] + ">")
-               for p in report.problems), report.problems
+    assert any(
+        p.startswith("clastordf.jsonld: lacks 1 triple of clastordf.nt.gz: <" + fact["@id"] + ">")
+        for p in report.problems
+    ), report.problems
 
 
 def test_a_changed_context_file_is_a_problem(release):
@@ -361,8 +380,9 @@ def test_dataset_jsonld_needs_its_keys_and_no_foreign_context(release):
     reseal(release)
     report = verify_release(release)
     assert any(p.startswith('dataset.jsonld: no "license"') for p in report.problems), report.problems
-    assert any(p.startswith("dataset.jsonld: remote @context https://example.org/context.jsonld")
-               for p in report.problems)
+    assert any(
+        p.startswith("dataset.jsonld: remote @context https://example.org/context.jsonld") for p in report.problems
+    )
 
 
 def test_dataset_jsonld_must_be_json(release):
@@ -374,18 +394,22 @@ def test_dataset_jsonld_must_be_json(release):
 
 # ------------------------------------------------------------------ counts, shapes, tables
 
+
 def test_a_wrong_void_triples_count_is_a_problem(release):
     count = turtle_count(release)
     edit(release / "void.ttl", lambda t: t.replace(f'"{count}"', f'"{count + 1}"'))
     reseal(release)
     report = verify_release(release)
-    assert report.problems == [f"void.ttl: void:triples of <{DATASET_IRI}> is {count + 1}, "
-                               f"but clastordf.ttl has {count:,} triples"]
+    assert report.problems == [
+        f"void.ttl: void:triples of <{DATASET_IRI}> is {count + 1}, but clastordf.ttl has {count:,} triples"
+    ]
 
 
 def test_a_shacl_violation_in_the_dump_is_a_problem(release):
-    edit(release / "clastordf.ttl",
-         lambda t: t.replace("    clasto:reviewCategory clasto:SecretedClastokines ;\n", "", 1))
+    edit(
+        release / "clastordf.ttl",
+        lambda t: t.replace("    clasto:reviewCategory clasto:SecretedClastokines ;\n", "", 1),
+    )
     reseal(release)
     report = verify_release(release)
     shacl = [p for p in report.problems if p.startswith("clastordf.ttl: SHACL (clastordf.shacl.ttl): ")]
@@ -415,10 +439,14 @@ def test_facts_rows_must_match_the_facts(release):
     reseal(release)
     report = verify_release(release)
     lines = len((release / "facts.tsv").read_text(encoding="utf-8").splitlines())
-    assert (f"facts.tsv:{lines}: https://w3id.org/clastordf/fact/CF9999 is not a clasto:ClastokineFact or "
-            "clasto:RegulationFact in clastordf.ttl") in report.problems
-    assert any(p.startswith("facts.tsv: no row for 1 fact of clastordf.ttl: https://w3id.org/clastordf/fact/")
-               for p in report.problems), report.problems
+    assert (
+        f"facts.tsv:{lines}: https://w3id.org/clastordf/fact/CF9999 is not a clasto:ClastokineFact or "
+        "clasto:RegulationFact in clastordf.ttl"
+    ) in report.problems
+    assert any(
+        p.startswith("facts.tsv: no row for 1 fact of clastordf.ttl: https://w3id.org/clastordf/fact/")
+        for p in report.problems
+    ), report.problems
 
 
 def test_gmt_gene_ids_are_numbers(release):
@@ -436,6 +464,7 @@ def test_gmt_gene_ids_are_numbers(release):
 
 
 # ------------------------------------------------------------------ missing tools, time limits
+
 
 def test_missing_tools_fall_back_with_a_warning(release, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", tools_path(tmp_path, ()))
@@ -464,8 +493,10 @@ def test_the_fallback_still_finds_defects(release, tmp_path, monkeypatch):
     reseal(release)
     monkeypatch.setenv("PATH", tools_path(tmp_path, ()))
     report = verify_release(release)
-    assert any(p.startswith("clastordf-secreted.gpml: not valid GPML 2013a (lxml, in-process)") and "Bogus" in p
-               for p in report.problems), report.problems
+    assert any(
+        p.startswith("clastordf-secreted.gpml: not valid GPML 2013a (lxml, in-process)") and "Bogus" in p
+        for p in report.problems
+    ), report.problems
     assert any(p.startswith("clastordf.nt.gz: cannot be read") for p in report.problems), report.problems
 
 
@@ -505,4 +536,3 @@ def test_the_cli_prints_the_checks_and_fails_on_a_problem(release, capsys):
     assert main(["verify", str(release)]) == 1
     err = capsys.readouterr().err
     assert "problem: stray.txt: not listed in SHA256SUMS" in err
-

@@ -80,7 +80,8 @@ def test_table1_category_mismatch_is_reported(mini, shared):
     fact = next(f for f in curation.facts if f.id == "CF0001")
     fact.review_category = "PutativeClastokines"
     assert table1_category_mismatches(curation, categories) == [
-        "CF0001: table1-row14 is SecretedClastokines, the fact says PutativeClastokines"]
+        "CF0001: table1-row14 is SecretedClastokines, the fact says PutativeClastokines"
+    ]
 
 
 def test_facts_citing_a_row_first_must_agree_on_its_category(mini):
@@ -119,7 +120,8 @@ def test_coverage_report_json_on_the_real_curation(repo, capsys):
     assert data["problems"] == [] and data["table1_gaps"] == []
     assert data["table1_categories"]["20"] == ["PutativeClastokines"]
     assert sum(data["facts_by_evidence_level"].values()) == sum(
-        sum(counts.values()) for counts in data["by_mechanism_category"].values())
+        sum(counts.values()) for counts in data["by_mechanism_category"].values()
+    )
     slit3 = next(c for c in data["contested"] if c["fact"] == "CF0320")
     assert "32133214" in slit3["disputing_pmids"]  # Li et al. 2020: osteoclasts are not a source of SLIT3
     fates = {m["mechanism"]: m for m in data["text_mechanisms"]}
@@ -136,28 +138,37 @@ def test_coverage_report_json_lists_gaps_and_fails(mini, capsys):
     assert data["terms_per_ontology"]["CL"] == 2  # osteoclast, osteoblast
     assert "bib78" in data["references_used"]
     assert "CF0003-c2" in data["claims_without_in_vivo"]
-    assert data["by_mechanism_category"] == {"Regulation": {"SecretedClastokines": 1},
-                                             "Secreted": {"SecretedClastokines": 2},
-                                             "VesicleMediated": {"EVContainedFactors": 1}}
+    assert data["by_mechanism_category"] == {
+        "Regulation": {"SecretedClastokines": 1},
+        "Secreted": {"SecretedClastokines": 2},
+        "VesicleMediated": {"EVContainedFactors": 1},
+    }
     assert data["facts_by_evidence_level"] == {"InVivoSupport": 0, "InVitroOnly": 4, "AuthorStatementOnly": 0}
     # CF0002-c2 (LIF is agonist of LIFR–gp130) rests on the review's statement alone
     assert data["claims_by_evidence_level"] == {"InVivoSupport": 0, "InVitroOnly": 8, "AuthorStatementOnly": 1}
     assert data["contested_facts_by_evidence_level"]["InVitroOnly"] == 1
-    assert data["contested"] == [{"fact": "CF0001", "claims": ["c1"], "disputing_pmids": ["32133214"],
-                                  "disputing_dois": []}]
+    assert data["contested"] == [
+        {"fact": "CF0001", "claims": ["c1"], "disputing_pmids": ["32133214"], "disputing_dois": []}
+    ]
     # the fixture has no text-mechanism list: that is a problem too
-    assert data["problems"] == ["curation/coverage/text-mechanisms.tsv: missing: list every mechanism of the "
-                                "review's text with its fate"]
+    assert data["problems"] == [
+        "curation/coverage/text-mechanisms.tsv: missing: list every mechanism of the review's text with its fate"
+    ]
     assert "problem: curation/coverage/text-mechanisms.tsv: missing" in captured.err
 
 
 def test_text_mechanisms_are_listed_with_their_fates(mini):
     path = mini.curation / TEXT_MECHANISMS
-    _write_tsv(path, [MECHANISM_HEADER,
-                      ("SLIT3 source controversy", "s15", "curated: CF0001", "Li et al. 2020"),
-                      ("LIF autocrine", "s13", "comment only: CF0002", ""),
-                      ("Osteomorphs", "s24", "out of scope: an open question", ""),
-                      ("Spatial organisation", "s24 fig4", "missing: not yet curated", "Borggaard 2022")])
+    _write_tsv(
+        path,
+        [
+            MECHANISM_HEADER,
+            ("SLIT3 source controversy", "s15", "curated: CF0001", "Li et al. 2020"),
+            ("LIF autocrine", "s13", "comment only: CF0002", ""),
+            ("Osteomorphs", "s24", "out of scope: an open question", ""),
+            ("Spatial organisation", "s24 fig4", "missing: not yet curated", "Borggaard 2022"),
+        ],
+    )
     curation = read_curation(mini.curation)
     report = coverage(curation, text_mechanisms=path)
     assert report.problems == []
@@ -165,32 +176,38 @@ def test_text_mechanisms_are_listed_with_their_fates(mini):
         ("SLIT3 source controversy", "curated", ["CF0001"], ""),
         ("LIF autocrine", "comment only", ["CF0002"], ""),
         ("Osteomorphs", "out of scope", [], "an open question"),
-        ("Spatial organisation", "missing", [], "not yet curated")]
+        ("Spatial organisation", "missing", [], "not yet curated"),
+    ]
     assert report.text_mechanism_gaps == ["Spatial organisation"]
     assert report.ok is False  # Table 1 gaps of the fixture, not the mechanisms
 
 
 def test_text_mechanism_fate_naming_an_unknown_fact_fails(mini, capsys):
-    _write_tsv(mini.curation / TEXT_MECHANISMS, [MECHANISM_HEADER,
-                                                  ("SLIT3 source controversy", "s15", "curated: CF0001 CF0999", "")])
+    _write_tsv(
+        mini.curation / TEXT_MECHANISMS,
+        [MECHANISM_HEADER, ("SLIT3 source controversy", "s15", "curated: CF0001 CF0999", "")],
+    )
     assert main(["--project", str(mini.root), "report", "coverage"]) == 1
     captured = capsys.readouterr()
-    message = ("curation/coverage/text-mechanisms.tsv:2: fate: names a fact that is not in the curation: CF0999")
+    message = "curation/coverage/text-mechanisms.tsv:2: fate: names a fact that is not in the curation: CF0999"
     assert f"- {message}" in captured.out
     assert f"problem: {message}" in captured.err
     assert "| SLIT3 source controversy | s15 | invalid | curated: CF0001 CF0999 |" in captured.out  # still listed
 
 
-@pytest.mark.parametrize(("row", "message"), [
-    (("A", "s2", "curated:", ""), "`curated:` names no fact"),
-    (("A", "s2", "curated: CF1", ""), "not a fact id: CF1"),
-    (("A", "s2", "comment only: CF0404", ""), "names a fact that is not in the curation: CF0404"),
-    (("A", "s2", "out of scope:", ""), "`out of scope:` gives no reason"),
-    (("A", "s2", "covered: CF0001", ""), "a fate is `curated: CF…`"),
-    (("A", "s99", "curated: CF0001", ""), "not a section or figure of the review: s99"),
-    (("A", "", "curated: CF0001", ""), "empty: give the review's section ids"),
-    (("A", "s2", "curated: CF0001"), "3 columns, expected 4"),
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("A", "s2", "curated:", ""), "`curated:` names no fact"),
+        (("A", "s2", "curated: CF1", ""), "not a fact id: CF1"),
+        (("A", "s2", "comment only: CF0404", ""), "names a fact that is not in the curation: CF0404"),
+        (("A", "s2", "out of scope:", ""), "`out of scope:` gives no reason"),
+        (("A", "s2", "covered: CF0001", ""), "a fate is `curated: CF…`"),
+        (("A", "s99", "curated: CF0001", ""), "not a section or figure of the review: s99"),
+        (("A", "", "curated: CF0001", ""), "empty: give the review's section ids"),
+        (("A", "s2", "curated: CF0001"), "3 columns, expected 4"),
+    ],
+)
 def test_bad_text_mechanism_rows_are_problems(mini, row, message):
     path = mini.curation / TEXT_MECHANISMS
     _write_tsv(path, [MECHANISM_HEADER, row])
@@ -258,20 +275,31 @@ def test_real_reconciliation_has_a_row_per_ocr_row(repo, real):
     assert {r["fate"] for r in rows} <= set(pfocr.FATES)
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda rows: [r for r in rows if r[:2] != ("ERK", "MAPK3")], "`ERK` → MAPK3 has no fate"),
-    (lambda rows: [*rows, ("ERK", "MAPK7", "noise", "x")], "no such OCR row"),
-    (lambda rows: [*rows, rows[1]], "listed twice"),
-    (lambda rows: [r if r[:2] != ("S1PR", "S1PR4") else (*r[:2], "curated", "S1PR1: wrong") for r in rows],
-     "S1PR1 is the gene S1PR1, not S1PR4"),
-    (lambda rows: [r if r[:2] != ("S1PR", "S1PR4") else (*r[:2], "curated", "S1PR4: not curated") for r in rows],
-     "`S1PR4` is not one"),
-    (lambda rows: [r if r[:2] != ("LIF", "LIF") else (*r[:2], "noise", "stale") for r in rows],
-     "make it `curated` (LIF)"),
-    (lambda rows: [r if r[:2] != ("LIF", "LIF") else (*r[:2], "covered", "LIF") for r in rows],
-     "`covered` is not one of curated, family, noise, missing"),
-    (lambda rows: [r if r[:2] != ("PLC", "PLCB1") else (*r[:2], "family", "") for r in rows], "reason: empty"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda rows: [r for r in rows if r[:2] != ("ERK", "MAPK3")], "`ERK` → MAPK3 has no fate"),
+        (lambda rows: [*rows, ("ERK", "MAPK7", "noise", "x")], "no such OCR row"),
+        (lambda rows: [*rows, rows[1]], "listed twice"),
+        (
+            lambda rows: [r if r[:2] != ("S1PR", "S1PR4") else (*r[:2], "curated", "S1PR1: wrong") for r in rows],
+            "S1PR1 is the gene S1PR1, not S1PR4",
+        ),
+        (
+            lambda rows: [r if r[:2] != ("S1PR", "S1PR4") else (*r[:2], "curated", "S1PR4: not curated") for r in rows],
+            "`S1PR4` is not one",
+        ),
+        (
+            lambda rows: [r if r[:2] != ("LIF", "LIF") else (*r[:2], "noise", "stale") for r in rows],
+            "make it `curated` (LIF)",
+        ),
+        (
+            lambda rows: [r if r[:2] != ("LIF", "LIF") else (*r[:2], "covered", "LIF") for r in rows],
+            "`covered` is not one of curated, family, noise, missing",
+        ),
+        (lambda rows: [r if r[:2] != ("PLC", "PLCB1") else (*r[:2], "family", "") for r in rows], "reason: empty"),
+    ],
+)
 def test_reconciliation_problems(repo, real, tmp_path, edit, message):
     curation, index, derived = real
     for name in ("fig2-genes.tsv", "fig2-chemicals.tsv"):
@@ -288,18 +316,28 @@ def _mini_pfocr(project: Project, reconciliation: list[tuple[str, ...]]) -> None
     """A small Figure 2 record in the mini project, with the given reconciliation rows."""
     folder = project.curation / "pfocr"
     head = ("organism_id", "word", "match", "ncbigene_symbol", "ncbigene_id")
-    _write_tsv(folder / "fig2-genes.tsv", [head, ("9606", "SLIT3", "SLIT3", "SLIT3", "6586"),
-                                           ("9606", "SLIT3", "SLIT3", "SLIT1", "6585"),
-                                           ("9606", "gp130", "GP130", "IL6ST", "3572")])
-    _write_tsv(folder / "fig2-chemicals.tsv", [("word", "mesh", "match", "name", "chebi"),
-                                               ("S1P", "NA", "S1P", "sphingosine 1-phosphate", "chebi:37550")])
+    _write_tsv(
+        folder / "fig2-genes.tsv",
+        [
+            head,
+            ("9606", "SLIT3", "SLIT3", "SLIT3", "6586"),
+            ("9606", "SLIT3", "SLIT3", "SLIT1", "6585"),
+            ("9606", "gp130", "GP130", "IL6ST", "3572"),
+        ],
+    )
+    _write_tsv(
+        folder / "fig2-chemicals.tsv",
+        [("word", "mesh", "match", "name", "chebi"), ("S1P", "NA", "S1P", "sphingosine 1-phosphate", "chebi:37550")],
+    )
     _write_tsv(folder / pfocr.RECONCILIATION, [pfocr.RECONCILIATION_COLUMNS, *reconciliation])
 
 
-MINI_RECONCILIATION = [("SLIT3", "SLIT3", "curated", "SLIT3"),
-                       ("SLIT3", "SLIT1", "noise", "alias collision"),
-                       ("gp130", "IL6ST", "curated", "IL6ST: gp130"),
-                       ("S1P", "CHEBI:37550", "curated", "S1P")]
+MINI_RECONCILIATION = [
+    ("SLIT3", "SLIT3", "curated", "SLIT3"),
+    ("SLIT3", "SLIT1", "noise", "alias collision"),
+    ("gp130", "IL6ST", "curated", "IL6ST: gp130"),
+    ("S1P", "CHEBI:37550", "curated", "S1P"),
+]
 
 
 def test_pfocr_report_on_a_small_figure(mini, capsys):
@@ -316,8 +354,10 @@ def test_pfocr_report_fails_on_a_missing_reconciliation_row(mini, capsys):
     assert main(["--project", str(mini.root), "report", "pfocr"]) == 1
     captured = capsys.readouterr()
     assert "| S1P | chemical | S1P | CHEBI:37550 | **no fate** |" in captured.out
-    assert ("problem: curation/pfocr/fig2-reconciliation.tsv: S1P CHEBI:37550: the OCR chemical row `S1P` → "
-            "CHEBI:37550 has no fate") in captured.err
+    assert (
+        "problem: curation/pfocr/fig2-reconciliation.tsv: S1P CHEBI:37550: the OCR chemical row `S1P` → "
+        "CHEBI:37550 has no fate"
+    ) in captured.err
 
 
 def test_pfocr_report_fails_on_a_curated_row_naming_no_entity(mini, capsys):
@@ -353,9 +393,11 @@ def test_pfocr_snapshot_matches_shared(repo, shared):
 
 def test_terms_refresh_snapshots_the_sources(mini, shared, reference, capsys):
     (mini.curation / "bibliography.tsv").write_text("stale")
-    code = main(["--project", str(mini.root), "terms", "refresh", "--reference", str(reference.root),
-                 "--sources", str(shared)])
+    code = main(
+        ["--project", str(mini.root), "terms", "refresh", "--reference", str(reference.root), "--sources", str(shared)]
+    )
     assert code == 0
     assert (mini.curation / "bibliography.tsv").read_bytes() == (
-        shared / "sources" / "elife-95083-references.tsv").read_bytes()
+        shared / "sources" / "elife-95083-references.tsv"
+    ).read_bytes()
     assert (mini.curation / "pfocr" / "fig2-genes.tsv").exists()

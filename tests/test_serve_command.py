@@ -44,7 +44,9 @@ def test_serve_no_build_refuses_a_stale_build(mini, tmp_path, capsys):
 def test_config_from_environment_and_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("CLASTORDF_BASE", "http://example.org/c")
     monkeypatch.setenv("CLASTORDF_QUERY_TIMEOUT", "2.5")
-    monkeypatch.setenv("CLASTORDF_SERVICE_ALLOWLIST", "https://sparql.uniprot.org/sparql https://query.wikidata.org/sparql")
+    monkeypatch.setenv(
+        "CLASTORDF_SERVICE_ALLOWLIST", "https://sparql.uniprot.org/sparql https://query.wikidata.org/sparql"
+    )
     config = ServerConfig.from_env(tmp_path, result_limit=7, query_timeout=None)
     assert config.base == "http://example.org/c/"
     assert config.query_timeout == 2.5 and config.result_limit == 7
@@ -95,15 +97,31 @@ def test_serve_release_serves_it_without_building(real_build_dir, tmp_path):
     port = free_port()
     cli = Path(sys.executable).parent / "clastordf"
     # Run outside any project: serving a release needs none.
-    proc = subprocess.Popen([str(cli), "serve", "--release", "latest", "--build-dir", str(released_build),
-                             "--port", str(port), "--workers", "1"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(cli),
+            "serve",
+            "--release",
+            "latest",
+            "--build-dir",
+            str(released_build),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         health = wait_for(proc, f"http://127.0.0.1:{port}/health")
         assert health["version"] == "0.1.0"
-        query = urlencode({"query": f"ASK {{ ?d <{MARKER}> \"release 0.1.0\" }}"})
-        request = Request(f"http://127.0.0.1:{port}/sparql?{query}",
-                          headers={"Accept": "application/sparql-results+json"})
+        query = urlencode({"query": f'ASK {{ ?d <{MARKER}> "release 0.1.0" }}'})
+        request = Request(
+            f"http://127.0.0.1:{port}/sparql?{query}", headers={"Accept": "application/sparql-results+json"}
+        )
         with urlopen(request, timeout=10) as response:  # noqa: S310 - a local test server
             assert json.load(response)["boolean"] is True
         with urlopen(f"http://127.0.0.1:{port}/downloads.json", timeout=10) as response:  # noqa: S310

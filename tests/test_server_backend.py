@@ -48,21 +48,39 @@ EXAMPLES = sorted((REPO / "queries").glob("*.rq"))
 SRJ = "application/sparql-results+json"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CLASTO = "https://w3id.org/clastordf/vocab#"
-FACT_LABELS = (f"PREFIX clasto: <{CLASTO}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-               "SELECT ?f ?label WHERE { ?f a clasto:ClastokineFact ; rdfs:label ?label } ORDER BY ?f")
+FACT_LABELS = (
+    f"PREFIX clasto: <{CLASTO}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "SELECT ?f ?label WHERE { ?f a clasto:ClastokineFact ; rdfs:label ?label } ORDER BY ?f"
+)
 ALL_TRIPLES = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 #: Pages whose every byte must be the same whichever store answers.
-PAGES = ("/", "/facts", "/facts.json", "/facts.csv", "/facts.json?contested=true",
-         "/facts?category=PutativeClastokines&contested=false", "/fact/CF0200", "/fact/CF0320", "/fact/CF0320-c1",
-         "/fact/CF0405", "/fact/CF0100", "/evidence/E0658", "/complex/LIFR-IL6ST", "/vocab", "/dataset",
-         "/query?example=contested-facts&run=1",
-         "/entity?iri=https%3A%2F%2Fidentifiers.org%2Funiprot%2FQ9NYA1",
-         "/term?iri=http%3A%2F%2Fpurl.obolibrary.org%2Fobo%2FCL_0000092", "/.well-known/void")
+PAGES = (
+    "/",
+    "/facts",
+    "/facts.json",
+    "/facts.csv",
+    "/facts.json?contested=true",
+    "/facts?category=PutativeClastokines&contested=false",
+    "/fact/CF0200",
+    "/fact/CF0320",
+    "/fact/CF0320-c1",
+    "/fact/CF0405",
+    "/fact/CF0100",
+    "/evidence/E0658",
+    "/complex/LIFR-IL6ST",
+    "/vocab",
+    "/dataset",
+    "/query?example=contested-facts&run=1",
+    "/entity?iri=https%3A%2F%2Fidentifiers.org%2Funiprot%2FQ9NYA1",
+    "/term?iri=http%3A%2F%2Fpurl.obolibrary.org%2Fobo%2FCL_0000092",
+    "/.well-known/void",
+)
 #: RDF documents with blank nodes (OWL axioms, RDF lists): equal up to blank node labels.
 RDF_DOCUMENTS = ("/vocab.ttl", "/fact/CF0200.ttl", "/sparql")
 
 
 # --- comparing answers --------------------------------------------------------------------------------
+
 
 def term(binding: dict | None, separator: str | None) -> tuple | None:
     """A SPARQL JSON term to compare: blank node labels are local to an answer, a language tag is
@@ -119,6 +137,7 @@ def assert_pages_equal(remote, embedded) -> None:
 
 # --- engines and fakes ----------------------------------------------------------------------------------
 
+
 def _die_with_parent() -> None:
     """In the child before exec: Linux sends it SIGTERM when the test process dies."""
     try:
@@ -171,12 +190,19 @@ def oxigraph_url(real_build_dir: Path, graph: str, tmp_path_factory: pytest.Temp
     graph stays empty: Oxigraph's default graph is not the union of its graphs)."""
     cli = oxigraph_cli()
     location = tmp_path_factory.mktemp("oxigraph-server") / "db"
-    subprocess.run([cli, "load", "--location", str(location), "--file", str(real_build_dir / "clastordf.ttl"),
-                    "--graph", graph], check=True, capture_output=True)
+    subprocess.run(
+        [cli, "load", "--location", str(location), "--file", str(real_build_dir / "clastordf.ttl"), "--graph", graph],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    proc = subprocess.Popen([cli, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(
+        [cli, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )
     try:
         url = f"http://127.0.0.1:{port}/query"
         wait_until(f"{url}?{urlencode({'query': 'ASK {}'})}", proc, "oxigraph serve-read-only")
@@ -245,8 +271,12 @@ class _FakeHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        recorded = Recorded("POST", self.headers.get("Content-Type", ""), self.headers.get("Accept", ""),
-                            parse_qs(body, keep_blank_values=True))
+        recorded = Recorded(
+            "POST",
+            self.headers.get("Content-Type", ""),
+            self.headers.get("Accept", ""),
+            parse_qs(body, keep_blank_values=True),
+        )
         self.server.requests.append(recorded)
         status, media_type, data = self.server.reply(recorded)
         time.sleep(self.server.delay)
@@ -259,7 +289,7 @@ class _FakeHandler(BaseHTTPRequestHandler):
         try:
             if self.server.trickle:
                 for i in range(len(data)):
-                    self.wfile.write(data[i:i + 1])
+                    self.wfile.write(data[i : i + 1])
                     self.wfile.flush()
                     time.sleep(0.2)
             else:
@@ -311,14 +341,16 @@ def results(variables: list[str], *rows: dict) -> Callable[[Recorded], Reply]:
 
 # --- through oxigraph serve: the same answers ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("query_file", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_queries_answer_as_the_embedded_store(remote, client, query_file):
     query = query_file.read_text(encoding="utf-8")
     expected = answer(ask(client, query), query)
     assert expected[1], f"{query_file.name} answers nothing: the comparison would prove nothing"
     assert answer(ask(remote, query), query) == expected
-    posted = remote.post("/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query",
-                                                                  "Accept": SRJ})
+    posted = remote.post(
+        "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query", "Accept": SRJ}
+    )
     assert answer(posted, query) == expected
 
 
@@ -330,15 +362,22 @@ def test_every_results_format_is_written_as_the_embedded_store_writes_it(remote,
     assert mine.headers["X-Result-Truncated"] == "false" and mine.headers["X-Result-Limit"] == "500"
 
 
-@pytest.mark.parametrize("accept", ["application/n-triples", "text/turtle", "application/ld+json",
-                                    "application/rdf+xml"])
+@pytest.mark.parametrize(
+    "accept", ["application/n-triples", "text/turtle", "application/ld+json", "application/rdf+xml"]
+)
 def test_graph_answers_are_the_embedded_stores(remote, client, accept):
-    query = f"PREFIX clasto: <{CLASTO}> CONSTRUCT {{ ?f a clasto:ClastokineFact ; ?p ?o }} WHERE {{ ?f a " \
-            f"clasto:ClastokineFact ; ?p ?o FILTER(isLiteral(?o)) }}"
+    query = (
+        f"PREFIX clasto: <{CLASTO}> CONSTRUCT {{ ?f a clasto:ClastokineFact ; ?p ?o }} WHERE {{ ?f a "
+        f"clasto:ClastokineFact ; ?p ?o FILTER(isLiteral(?o)) }}"
+    )
     mine, theirs = ask(remote, query, accept), ask(client, query, accept)
     assert mine.status_code == theirs.status_code == 200 and mine.content_type == theirs.content_type
-    fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/ld+json": "json-ld",
-           "application/rdf+xml": "xml"}[accept]
+    fmt = {
+        "application/n-triples": "nt",
+        "text/turtle": "turtle",
+        "application/ld+json": "json-ld",
+        "application/rdf+xml": "xml",
+    }[accept]
     graphs = [rdflib.Graph().parse(data=r.get_data(), format=fmt) for r in (mine, theirs)]
     assert len(graphs[0]) > 100 and isomorphic(*graphs)
 
@@ -371,10 +410,13 @@ def test_result_cap_and_its_headers(remote):
 
 
 def test_the_front_end_refuses_what_it_always_refuses(remote):
-    for query in ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-                  "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "LOAD <http://example.org/data.ttl>",
-                  "SELECT * WHERE { ?s ?p ?o FILTER(bif:contains(?o, 'bone')) }",
-                  "PREFIX v: <sql:> SELECT (v:procedure() AS ?x) WHERE {}"):
+    for query in (
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "LOAD <http://example.org/data.ttl>",
+        "SELECT * WHERE { ?s ?p ?o FILTER(bif:contains(?o, 'bone')) }",
+        "PREFIX v: <sql:> SELECT (v:procedure() AS ?x) WHERE {}",
+    ):
         r = ask(remote, query)
         assert r.status_code == 403, query
         one_line(r)
@@ -393,34 +435,53 @@ def test_health_names_the_backend(remote, client, oxigraph_url, graph):
     body = health.get_json()
     assert body["backend"] == {"kind": "sparql", "endpoint": oxigraph_url, "graph": graph, "status": "ok"}
     embedded = client.get("/health").get_json()
-    assert (body["triples"], body["facts"], body["version"]) == (embedded["triples"], embedded["facts"],
-                                                                 embedded["version"])
+    assert (body["triples"], body["facts"], body["version"]) == (
+        embedded["triples"],
+        embedded["facts"],
+        embedded["version"],
+    )
 
 
 # --- what goes over the wire ------------------------------------------------------------------------------
+
 
 def test_requests_are_form_posts_with_an_explicit_accept(fake, fake_app, graph):
     client = fake_app.test_client()
     fake.reply = results(["x"], {"x": {"type": "uri", "value": "urn:x"}})
     assert client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?p ?o }"}).status_code == 200
     # The client's POST of application/sparql-query (which Virtuoso 7.2 never answers) goes on as a form.
-    posted = client.post("/sparql", data=b"SELECT ?x WHERE { ?x ?q ?o }",
-                         headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    posted = client.post(
+        "/sparql",
+        data=b"SELECT ?x WHERE { ?x ?q ?o }",
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     assert posted.status_code == 200 and posted.data == b"x\r\nurn:x\r\n"
     fake.reply = lambda _: (200, "application/n-triples", b"<urn:a> <urn:b> <urn:c> .\n")
     assert client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}).status_code == 200
     fake.reply = results(["x"])
     from_graph = f"SELECT ?x FROM <{graph}> WHERE {{ ?x ?p ?o }}"  # noqa: S608 - SPARQL, not SQL
     client.get("/sparql", query_string={"query": from_graph})
-    client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?r ?o }", "default-graph-uri": "urn:g1",
-                                        "named-graph-uri": ["urn:g2", "urn:g3"]})
-    assert [(r.method, r.content_type.split(";")[0]) for r in fake.requests] == \
-        [("POST", "application/x-www-form-urlencoded")] * 5
+    client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT ?x WHERE { ?x ?r ?o }",
+            "default-graph-uri": "urn:g1",
+            "named-graph-uri": ["urn:g2", "urn:g3"],
+        },
+    )
+    assert [(r.method, r.content_type.split(";")[0]) for r in fake.requests] == [
+        ("POST", "application/x-www-form-urlencoded")
+    ] * 5
     assert [r.accept.split(",")[0] for r in fake.requests] == [SRJ, SRJ, "application/n-triples", SRJ, SRJ]
     served = {"default-graph-uri": [graph], "named-graph-uri": [graph]}
     datasets = [{k: v for k, v in r.params.items() if k != "query"} for r in fake.requests]
-    assert datasets == [served, served, served, {}, {"default-graph-uri": ["urn:g1"],
-                                                     "named-graph-uri": ["urn:g2", "urn:g3"]}]
+    assert datasets == [
+        served,
+        served,
+        served,
+        {},
+        {"default-graph-uri": ["urn:g1"], "named-graph-uri": ["urn:g2", "urn:g3"]},
+    ]
     assert fake.requests[1].params["query"] == ["SELECT ?x WHERE { ?x ?q ?o }"]
 
 
@@ -459,28 +520,40 @@ def test_virtuosos_answers_are_normalised(fake, fake_app):
     """Virtuoso 7.2 writes SPARQL 1.0 ``typed-literal`` terms, blank nodes as ``nodeID://…`` and answers an
     ASK with a dataset as a SELECT of ``?__ASK_RETVAL``; the front-end answers in SPARQL 1.1 all the same."""
     client = fake_app.test_client()
-    fake.reply = results(["n", "s", "b"], {
-        "n": {"type": "typed-literal", "datatype": XSD + "integer", "value": "7"},
-        "s": {"type": "typed-literal", "value": "plain"},
-        "b": {"type": "bnode", "value": "nodeID://b10006"}})
+    fake.reply = results(
+        ["n", "s", "b"],
+        {
+            "n": {"type": "typed-literal", "datatype": XSD + "integer", "value": "7"},
+            "s": {"type": "typed-literal", "value": "plain"},
+            "b": {"type": "bnode", "value": "nodeID://b10006"},
+        },
+    )
     row = json.loads(client.get("/sparql", query_string={"query": "SELECT ?n ?s ?b WHERE { ?n ?s ?b }"}).data)
     (binding,) = row["results"]["bindings"]
     assert binding["n"] == {"type": "literal", "datatype": XSD + "integer", "value": "7"}
     assert binding["s"] == {"type": "literal", "value": "plain"}
     assert binding["b"]["type"] == "bnode" and pyoxigraph.BlankNode(binding["b"]["value"])
-    fake.reply = results(["__ASK_RETVAL"], {"__ASK_RETVAL": {"type": "typed-literal", "datatype": XSD + "integer",
-                                                              "value": "1"}})
-    assert json.loads(client.get("/sparql", query_string={"query": "ASK { ?s ?p 1 }"}).data) == \
-        {"head": {}, "boolean": True}
+    fake.reply = results(
+        ["__ASK_RETVAL"], {"__ASK_RETVAL": {"type": "typed-literal", "datatype": XSD + "integer", "value": "1"}}
+    )
+    assert json.loads(client.get("/sparql", query_string={"query": "ASK { ?s ?p 1 }"}).data) == {
+        "head": {},
+        "boolean": True,
+    }
     fake.reply = results(["__ASK_RETVAL"])
-    r = client.get("/sparql", query_string={"query": "ASK { ?s ?p 2 }"},
-                   headers={"Accept": "application/sparql-results+xml"})
+    r = client.get(
+        "/sparql", query_string={"query": "ASK { ?s ?p 2 }"}, headers={"Accept": "application/sparql-results+xml"}
+    )
     assert b"<boolean>false</boolean>" in r.data
     # An engine that will not write N-Triples answers Turtle, its prefixes and all.
-    fake.reply = lambda _: (200, "text/turtle; charset=UTF-8",
-                            b"@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c \"d\"@EN ] .\n")
-    r = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-                   headers={"Accept": "application/n-triples"})
+    fake.reply = lambda _: (
+        200,
+        "text/turtle; charset=UTF-8",
+        b'@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c "d"@EN ] .\n',
+    )
+    r = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"}
+    )
     assert r.status_code == 200 and r.mimetype == "application/n-triples"
     assert len(r.get_data(as_text=True).splitlines()) == 2
 
@@ -510,13 +583,25 @@ def test_the_time_limit_holds_for_a_slow_backend(fake, fake_app):
     assert client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?p 9 }"}).status_code == 200
 
 
-@pytest.mark.parametrize(("status", "media_type", "body", "expected"), [
-    (500, "text/plain", b"Virtuoso 42000 Error SR186: No permission\n\nSPARQL query: ...", "answered 500: Virtuoso"),
-    (200, "text/html", b"<html>an HTML page</html>", "answered text/html, not SPARQL JSON results"),
-    (200, SRJ, b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": ', "not valid JSON"),
-    (200, SRJ, b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "not an iri"}}]}}',
-     "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("status", "media_type", "body", "expected"),
+    [
+        (
+            500,
+            "text/plain",
+            b"Virtuoso 42000 Error SR186: No permission\n\nSPARQL query: ...",
+            "answered 500: Virtuoso",
+        ),
+        (200, "text/html", b"<html>an HTML page</html>", "answered text/html, not SPARQL JSON results"),
+        (200, SRJ, b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": ', "not valid JSON"),
+        (
+            200,
+            SRJ,
+            b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri", "value": "not an iri"}}]}}',
+            "cannot be read",
+        ),
+    ],
+)
 def test_a_bad_answer_from_the_backend_is_a_502(fake, fake_app, status, media_type, body, expected):
     fake.reply = lambda _: (status, media_type, body)
     r = fake_app.test_client().get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?p ?o }"})
@@ -525,8 +610,11 @@ def test_a_bad_answer_from_the_backend_is_a_502(fake, fake_app, status, media_ty
 
 def test_refused_queries_never_reach_the_backend(fake, fake_app):
     client = fake_app.test_client()
-    for query in ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-                  "DELETE WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o FILTER(<bif:contains>(?o, 'x')) }"):
+    for query in (
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(<bif:contains>(?o, 'x')) }",
+    ):
         assert client.get("/sparql", query_string={"query": query}).status_code == 403
     unacceptable = client.get("/sparql", query_string={"query": "SELECT ?x"}, headers={"Accept": "text/turtle"})
     assert unacceptable.status_code == 406
@@ -540,12 +628,17 @@ def test_the_engines_default_graph_is_used_when_asked(server_config, fake):
     assert fake.requests[0].params == {"query": ["SELECT ?x WHERE { ?x ?p ?o }"]}
     health = app.test_client().get("/health")  # the fake's graph is empty
     assert health.status_code == 503
-    assert health.get_json()["backend"] == {"kind": "sparql", "endpoint": fake.url, "status": "empty",
-                                            "graph": "the engine's default graph"}
+    assert health.get_json()["backend"] == {
+        "kind": "sparql",
+        "endpoint": fake.url,
+        "status": "empty",
+        "graph": "the engine's default graph",
+    }
     app.extensions["clastordf"].store.close()
 
 
 # --- a backend that is not there -------------------------------------------------------------------------
+
 
 def test_a_backend_that_is_down(server_config, graph):
     url = f"http://127.0.0.1:{free_port()}/sparql"
@@ -563,12 +656,12 @@ def test_a_backend_that_is_down(server_config, graph):
     health = client.get("/health")
     assert health.status_code == 503
     assert health.get_json()["status"] == "error"
-    assert health.get_json()["backend"] == {"kind": "sparql", "endpoint": url, "status": "unavailable",
-                                            "graph": graph}
+    assert health.get_json()["backend"] == {"kind": "sparql", "endpoint": url, "status": "unavailable", "graph": graph}
     assert client.get("/downloads").status_code == 200  # files need no backend
 
 
 # --- settings and the command line -------------------------------------------------------------------------
+
 
 def test_doctests():
     for module in (backend, sparql_client, sparql, sys.modules[__name__]):
@@ -583,12 +676,15 @@ def test_backend_settings_from_the_environment(monkeypatch, tmp_path):
     assert ServerConfig.from_env(tmp_path, backend="sparql:http://other/sparql").backend == "sparql:http://other/sparql"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--backend", "http://localhost:8890/sparql"], "unknown backend 'http://localhost:8890/sparql': give sparql:"),
-    (["--backend", "sparql:ftp://localhost/sparql"], "is not an http:// or https:// URL"),
-    (["--backend", "sparql:http://localhost:port/sparql"], "is not a URL"),
-    (["--backend", "sparql:http://localhost/sparql", "--backend-graph", "not an iri"], "is not an absolute IRI"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--backend", "http://localhost:8890/sparql"], "unknown backend 'http://localhost:8890/sparql': give sparql:"),
+        (["--backend", "sparql:ftp://localhost/sparql"], "is not an http:// or https:// URL"),
+        (["--backend", "sparql:http://localhost:port/sparql"], "is not a URL"),
+        (["--backend", "sparql:http://localhost/sparql", "--backend-graph", "not an iri"], "is not an absolute IRI"),
+    ],
+)
 def test_serve_refuses_a_bad_backend(real_build_dir, args, message, capsys):
     assert main(["serve", "--build-dir", str(real_build_dir), *args]) == 2
     assert message in capsys.readouterr().err
@@ -607,15 +703,34 @@ def test_serve_backend_under_gunicorn(real_build_dir, oxigraph_url, graph, tmp_p
     before = sorted(p.name for p in build.iterdir())
     port = free_port()
     cli = Path(sys.executable).parent / "clastordf"
-    proc = subprocess.Popen([str(cli), "serve", "--build-dir", str(build), "--backend", f"sparql:{oxigraph_url}",
-                             "--port", str(port), "--workers", "1", "--threads", "2"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(cli),
+            "serve",
+            "--build-dir",
+            str(build),
+            "--backend",
+            f"sparql:{oxigraph_url}",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         health = json.loads(wait_until(f"http://127.0.0.1:{port}/health", proc, "clastordf serve --backend"))
         assert health["status"] == "ok" and health["backend"]["endpoint"] == oxigraph_url
         query = urlencode({"query": FACT_LABELS})
-        with urlopen(Request(f"http://127.0.0.1:{port}/sparql?{query}", headers={"Accept": "text/csv"}),  # noqa: S310
-                     timeout=10) as response:
+        with urlopen(
+            Request(f"http://127.0.0.1:{port}/sparql?{query}", headers={"Accept": "text/csv"}),  # noqa: S310
+            timeout=10,
+        ) as response:
             assert response.read().decode().startswith("f,label\r\nhttps://w3id.org/clastordf/fact/")
         with urlopen(f"http://127.0.0.1:{port}/fact/CF0200", timeout=10) as response:  # noqa: S310
             assert "Sphingosine-1-phosphate" in response.read().decode()
@@ -628,6 +743,7 @@ def test_serve_backend_under_gunicorn(real_build_dir, oxigraph_url, graph, tmp_p
 
 
 # --- through Virtuoso: a release loaded and served as published ---------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def release_build(real_build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
@@ -698,6 +814,10 @@ def test_virtuoso_ask_cap_and_health(virtuoso_client, release_client, virtuoso, 
     for accept in ("text/csv", "application/sparql-results+xml"):
         assert ask(virtuoso_client, FACT_LABELS, accept).data == ask(release_client, FACT_LABELS, accept).data
     health = virtuoso_client.get("/health").get_json()
-    assert health["backend"] == {"kind": "sparql", "endpoint": virtuoso, "status": "ok",
-                                 "graph": dataset_graph(release_build[1])}
+    assert health["backend"] == {
+        "kind": "sparql",
+        "endpoint": virtuoso,
+        "status": "ok",
+        "graph": dataset_graph(release_build[1]),
+    }
     assert health["triples"] == release_client.get("/health").get_json()["triples"]

@@ -40,17 +40,34 @@ def hrefs(page: str) -> list[str]:
 
 # -- pages -----------------------------------------------------------------------------------------
 
+
 def test_home_shows_counts_licence_citation_and_links(client):
     r = client.get("/")
     assert r.status_code == 200 and r.mimetype == "text/html"
     page = text(r)
     assert "clastordf" in page and "CC0" in page and "10.7554/eLife.95083" in page
-    for label in ("facts", "clastokine facts", "regulation facts", "contested facts", "evidence lines",
-                  "cited publications", "entities", "triples", "inferred clastokines"):
+    for label in (
+        "facts",
+        "clastokine facts",
+        "regulation facts",
+        "contested facts",
+        "evidence lines",
+        "cited publications",
+        "entities",
+        "triples",
+        "inferred clastokines",
+    ):
         assert f"<th>{label}" in page, label
     links = hrefs(page)
-    for target in ("/facts", "/query", "/vocab", "/downloads", "/sparql", "/downloads/clastordf.ttl",
-                   "/facts?contested=true"):
+    for target in (
+        "/facts",
+        "/query",
+        "/vocab",
+        "/downloads",
+        "/sparql",
+        "/downloads/clastordf.ttl",
+        "/facts?contested=true",
+    ):
         assert target in links, target
     contested = client.get("/facts.json", query_string={"contested": "true"}).get_json()["count"]
     assert f'<a href="/facts?contested=true">{contested}</a>' in page and contested > 0
@@ -74,8 +91,17 @@ def test_fact_page_s1p(client):
     assert "Sphingosine-1-phosphate made by SPHK1" in page
     # ligand (ChEBI S1P) links to its entity page on this server
     assert "/entity?iri=" + quote(OBO + "CHEBI_37550", safe="") in page
-    for word in ("S1PR3", "osteoclast", "osteoblast", "osteoblast differentiation", "secreted",
-                 "Inferred classes", "inferred at build time", "clastokine", "coupling factor"):
+    for word in (
+        "S1PR3",
+        "osteoclast",
+        "osteoblast",
+        "osteoblast differentiation",
+        "secreted",
+        "Inferred classes",
+        "inferred at build time",
+        "clastokine",
+        "coupling factor",
+    ):
         assert word.lower() in page.lower(), word
     # the three axes, each on its own: the review's category (a clastokine), the evidence level (in vitro
     # only: its one in vivo effect, bone formation, is the contested claim) and contested (the review
@@ -104,7 +130,7 @@ def section(page: str, heading: str) -> str:
     """The HTML from a heading to the next one of its level."""
     level = re.search(rf"<(h[1-6])>{re.escape(heading)}</h[1-6]>", page)
     assert level, heading
-    rest = page[level.end():]
+    rest = page[level.end() :]
     return rest.split(f"<{level.group(1)}>", 1)[0]
 
 
@@ -251,7 +277,8 @@ def test_vocab_page_has_an_anchor_for_every_term(client, app):
     with app.app_context():
         rows = state().store.query(
             'SELECT DISTINCT ?t WHERE { ?t ?p ?o FILTER(STRSTARTS(STR(?t), "https://w3id.org/clastordf/vocab#")) }',
-            use_default_graph_as_union=True)
+            use_default_graph_as_union=True,
+        )
         terms = [row["t"].value.split("#", 1)[1] for row in rows]
     assert len(terms) > 40
     for local in terms:
@@ -279,13 +306,17 @@ def test_release_iri_serves_the_ontology(client):
 
 # -- content negotiation ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,iri", [
-    ("/fact/CF0200", CF + "CF0200"),
-    ("/fact/CF0200-c1", CF + "CF0200-c1"),
-    ("/evidence/E0100", BASE + "evidence/E0100"),
-    ("/complex/LIFR-IL6ST", BASE + "complex/LIFR-IL6ST"),
-    ("/dataset", BASE + "dataset"),
-])
+
+@pytest.mark.parametrize(
+    "path,iri",
+    [
+        ("/fact/CF0200", CF + "CF0200"),
+        ("/fact/CF0200-c1", CF + "CF0200-c1"),
+        ("/evidence/E0100", BASE + "evidence/E0100"),
+        ("/complex/LIFR-IL6ST", BASE + "complex/LIFR-IL6ST"),
+        ("/dataset", BASE + "dataset"),
+    ],
+)
 @pytest.mark.parametrize("ext", sorted(RDF_TYPES))
 def test_rdf_by_accept_and_by_extension(client, path, iri, ext):
     media, parser = RDF_TYPES[ext]
@@ -297,7 +328,7 @@ def test_rdf_by_accept_and_by_extension(client, path, iri, ext):
         link = r.headers["Link"]
         for other_media, _ in RDF_TYPES.values():
             assert f'type="{other_media}"' in link
-        assert 'rel="alternate"' in link and f'<{path}.ttl>' in link
+        assert 'rel="alternate"' in link and f"<{path}.ttl>" in link
 
 
 def test_fact_rdf_includes_its_claims(client):
@@ -324,19 +355,22 @@ def test_entity_rdf(client):
     assert r.mimetype == "application/n-triples"
 
 
-@pytest.mark.parametrize("accept,media", [
-    ("text/html;q=0.5, text/turtle;q=0.9", "text/turtle"),
-    ("application/ld+json;q=0.2, application/n-triples", "application/n-triples"),
-    ("text/turtle;q=0.1, application/rdf+xml;q=0.8, text/html;q=0.3", "application/rdf+xml"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
-    ("*/*", "text/html"),
-    ("", "text/html"),
-])
+@pytest.mark.parametrize(
+    "accept,media",
+    [
+        ("text/html;q=0.5, text/turtle;q=0.9", "text/turtle"),
+        ("application/ld+json;q=0.2, application/n-triples", "application/n-triples"),
+        ("text/turtle;q=0.1, application/rdf+xml;q=0.8, text/html;q=0.3", "application/rdf+xml"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+        ("*/*", "text/html"),
+        ("", "text/html"),
+    ],
+)
 def test_q_values(client, accept, media):
     r = client.get("/fact/CF0200", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200 and r.mimetype == media
     assert "Accept" in r.headers["Vary"]
-    assert "rel=\"alternate\"" in r.headers["Link"]
+    assert 'rel="alternate"' in r.headers["Link"]
 
 
 def test_html_extension_and_format_parameter(client):
@@ -374,8 +408,10 @@ def store_facts(app, where: str) -> set[str]:
     """The ids of the facts matching a SPARQL pattern on ``?f``, read from the store itself."""
     from clastordf.server import state
 
-    query = (f"PREFIX clasto: <{CLASTO}> SELECT DISTINCT ?f WHERE {{ VALUES ?t {{ clasto:ClastokineFact "
-             f"clasto:RegulationFact }} ?f a ?t . {where} }}")
+    query = (
+        f"PREFIX clasto: <{CLASTO}> SELECT DISTINCT ?f WHERE {{ VALUES ?t {{ clasto:ClastokineFact "
+        f"clasto:RegulationFact }} ?f a ?t . {where} }}"
+    )
     with app.app_context():
         rows = state().store.query(query, use_default_graph_as_union=True)
         return {row["f"].value.rsplit("/", 1)[1] for row in rows}
@@ -384,9 +420,16 @@ def store_facts(app, where: str) -> set[str]:
 def test_facts_list_and_filters(client):
     page = text(client.get("/facts"))
     assert 'href="/fact/CF0200"' in page and 'href="/fact/CF0320"' in page and 'href="/fact/CF0101"' in page
-    for option in ('value="Secreted"', 'value="SecretedClastokines"', 'value="PutativeClastokines"',
-                   'value="InVivoSupport"', 'value="InVitroOnly"', 'value="true"', 'value="false"',
-                   'value="CL:0000092"'):
+    for option in (
+        'value="Secreted"',
+        'value="SecretedClastokines"',
+        'value="PutativeClastokines"',
+        'value="InVivoSupport"',
+        'value="InVitroOnly"',
+        'value="true"',
+        'value="false"',
+        'value="CL:0000092"',
+    ):
         assert option in page, option
     for name in ("mechanism", "category", "level", "contested", "cell", "kind"):
         assert f'<select name="{name}">' in page, name
@@ -493,8 +536,11 @@ def override_client(real_build_dir, tmp_path_factory):
             shutil.copy(f, build / f.name)
     claim = ox.NamedNode(CF + "CF0200-c1")
     level = ox.NamedNode(CLASTO + "evidenceLevel")
-    triples = [t for t in ox.parse(path=str(build / "clastordf.ttl"), format=ox.RdfFormat.TURTLE)
-               if not (t.subject == claim and t.predicate == level)]
+    triples = [
+        t
+        for t in ox.parse(path=str(build / "clastordf.ttl"), format=ox.RdfFormat.TURTLE)
+        if not (t.subject == claim and t.predicate == level)
+    ]
     triples += [
         ox.Triple(claim, level, ox.NamedNode(CLASTO + "InVivoSupport")),
         ox.Triple(claim, ox.NamedNode(CLASTO + "computedEvidenceLevel"), ox.NamedNode(CLASTO + "InVitroOnly")),
@@ -522,6 +568,7 @@ def test_an_overridden_evidence_level_shows_the_curators_reason(override_client)
 
 
 # -- query page ------------------------------------------------------------------------------------
+
 
 def test_query_page_offers_the_examples(client):
     page = text(client.get("/query"))
@@ -566,12 +613,18 @@ def test_query_page_runs_free_queries_through_the_endpoint(client):
 
 # -- downloads -------------------------------------------------------------------------------------
 
+
 def test_downloads_list_sizes_and_hashes(client, real_build_dir):
     page = text(client.get("/downloads"))
     listing = client.get("/downloads.json").get_json()["files"]
     names = {f["name"] for f in listing}
-    assert {"clastordf.ttl", "clastordf.owl", "clastordf-vocab.ttl", "clastordf-inferred.ttl",
-            "clastordf-ontology.html"} <= names
+    assert {
+        "clastordf.ttl",
+        "clastordf.owl",
+        "clastordf-vocab.ttl",
+        "clastordf-inferred.ttl",
+        "clastordf-ontology.html",
+    } <= names
     assert "oxigraph" not in names and not any(n.startswith(".") for n in names)
     for f in listing:
         content = (real_build_dir / f["name"]).read_bytes()
@@ -598,6 +651,7 @@ def test_download_range_etag_and_conditional_requests(client, real_build_dir):
 
 
 # -- VoID and health ---------------------------------------------------------------------------------
+
 
 def test_void(client):
     r = client.get("/.well-known/void")
@@ -646,9 +700,21 @@ def test_health_is_503_when_the_store_fails(app):
 
 # -- links stay local, base is configurable ----------------------------------------------------------
 
-PAGES = ("/", "/facts", "/fact/CF0200", "/fact/CF0320", "/fact/CF0320-c1", "/evidence/E0658", "/complex/LIFR-IL6ST",
-         "/vocab", "/downloads", "/query", "/dataset", "/entity?iri=https%3A%2F%2Fidentifiers.org%2Funiprot%2FQ9NYA1",
-         "/term?iri=http%3A%2F%2Fpurl.obolibrary.org%2Fobo%2FCL_0000092")
+PAGES = (
+    "/",
+    "/facts",
+    "/fact/CF0200",
+    "/fact/CF0320",
+    "/fact/CF0320-c1",
+    "/evidence/E0658",
+    "/complex/LIFR-IL6ST",
+    "/vocab",
+    "/downloads",
+    "/query",
+    "/dataset",
+    "/entity?iri=https%3A%2F%2Fidentifiers.org%2Funiprot%2FQ9NYA1",
+    "/term?iri=http%3A%2F%2Fpurl.obolibrary.org%2Fobo%2FCL_0000092",
+)
 
 
 def test_no_page_links_to_w3id_for_local_resources(client):

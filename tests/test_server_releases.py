@@ -23,8 +23,11 @@ from clastordf.server import create_app, sparql
 from clastordf.server.config import ServerConfig, UnknownRelease
 
 #: The release date of each fake release (the release command sets every file's mtime to it).
-RELEASED = {"0.9.0": datetime(2024, 3, 1, tzinfo=UTC), "0.10.0": datetime(2025, 1, 15, 12, 30, tzinfo=UTC),
-            "0.11.0": datetime(2025, 6, 2, tzinfo=UTC)}
+RELEASED = {
+    "0.9.0": datetime(2024, 3, 1, tzinfo=UTC),
+    "0.10.0": datetime(2025, 1, 15, 12, 30, tzinfo=UTC),
+    "0.11.0": datetime(2025, 6, 2, tzinfo=UTC),
+}
 MEDIA = {  # file of a release -> the media type it is served with
     "clastordf.ttl": "text/turtle",
     "clastordf.nt.gz": "application/gzip",
@@ -64,7 +67,7 @@ def release_files(build: Path, version: str) -> dict[str, bytes]:
         "clastordf.nt.gz": gzip.compress(triple.encode(), mtime=0),
         "clastordf.jsonld": json.dumps({"@id": "https://w3id.org/clastordf/dataset", "version": version}).encode(),
         "facts.tsv": f"id\tlabel\nCF0200\tS1P ({version})\n".encode(),
-        "void.ttl": f"<https://w3id.org/clastordf/dataset> <http://purl.org/pav/version> \"{version}\" .\n".encode(),
+        "void.ttl": f'<https://w3id.org/clastordf/dataset> <http://purl.org/pav/version> "{version}" .\n'.encode(),
         "README.md": f"# clastordf {version}\n\nThe dataset, release {version}.\n".encode(),
         "CHANGELOG.md": f"# Changes in {version}\n".encode(),
     }
@@ -118,6 +121,7 @@ def client(real_build_dir: Path, releases: Path):
 
 
 # -- listings --------------------------------------------------------------------------------------
+
 
 def test_downloads_json_lists_every_release_newest_first(client, releases):
     listing = client.get("/downloads.json").get_json()
@@ -182,6 +186,7 @@ def test_release_listing_page_and_json_twin(client, releases):
 
 # -- files -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(MEDIA))
 def test_release_file_bytes_and_media_type(client, releases, name):
     r = client.get(f"/downloads/0.10.0/{name}")
@@ -206,10 +211,16 @@ def test_etag_is_the_sha256_and_conditional_requests(client, releases):
     assert "max-age" in r.headers["Cache-Control"] and r.headers["Accept-Ranges"] == "bytes"
     again = client.get("/downloads/0.10.0/clastordf.ttl", headers={"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
-    assert client.get("/downloads/0.10.0/clastordf.ttl",
-                      headers={"If-None-Match": '"' + "0" * 64 + '"'}).status_code == 200
-    assert client.get("/downloads/0.10.0/clastordf.ttl",
-                      headers={"If-Modified-Since": r.headers["Last-Modified"]}).status_code == 304
+    assert (
+        client.get("/downloads/0.10.0/clastordf.ttl", headers={"If-None-Match": '"' + "0" * 64 + '"'}).status_code
+        == 200
+    )
+    assert (
+        client.get(
+            "/downloads/0.10.0/clastordf.ttl", headers={"If-Modified-Since": r.headers["Last-Modified"]}
+        ).status_code
+        == 304
+    )
     earlier = http_date(datetime(2025, 1, 1, tzinfo=UTC))
     assert client.get("/downloads/0.10.0/clastordf.ttl", headers={"If-Modified-Since": earlier}).status_code == 200
     sums = client.get("/downloads/0.10.0/SHA256SUMS")
@@ -239,22 +250,25 @@ def test_head(client, releases):
     assert client.head("/downloads/latest/clastordf.owl").headers["ETag"] == r.headers["ETag"]
 
 
-@pytest.mark.parametrize("path", [
-    "/downloads/9.9.9/clastordf.ttl",  # no such release
-    "/downloads/9.9.9/",
-    "/downloads/0.10.0/nothing.ttl",  # no such file
-    "/downloads/0.9.0/stray.txt",  # in the folder, not in SHA256SUMS
-    "/downloads/.0.11.0/clastordf.ttl",  # a release being made
-    "/downloads/.0.11.0/",
-    "/downloads/0.12.0/README.md",  # no SHA256SUMS: not a release
-    "/downloads/.stores/",
-    "/downloads/0.10.0/..%2F0.9.0%2FREADME.md",  # encoded slashes
-    "/downloads/0.10.0/%2E%2E%2F%2E%2E%2Fclastordf.ttl",
-    "/downloads/..%2Frelease%2F0.10.0/README.md",
-    "/downloads/0.10.0/../../clastordf.ttl",
-    "/downloads/latest/..%2F..%2Fclastordf.ttl",
-    "/releases/7.7.7/clastordf.owl",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/downloads/9.9.9/clastordf.ttl",  # no such release
+        "/downloads/9.9.9/",
+        "/downloads/0.10.0/nothing.ttl",  # no such file
+        "/downloads/0.9.0/stray.txt",  # in the folder, not in SHA256SUMS
+        "/downloads/.0.11.0/clastordf.ttl",  # a release being made
+        "/downloads/.0.11.0/",
+        "/downloads/0.12.0/README.md",  # no SHA256SUMS: not a release
+        "/downloads/.stores/",
+        "/downloads/0.10.0/..%2F0.9.0%2FREADME.md",  # encoded slashes
+        "/downloads/0.10.0/%2E%2E%2F%2E%2E%2Fclastordf.ttl",
+        "/downloads/..%2Frelease%2F0.10.0/README.md",
+        "/downloads/0.10.0/../../clastordf.ttl",
+        "/downloads/latest/..%2F..%2Fclastordf.ttl",
+        "/releases/7.7.7/clastordf.owl",
+    ],
+)
 def test_unknown_versions_names_and_escapes_are_404(client, path):
     r = client.get(path)
     assert r.status_code == 404, path
@@ -287,6 +301,7 @@ def test_release_with_a_malformed_sums_file_is_listed_as_damaged(tmp_path, real_
 
 
 # -- latest ----------------------------------------------------------------------------------------
+
 
 def test_latest_serves_the_newest_release_with_its_canonical_url(client, releases):
     r = client.get("/downloads/latest/README.md")
@@ -335,6 +350,7 @@ def test_without_releases_latest_says_how_to_make_one(tmp_path, real_build_dir, 
 
 # -- version IRIs ----------------------------------------------------------------------------------
 
+
 def test_version_iris_resolve_to_the_release_files(client, releases, real_build_dir):
     r = client.get("/releases/0.10.0/clastordf.owl")
     assert r.status_code == 302 and r.headers["Location"].endswith("/downloads/0.10.0/clastordf.owl")
@@ -358,6 +374,7 @@ def test_release_iris_redirect_to_the_listing_or_its_void(client):
 
 # -- serving one release ----------------------------------------------------------------------------
 
+
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every path under ``folder`` with its size and mtime (what a write would change)."""
     return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
@@ -373,7 +390,7 @@ def make_released_build(build: Path, real_build_dir: Path) -> Path:
             shutil.copyfile(path, folder / path.name)
     with (folder / "clastordf.ttl").open("a", encoding="utf-8") as fh:
         fh.write(f'\n<https://w3id.org/clastordf/dataset> <{MARKER}> "release 0.1.0" .\n')
-    (folder / "void.ttl").write_text('<https://w3id.org/clastordf/dataset> a <http://rdfs.org/ns/void#Dataset> .\n')
+    (folder / "void.ttl").write_text("<https://w3id.org/clastordf/dataset> a <http://rdfs.org/ns/void#Dataset> .\n")
     (folder / SUMS_FILE).write_text(sums_text(folder), encoding="utf-8")
     stamp = datetime(2025, 2, 1, tzinfo=UTC).timestamp()
     for path in folder.iterdir():
@@ -391,8 +408,11 @@ def test_serving_a_release_answers_with_its_data_and_leaves_its_folder_alone(rel
     before = snapshot(folder)
     app = make_app(ServerConfig(released_build, release="latest", query_timeout=3.0))
     client = app.test_client()
-    r = client.get("/sparql", query_string={"query": f'SELECT ?v WHERE {{ ?d <{MARKER}> ?v }}'},
-                   headers={"Accept": "application/sparql-results+json"})
+    r = client.get(
+        "/sparql",
+        query_string={"query": f"SELECT ?v WHERE {{ ?d <{MARKER}> ?v }}"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.status_code == 200
     assert [b["v"]["value"] for b in r.get_json()["results"]["bindings"]] == ["release 0.1.0"]
     assert client.get("/health").get_json()["version"] == "0.1.0"

@@ -102,8 +102,12 @@ def test_post_sparql_query(client):
 
 
 def test_post_sparql_query_with_graph_parameters_in_the_url(client, graph_name):
-    response = client.post("/sparql", query_string={"default-graph-uri": "http://example.org/none"},
-                           data=THREE.encode(), content_type="application/sparql-query; charset=utf-8")
+    response = client.post(
+        "/sparql",
+        query_string={"default-graph-uri": "http://example.org/none"},
+        data=THREE.encode(),
+        content_type="application/sparql-query; charset=utf-8",
+    )
     assert bindings(response) == []
 
 
@@ -160,10 +164,15 @@ def test_ask_as_json_and_xml(client):
     assert root.find(f"{RESULTS_NS}boolean").text == "false"
 
 
-@pytest.mark.parametrize(("media_type", "rdflib_format"), [
-    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-])
+@pytest.mark.parametrize(
+    ("media_type", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_in_every_rdf_format(client, media_type, rdflib_format):
     response = get(client, FIVE_TRIPLES, accept=media_type)
     assert response.status_code == 200 and response.mimetype == media_type
@@ -195,8 +204,10 @@ def test_accept_quality_values_are_respected(client):
     assert response.headers["Vary"] == "Accept"
 
 
-@pytest.mark.parametrize("accept", [None, "*/*", "text/html", "text/html,application/xhtml+xml,application/xml;"
-                                    "q=0.9,image/avif,image/webp,*/*;q=0.8"])
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"],
+)
 def test_defaults_for_anything_and_for_browsers(client, accept):
     assert get(client, THREE, accept=accept).mimetype == SRJ
     assert get(client, FIVE_TRIPLES, accept=accept).mimetype == "text/turtle"
@@ -208,14 +219,23 @@ def test_generic_json_and_xml_types(client):
     assert get(client, THREE, accept="application/xml").mimetype == SRX
 
 
-@pytest.mark.parametrize(("query", "fmt", "expected"), [
-    (THREE, "csv", "text/csv"), (THREE, "tsv", "text/tab-separated-values"), (THREE, "xml", SRX),
-    (THREE, "json", SRJ), (THREE, "application/sparql-results+xml", SRX),
-    (THREE, "application/sparql-results json", SRJ),  # '+' decoded as a space
-    (FIVE_TRIPLES, "ttl", "text/turtle"), (FIVE_TRIPLES, "nt", "application/n-triples"),
-    (FIVE_TRIPLES, "jsonld", "application/ld+json"), (FIVE_TRIPLES, "json", "application/ld+json"),
-    (FIVE_TRIPLES, "rdfxml", "application/rdf+xml"), (FIVE_TRIPLES, "application/n-triples", "application/n-triples"),
-])
+@pytest.mark.parametrize(
+    ("query", "fmt", "expected"),
+    [
+        (THREE, "csv", "text/csv"),
+        (THREE, "tsv", "text/tab-separated-values"),
+        (THREE, "xml", SRX),
+        (THREE, "json", SRJ),
+        (THREE, "application/sparql-results+xml", SRX),
+        (THREE, "application/sparql-results json", SRJ),  # '+' decoded as a space
+        (FIVE_TRIPLES, "ttl", "text/turtle"),
+        (FIVE_TRIPLES, "nt", "application/n-triples"),
+        (FIVE_TRIPLES, "jsonld", "application/ld+json"),
+        (FIVE_TRIPLES, "json", "application/ld+json"),
+        (FIVE_TRIPLES, "rdfxml", "application/rdf+xml"),
+        (FIVE_TRIPLES, "application/n-triples", "application/n-triples"),
+    ],
+)
 def test_format_parameter_wins_over_accept(client, query, fmt, expected):
     response = get(client, query, accept="text/turtle, application/sparql-results+json", format=fmt)
     assert response.status_code == 200 and response.mimetype == expected
@@ -226,12 +246,15 @@ def test_unknown_format_is_a_bad_request(client):
     assert response.status_code == 400 and "unknown format" in error(response)
 
 
-@pytest.mark.parametrize(("query", "params"), [
-    (THREE, {"accept": "image/png"}),
-    (FIVE_TRIPLES, {"accept": "text/csv"}),
-    (FIVE_TRIPLES, {"format": "csv"}),
-    (THREE, {"format": "turtle"}),
-])
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        (THREE, {"accept": "image/png"}),
+        (FIVE_TRIPLES, {"accept": "text/csv"}),
+        (FIVE_TRIPLES, {"format": "csv"}),
+        (THREE, {"format": "turtle"}),
+    ],
+)
 def test_not_acceptable(client, query, params):
     response = get(client, query, **params)
     assert response.status_code == 406 and "acceptable" in error(response)
@@ -247,11 +270,14 @@ def test_syntax_error_has_the_parsers_message(client):
     assert message.startswith("syntax error in the query") and "1:" in message
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"data": {}},
-    {"data": {"format": "json"}},
-    {"data": b"   ", "content_type": "application/sparql-query"},
-])
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"data": {}},
+        {"data": {"format": "json"}},
+        {"data": b"   ", "content_type": "application/sparql-query"},
+    ],
+)
 def test_missing_or_empty_query(client, request_kwargs):
     response = client.post("/sparql", **request_kwargs)
     assert response.status_code == 400 and "query" in error(response)
@@ -346,13 +372,13 @@ REFUSED = {
     "glued to prefix": "PREFIX ex: <http://example.org/> SELECT * WHERE { SERVICEex:sparql { ?s ?p ?o } }",
     "relative": "BASE <http://example.org/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
     "nested": "SELECT * WHERE { ?s ?p ?o OPTIONAL { { SELECT * WHERE { FILTER EXISTS { "
-              "SERVICE <http://example.org/sparql> { ?s ?p ?o } } } } } }",
+    "SERVICE <http://example.org/sparql> { ?s ?p ?o } } } } } }",
     "after less-than": "PREFIX : <http://example.org/> SELECT * WHERE { ?s ?p ?o FILTER(?s<?o)SERVICE:sparql#>\n"
-                       "{ ?s ?p ?o } }",
+    "{ ?s ?p ?o } }",
     "after escaped hash": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:a\\# ?o . "
-                          "SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
     "after escaped quote": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:a\\' ?o . "
-                           "SERVICE <http://example.org/sparql> { ?s ?p ?o } } # '",
+    "SERVICE <http://example.org/sparql> { ?s ?p ?o } } # '",
     "escaped keyword": "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
     "escaped IRI": "SELECT * WHERE { SERVICE <http://example.org/\\u0073parql> { ?s ?p ?o } }",
     "dot segments": f"SELECT * WHERE {{ SERVICE <{ALLOWED_SERVICE}/../../evil> {{ ?s ?p ?o }} }}",
@@ -376,7 +402,7 @@ NOT_SERVICE = {
     "string": 'SELECT * WHERE { ?s ?p ?o FILTER(?o != "SERVICE <http://example.org/sparql> {}") } LIMIT 1',
     "comment": "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # SERVICE <http://example.org/sparql> { }",
     "vocabulary": "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
-                  "SELECT * WHERE { ?s a sd:Service } LIMIT 1",
+    "SELECT * WHERE { ?s a sd:Service } LIMIT 1",
     "IRI": "SELECT * WHERE { <http://example.org/service> ?p ?o } LIMIT 1",
 }
 
@@ -389,9 +415,11 @@ def test_the_word_service_alone_is_fine(client, query):
 
 def test_allowlisted_service_passes_the_front_end(allow_app):
     client = allow_app.test_client()
-    for query in (f"SELECT * WHERE {{ SERVICE <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
-                  f"SELECT * WHERE {{ SERVICE SILENT <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
-                  "PREFIX x: <http://sparql.invalid/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }"):
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{ALLOWED_SERVICE}> {{ ?s ?p ?o }} }}",
+        "PREFIX x: <http://sparql.invalid/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }",
+    ):
         response = get(client, query)
         assert response.status_code not in (400, 403, 500), response.data  # no network needed: 200, 502 or 503
     response = get(client, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
@@ -401,9 +429,11 @@ def test_allowlisted_service_passes_the_front_end(allow_app):
 
 
 def test_inspect_query_reads_form_prefixes_and_from():
-    info = inspect_query("# comment\nBASE <http://example.org/>\nPREFIX ex: <http://example.org/ns#>\n"
-                         "PREFIX : <http://example.org/default#>\nconstruct { ?s ?p ?o } "
-                         "FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    info = inspect_query(
+        "# comment\nBASE <http://example.org/>\nPREFIX ex: <http://example.org/ns#>\n"
+        "PREFIX : <http://example.org/default#>\nconstruct { ?s ?p ?o } "
+        "FROM <http://example.org/g> WHERE { ?s ?p ?o }"
+    )
     assert info.form == "CONSTRUCT" and info.has_from and not info.mentions_service
     assert info.prefixes == {"ex": "http://example.org/ns#", "": "http://example.org/default#"}
     assert inspect_query("PREFIX ex: <http://e/> LOAD <http://e/x>").form == "LOAD"
@@ -419,9 +449,14 @@ def test_cors_headers(client):
 
 
 def test_cors_preflight(client):
-    response = client.options("/sparql", headers={"Origin": "https://example.org",
-                                                  "Access-Control-Request-Method": "POST",
-                                                  "Access-Control-Request-Headers": "content-type"})
+    response = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
@@ -567,8 +602,7 @@ def test_answers_are_cached_with_etags(client):
     again = get(client, query)
     assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["X-Result-Truncated"] == first.headers["X-Result-Truncated"]
-    revalidated = client.get("/sparql", query_string={"query": query},
-                             headers={"If-None-Match": first.headers["ETag"]})
+    revalidated = client.get("/sparql", query_string={"query": query}, headers={"If-None-Match": first.headers["ETag"]})
     assert revalidated.status_code == 304
     other_format = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
     assert other_format.content_type.startswith("text/csv") and other_format.headers["ETag"] != first.headers["ETag"]

@@ -44,15 +44,24 @@ SHAPES_PREFIXES = """
 # Breakages beyond one per constraint: subclasses declared in the data (targets and sh:class go
 # through rdfs:subClassOf), a blank-node focus node, and several violations at once.
 MORE_BREAKAGES = [
-    ("evidence-typed-by-subclass", "DELETE WHERE { ce:E0001 rdf:type clasto:EvidenceLine } ; "
-     "INSERT DATA { ce:E0001 rdf:type <http://example.org/Special> . "
-     "<http://example.org/Special> rdfs:subClassOf clasto:EvidenceLine . "
-     "ce:E0001 clasto:evidenceType obo:GO_0001649 }"),
-    ("evidence-typed-by-unknown-class", "DELETE WHERE { ce:E0001 rdf:type clasto:EvidenceLine } ; "
-     "INSERT DATA { ce:E0001 rdf:type <http://example.org/Special> }"),
+    (
+        "evidence-typed-by-subclass",
+        "DELETE WHERE { ce:E0001 rdf:type clasto:EvidenceLine } ; "
+        "INSERT DATA { ce:E0001 rdf:type <http://example.org/Special> . "
+        "<http://example.org/Special> rdfs:subClassOf clasto:EvidenceLine . "
+        "ce:E0001 clasto:evidenceType obo:GO_0001649 }",
+    ),
+    (
+        "evidence-typed-by-unknown-class",
+        "DELETE WHERE { ce:E0001 rdf:type clasto:EvidenceLine } ; "
+        "INSERT DATA { ce:E0001 rdf:type <http://example.org/Special> }",
+    ),
     ("blank-gene-product", 'INSERT DATA { [] a clasto:GeneProduct ; rdfs:label "anonymous"@en }'),
-    ("many-at-once", "DELETE WHERE { cf:CF0002 rdfs:label ?l } ; DELETE WHERE { ce:E0001 dcterms:source ?s } ; "
-     "INSERT DATA { cf:CF0002-c1 clasto:disputedBy ce:E0002 . cf:CF0001 clasto:hasClaim ce:E0001 }"),
+    (
+        "many-at-once",
+        "DELETE WHERE { cf:CF0002 rdfs:label ?l } ; DELETE WHERE { ce:E0001 dcterms:source ?s } ; "
+        "INSERT DATA { cf:CF0002-c1 clasto:disputedBy ce:E0002 . cf:CF0001 clasto:hasClaim ce:E0001 }",
+    ),
 ]
 
 
@@ -101,8 +110,11 @@ def test_the_unbroken_mini_graph_conforms_every_way(mini_graph, shapes):
     assert chunked_in_process(mini_graph, shapes, 1) == []
 
 
-@pytest.mark.parametrize(("case", "update"), [(b[0], b[1]) for b in BREAKAGES] + MORE_BREAKAGES,
-                         ids=[b[0] for b in BREAKAGES] + [b[0] for b in MORE_BREAKAGES])
+@pytest.mark.parametrize(
+    ("case", "update"),
+    [(b[0], b[1]) for b in BREAKAGES] + MORE_BREAKAGES,
+    ids=[b[0] for b in BREAKAGES] + [b[0] for b in MORE_BREAKAGES],
+)
 def test_chunks_report_what_the_whole_graph_reports(mini_graph, shapes, case, update):
     broken = broken_copy(mini_graph, update)
     whole = validate_graph(broken, shapes, chunked=False)
@@ -177,7 +189,7 @@ def test_a_fact_is_chunked_with_its_claims_and_their_evidence(mini_graph, shapes
     receptors = set(mini_graph.objects(fact, CLASTO.receptor))
     assert claims and evidence and receptors
     start = order.index(fact)
-    near = order[start:start + 1 + len(claims) + len(evidence) + len(receptors)]
+    near = order[start : start + 1 + len(claims) + len(evidence) + len(receptors)]
     assert set(near) == {fact} | claims | evidence | receptors
 
 
@@ -198,10 +210,16 @@ def test_packing_keeps_every_term_exactly():
     from rdflib.namespace import XSD  # here: pytest's collection trips over XSD's attribute checks
 
     terms = [
-        URIRef("http://example.org/ä b"), BNode("b0"), Literal("plain"), Literal("chat", lang="fr"),
-        Literal("x", datatype=XSD.string), Literal("007", datatype=XSD.integer, normalize=False),
-        Literal("7", datatype=XSD.integer), Literal("not a date", datatype=XSD.date),
-        Literal("2026-11-21", datatype=XSD.date), Literal('quote " and \\ and \n', lang="en"),
+        URIRef("http://example.org/ä b"),
+        BNode("b0"),
+        Literal("plain"),
+        Literal("chat", lang="fr"),
+        Literal("x", datatype=XSD.string),
+        Literal("007", datatype=XSD.integer, normalize=False),
+        Literal("7", datatype=XSD.integer),
+        Literal("not a date", datatype=XSD.date),
+        Literal("2026-11-21", datatype=XSD.date),
+        Literal('quote " and \\ and \n', lang="en"),
     ]
     graph = Graph()
     for i, o in enumerate(terms):
@@ -214,7 +232,9 @@ def test_packing_keeps_every_term_exactly():
     for _, p, o in graph:
         [back] = out.objects(BNode("s"), p)
         assert (str(back), back.language if isinstance(o, Literal) else None) == (
-            str(o), o.language if isinstance(o, Literal) else None)
+            str(o),
+            o.language if isinstance(o, Literal) else None,
+        )
         if isinstance(o, Literal):
             assert (back.datatype, back.value, back.ill_typed) == (o.datatype, o.value, o.ill_typed)
     assert dict(out.namespaces())["ex"] == URIRef("http://example.org/")
@@ -227,14 +247,38 @@ def test_the_shapes_reach_is_what_the_module_docstring_says(shapes):
     reach = analyse_shapes(shapes)
     obo = "http://purl.obolibrary.org/obo/"
     assert reach == Reach(
-        target_classes=frozenset({CLASTO.ClastokineFact, CLASTO.RegulationFact, CLASTO.Claim, CLASTO.EvidenceLine,
-                                  CLASTO.GeneProduct, URIRef(obo + "GO_0032991")}),
+        target_classes=frozenset(
+            {
+                CLASTO.ClastokineFact,
+                CLASTO.RegulationFact,
+                CLASTO.Claim,
+                CLASTO.EvidenceLine,
+                CLASTO.GeneProduct,
+                URIRef(obo + "GO_0032991"),
+            }
+        ),
         class_predicates=frozenset({CLASTO.hasClaim, CLASTO.supportedBy, CLASTO.disputedBy}),
-        sparql_predicates=frozenset({
-            CLASTO.contested, CLASTO.hasClaim, CLASTO.disputedBy, CLASTO.mechanism, CLASTO.carrier,
-            CLASTO.promotes, CLASTO.inhibits, CLASTO.sourceCellType, CLASTO.receptor, CLASTO.upregulates,
-            CLASTO.downregulates, RDF.object, CLASTO.evidenceLevel, CLASTO.computedEvidenceLevel,
-            CLASTO.evidenceLevelReason, CLASTO.supportedBy, CLASTO.experimentalSystem}),
+        sparql_predicates=frozenset(
+            {
+                CLASTO.contested,
+                CLASTO.hasClaim,
+                CLASTO.disputedBy,
+                CLASTO.mechanism,
+                CLASTO.carrier,
+                CLASTO.promotes,
+                CLASTO.inhibits,
+                CLASTO.sourceCellType,
+                CLASTO.receptor,
+                CLASTO.upregulates,
+                CLASTO.downregulates,
+                RDF.object,
+                CLASTO.evidenceLevel,
+                CLASTO.computedEvidenceLevel,
+                CLASTO.evidenceLevelReason,
+                CLASTO.supportedBy,
+                CLASTO.experimentalSystem,
+            }
+        ),
     )
 
 
@@ -244,12 +288,16 @@ ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql [ sh:prefixes ex:p ; sh:se
 
 
 ACCEPTED_SPARQL = [
-    ("SELECT $this WHERE { $this ex:a/ex:b* ?x . ?x ex:c|ex:d ?y . FILTER NOT EXISTS { ?y ex:e ?z } }",
-     {"a", "b", "c", "d", "e"}),
+    (
+        "SELECT $this WHERE { $this ex:a/ex:b* ?x . ?x ex:c|ex:d ?y . FILTER NOT EXISTS { ?y ex:e ?z } }",
+        {"a", "b", "c", "d", "e"},
+    ),
     ("SELECT $this WHERE { $this ex:a ?x . FILTER (EXISTS { ?x ex:b ?y . ?y ex:c ex:K }) }", {"a", "b", "c"}),
     ("SELECT DISTINCT $this ?v WHERE { $this ex:a ?v . FILTER (isIRI(?v) && STRLEN(STR(?v)) > 3) }", {"a"}),
-    ("SELECT $this WHERE { $this ex:a ?v . FILTER NOT EXISTS { $this ex:b ?c . ?c ex:c ?v ; ex:d true } }",
-     {"a", "b", "c", "d"}),
+    (
+        "SELECT $this WHERE { $this ex:a ?v . FILTER NOT EXISTS { $this ex:b ?c . ?c ex:c ?v ; ex:d true } }",
+        {"a", "b", "c", "d"},
+    ),
 ]
 
 
@@ -263,20 +311,20 @@ REFUSED_SHAPES = {
     "node-constraint": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:node ex:T ] .",
     "inverse-path": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path [ sh:inversePath ex:p ] ] .",
     "sequence-path": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ( ex:p ex:q ) ; "
-                     "sh:minCount 1 ] .",
+    "sh:minCount 1 ] .",
     "target-node": "ex:S a sh:NodeShape ; sh:targetNode ex:n ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
     "target-objects": "ex:S a sh:NodeShape ; sh:targetObjectsOf ex:p ; sh:nodeKind sh:IRI .",
     "implicit-class-target": "ex:S a sh:NodeShape, rdfs:Class ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
     "second-hop-in-or": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
-                        "sh:or ( [ sh:path ex:q ; sh:minCount 1 ] [ sh:datatype xsd:string ] ) ] .",
+    "sh:or ( [ sh:path ex:q ; sh:minCount 1 ] [ sh:datatype xsd:string ] ) ] .",
     "closed-value-node": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
-                         "sh:or ( [ sh:closed true ] ) ] .",
+    "sh:or ( [ sh:closed true ] ) ] .",
     "rule": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:rule [ a sh:TripleRule ; sh:subject sh:this ; "
-            "sh:predicate ex:p ; sh:object ex:o ] .",
+    "sh:predicate ex:p ; sh:object ex:o ] .",
     "qualified": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
-                 "sh:qualifiedValueShape [ sh:class ex:D ] ; sh:qualifiedMinCount 1 ] .",
+    "sh:qualifiedValueShape [ sh:class ex:D ] ; sh:qualifiedMinCount 1 ] .",
     "sparql-on-property-shape": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
-                                'sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?v }" ] ] .',
+    'sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?v }" ] ] .',
     "sparql-inverse": sparql_shape("SELECT $this WHERE { $this ^ex:a ?x }"),
     "sparql-this-as-object": sparql_shape("SELECT $this WHERE { ?x ex:a $this }"),
     "sparql-negated": sparql_shape("SELECT $this WHERE { $this !ex:a ?x }"),
@@ -288,8 +336,9 @@ REFUSED_SHAPES = {
     "sparql-subquery": sparql_shape("SELECT $this WHERE { $this ex:a ?x { SELECT ?x WHERE { ?x ex:b ?y } } }"),
     "sparql-graph": sparql_shape("SELECT $this WHERE { GRAPH ?g { $this ex:a ?x } }"),
     "sparql-bound-only-inside-exists": sparql_shape(
-        "SELECT $this WHERE { ?x ex:b ?y . FILTER EXISTS { $this ex:a ?x } }"),
-    "sparql-ask": "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql [ sh:ask \"ASK { $this ex:a ?x }\" ] .",
+        "SELECT $this WHERE { ?x ex:b ?y . FILTER EXISTS { $this ex:a ?x } }"
+    ),
+    "sparql-ask": 'ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql [ sh:ask "ASK { $this ex:a ?x }" ] .',
 }
 
 
@@ -301,11 +350,14 @@ def test_shapes_whose_reach_cannot_be_bounded_are_refused(name):
 
 
 def test_refused_shapes_are_validated_whole(mini_graph):
-    text = (REPO / "shapes" / "clastordf.shacl.ttl").read_text() + """
+    text = (
+        (REPO / "shapes" / "clastordf.shacl.ttl").read_text()
+        + """
 cs:EvidenceSource a sh:NodeShape ; sh:targetClass clasto:EvidenceLine ;
     sh:property [ sh:path dcterms:source ; sh:node cs:Anything ] .
 cs:Anything a sh:NodeShape ; sh:nodeKind sh:IRI .
 """
+    )
     shapes = Graph().parse(data=text, format="turtle")
     broken = broken_copy(mini_graph, "DELETE WHERE { ce:E0001 dcterms:source ?s }")
     out = validate_graph(broken, shapes, chunked=True, workers=1, chunk_size=1)

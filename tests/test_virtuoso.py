@@ -74,8 +74,9 @@ def outside_dir(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def server(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
     """One Virtuoso for the module; its teardown checks that nothing is left behind."""
-    with running_virtuoso([release_dir.parent], dba_password=TEST_PASSWORD,
-                          parent=tmp_path_factory.getbasetemp()) as running:
+    with running_virtuoso(
+        [release_dir.parent], dba_password=TEST_PASSWORD, parent=tmp_path_factory.getbasetemp()
+    ) as running:
         yield running
     assert running.process.poll() is not None, f"virtuoso-t (pid {running.process.pid}) still runs"
     assert not running.root.exists(), f"{running.root} was not removed"
@@ -90,8 +91,11 @@ def loaded(server: VirtuosoServer, release_dir: Path) -> LoadResult:
 def embedded(release_dir: Path) -> pyoxigraph.Store:
     """The embedded store as the server builds it: the release in its named graph."""
     store = pyoxigraph.Store()
-    store.load(gzip.decompress((release_dir / DUMP_FILE).read_bytes()), format=pyoxigraph.RdfFormat.N_TRIPLES,
-               to_graph=pyoxigraph.NamedNode(GRAPH))
+    store.load(
+        gzip.decompress((release_dir / DUMP_FILE).read_bytes()),
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+        to_graph=pyoxigraph.NamedNode(GRAPH),
+    )
     return store
 
 
@@ -101,6 +105,7 @@ def virtuoso_count(server: VirtuosoServer) -> int:
 
 
 # --- comparing answers ------------------------------------------------------------------------------
+
 
 def literal(value: str, datatype: str | None, language: str | None) -> tuple:
     """A literal as lexical form, datatype and language; a plain literal is an ``xsd:string`` and a
@@ -148,8 +153,7 @@ def oxigraph_answer(store: pyoxigraph.Store, query: str) -> tuple[list[str], Row
     solutions = store.query(query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     separators = group_concat_separators(query)
-    rows = Counter(unordered_concat(tuple(oxigraph_term(s[n]) for n in names), names, separators)
-                   for s in solutions)
+    rows = Counter(unordered_concat(tuple(oxigraph_term(s[n]) for n in names), names, separators) for s in solutions)
     return names, rows
 
 
@@ -164,12 +168,15 @@ def virtuoso_answer(server: VirtuosoServer, query: str) -> tuple[list[str], Rows
         results = json.load(response)
     names = results["head"]["vars"]
     separators = group_concat_separators(query)
-    rows = Counter(unordered_concat(tuple(virtuoso_term(b.get(n)) for n in names), names, separators)
-                   for b in results["results"]["bindings"])
+    rows = Counter(
+        unordered_concat(tuple(virtuoso_term(b.get(n)) for n in names), names, separators)
+        for b in results["results"]["bindings"]
+    )
     return names, rows
 
 
 # --- tests ------------------------------------------------------------------------------------------
+
 
 def test_load_puts_every_triple_of_the_release_in_its_graph(server, loaded, release_dir, embedded):
     expected = ntriples_count(release_dir / DUMP_FILE)
@@ -186,8 +193,10 @@ def test_example_query_answers_equal_the_embedded_store(server, loaded, embedded
     virtuoso_names, answer = virtuoso_answer(server, query)
     assert expected, f"{query_file.name} answers nothing on the embedded store: the comparison would prove nothing"
     assert virtuoso_names == names
-    assert answer == expected, (f"{query_file.name}: only Virtuoso: {list((answer - expected).items())[:3]}; "
-                                f"only embedded: {list((expected - answer).items())[:3]}")
+    assert answer == expected, (
+        f"{query_file.name}: only Virtuoso: {list((answer - expected).items())[:3]}; "
+        f"only embedded: {list((expected - answer).items())[:3]}"
+    )
 
 
 def test_loading_again_leaves_the_same_triples(server, loaded, release_dir):
@@ -243,8 +252,7 @@ def test_nothing_listening_is_a_connection_error(server, release_dir):
 
 def test_a_wrong_password_is_refused_with_advice(server, release_dir):
     with pytest.raises(ConnectError, match=r"refused the login of user 'dba': set CLASTORDF_VIRTUOSO_PASSWORD"):
-        load_release(release_dir, VERSION, server.connection(password=WRONG_PASSWORD),
-                     progress=lambda _: None)
+        load_release(release_dir, VERSION, server.connection(password=WRONG_PASSWORD), progress=lambda _: None)
     # A good login right after resets Virtuoso's count of failures (it locks an address out after 4).
     assert virtuoso.ping(server.connection()).startswith("07.")
 
@@ -294,7 +302,12 @@ def test_connection_from_environment(monkeypatch):
     monkeypatch.setenv("CLASTORDF_VIRTUOSO_PASSWORD", "from-env")
     conn = VirtuosoConnection.from_env(user="loader")
     assert (conn.host, conn.port, conn.user, conn.password, conn.address) == (
-        "db.example", 1112, "loader", "from-env", "db.example:1112")
+        "db.example",
+        1112,
+        "loader",
+        "from-env",
+        "db.example:1112",
+    )
     assert VirtuosoConnection.from_env(port=1, host="h").address == "h:1"
     monkeypatch.setenv("CLASTORDF_VIRTUOSO_PORT", "eleven")
     with pytest.raises(VirtuosoError, match="CLASTORDF_VIRTUOSO_PORT='eleven' is not a port number"):
@@ -328,8 +341,9 @@ def release_with_dump(folder: Path, ntriples: bytes) -> Path:
 
 
 def test_a_file_virtuoso_cannot_parse_reports_its_load_list_error(server, release_dir):
-    broken = release_with_dump(release_dir.parent / "0.0.0-broken",
-                               b"<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> this is not N-Triples .\n")
+    broken = release_with_dump(
+        release_dir.parent / "0.0.0-broken", b"<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> this is not N-Triples .\n"
+    )
     with pytest.raises(VirtuosoError) as caught:
         load_release(broken, "0.0.0-broken", server.connection(), progress=lambda _: None)
     message = str(caught.value)
@@ -338,7 +352,9 @@ def test_a_file_virtuoso_cannot_parse_reports_its_load_list_error(server, releas
 
 def test_a_count_that_differs_from_the_dump_is_an_error(server, release_dir):
     # Virtuoso keeps one copy of a repeated triple: the graph ends up one short of the file's lines.
-    repeated = release_with_dump(release_dir.parent / "0.0.0-repeated",
-                                 b"<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> \"d\" .\n")
+    repeated = release_with_dump(
+        release_dir.parent / "0.0.0-repeated",
+        b'<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> "d" .\n',
+    )
     with pytest.raises(VirtuosoError, match=r"holds 2 triples after the load, but .* has 3"):
         load_release(repeated, "0.0.0-repeated", server.connection(), progress=lambda _: None)

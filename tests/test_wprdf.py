@@ -56,8 +56,11 @@ def test_node_counts_match_the_datanodes_tables(gpml_dir, wpid):
     pathway = read_gpml(gpml_dir / "examples" / f"{wpid}.gpml")
     with (gpml_dir / "examples" / f"{wpid}-datanodes.tsv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    distinct = {(n.text_label, n.type, n.xref.database, n.xref.id, n.comments[0].text if n.comments else "")
-                for n in pathway.data_nodes if n.xref.id.strip() and n.type in LISTED_TYPES}
+    distinct = {
+        (n.text_label, n.type, n.xref.database, n.xref.id, n.comments[0].text if n.comments else "")
+        for n in pathway.data_nodes
+        if n.xref.id.strip() and n.type in LISTED_TYPES
+    }
     assert len(distinct) == len(rows)
     assert {r["Label"] for r in rows} == {d[0] for d in distinct}
 
@@ -89,16 +92,21 @@ def test_reader_errors_name_file_line_and_element():
         parse_gpml('<?xml version="1.0"?>\n<Pathway', source="bad.gpml")
     head = '<Pathway xmlns="http://pathvisio.org/GPML/2013a" Name="x">\n'
     with pytest.raises(GpmlError, match=r"^x\.gpml:3: <Graphics>: CenterX is not a number: 'left'"):
-        parse_gpml(head + '<DataNode TextLabel="A" GraphId="a" Type="GeneProduct">\n'
-                   '<Graphics CenterX="left" CenterY="1" Width="1" Height="1"/><Xref Database="" ID=""/></DataNode>'
-                   '</Pathway>', source="x.gpml")
+        parse_gpml(
+            head + '<DataNode TextLabel="A" GraphId="a" Type="GeneProduct">\n'
+            '<Graphics CenterX="left" CenterY="1" Width="1" Height="1"/><Xref Database="" ID=""/></DataNode>'
+            "</Pathway>",
+            source="x.gpml",
+        )
     with pytest.raises(GpmlError, match=r"^x\.gpml:2: <Interaction>: a line needs at least two Points, found 1"):
-        parse_gpml(head + '<Interaction GraphId="i"><Graphics><Point X="1" Y="2"/></Graphics></Interaction>'
-                   '</Pathway>', source="x.gpml")
+        parse_gpml(
+            head + '<Interaction GraphId="i"><Graphics><Point X="1" Y="2"/></Graphics></Interaction></Pathway>',
+            source="x.gpml",
+        )
     with pytest.raises(GpmlError, match="is not GPML 2013a"):
         parse_gpml('<Pathway xmlns="http://pathvisio.org/GPML/2021" Name="x"/>', source="new.gpml")
     with pytest.raises(GpmlError, match="not a GPML pathway"):
-        parse_gpml('<html/>', source="page.html")
+        parse_gpml("<html/>", source="page.html")
 
 
 def test_datasources_are_bridgedbs(gpml_dir):
@@ -151,8 +159,11 @@ def test_conversion_details(gpml_dir):
     g = gpml_to_wp(read_gpml(gpml_dir / "rdf-pairs" / "WP5065.gpml"), "WP5065", "124651")
     pw = URIRef("https://identifiers.org/wikipathways/WP5065_r124651")
     interaction = URIRef("http://rdf.wikipathways.org/Pathway/WP5065_r124651/WP/Interaction/")
-    assert (pw, URIRef("http://purl.org/dc/elements/1.1/title"),
-            Literal("SARS-CoV-2 altering angiogenesis via NRP1", lang="en")) in g
+    assert (
+        pw,
+        URIRef("http://purl.org/dc/elements/1.1/title"),
+        Literal("SARS-CoV-2 altering angiogenesis via NRP1", lang="en"),
+    ) in g
     # A line ending on another line's anchor regulates that interaction.
     assert (interaction + "id9a9099b7", WP.target, interaction + "id43cd660f") in g
     # Lines ending on a Group do not resolve in WikiPathways' converter, so they are not there …
@@ -293,9 +304,12 @@ def rows(store: pyoxigraph.Store, query: str) -> set[tuple[str, ...]]:
 
 
 def test_genes_of_the_pathway(ours):
-    got = rows(ours, """SELECT DISTINCT ?gene ?label WHERE {
+    got = rows(
+        ours,
+        """SELECT DISTINCT ?gene ?label WHERE {
         ?pw a wp:Pathway ; dcterms:identifier "clastokines" .
-        ?gene a wp:GeneProduct ; dcterms:isPartOf ?pw ; rdfs:label ?label }""")
+        ?gene a wp:GeneProduct ; dcterms:isPartOf ?pw ; rdfs:label ?label }""",
+    )
     assert ("https://identifiers.org/uniprot/Q99500", "S1PR3") in got
     assert ("https://identifiers.org/ncbigene/3976", "LIF") in got
     assert len(got) == 4  # the miRNA is a wp:Rna
@@ -306,16 +320,23 @@ def test_linkouts_come_from_the_dataset(ours):
     assert ("https://identifiers.org/uniprot/Q99500", "https://identifiers.org/ncbigene/1903") in got
     assert ("https://identifiers.org/ensembl/ENSG00000134352", "https://identifiers.org/ncbigene/3572") in got
     assert ("https://identifiers.org/mirbase.mature/MIMAT0000271", "https://identifiers.org/ncbigene/406996") in got
-    assert rows(ours, """SELECT ?s WHERE { <https://identifiers.org/ncbigene/3976> wp:bdbUniprot ?u ;
-        wp:bdbHgncSymbol ?s ; wp:bdbEnsembl ?e }""") == {("https://identifiers.org/hgnc.symbol/LIF",)}
+    assert rows(
+        ours,
+        """SELECT ?s WHERE { <https://identifiers.org/ncbigene/3976> wp:bdbUniprot ?u ;
+        wp:bdbHgncSymbol ?s ; wp:bdbEnsembl ?e }""",
+    ) == {("https://identifiers.org/hgnc.symbol/LIF",)}
     assert rows(ours, "SELECT ?c WHERE { ?m a wp:Metabolite ; wp:bdbChEBI ?c }") == {
-        ("https://identifiers.org/chebi/CHEBI:37550",)}
+        ("https://identifiers.org/chebi/CHEBI:37550",)
+    }
 
 
 def test_interactions_with_their_references(ours, dataset):
-    got = rows(ours, """SELECT ?source ?target ?ref WHERE {
+    got = rows(
+        ours,
+        """SELECT ?source ?target ?ref WHERE {
         ?i a wp:DirectedInteraction ; wp:source ?source ; wp:target ?target ; dcterms:references ?ref .
-        ?ref a wp:PublicationReference }""")
+        ?ref a wp:PublicationReference }""",
+    )
     s1p = {r for s, t, r in got if s == "https://identifiers.org/chebi/CHEBI:37550"}
     cf0200 = {str(o) for o in dataset.objects(URIRef("https://w3id.org/clastordf/fact/CF0200"), DCTERMS.references)}
     assert s1p == cf0200  # S1P → S1PR3 is drawn by CF0200 only
@@ -327,7 +348,8 @@ def test_interactions_with_their_references(ours, dataset):
 
 def test_metabolites_and_ontology_tags(ours):
     assert rows(ours, "SELECT ?m ?l WHERE { ?m a wp:Metabolite ; rdfs:label ?l }") == {
-        ("https://identifiers.org/chebi/CHEBI:37550", "S1P")}
+        ("https://identifiers.org/chebi/CHEBI:37550", "S1P")
+    }
     tags = {t for (t,) in rows(ours, "SELECT ?t WHERE { ?pw a wp:Pathway ; wp:ontologyTag ?t }")}
     assert "http://purl.obolibrary.org/obo/PW_0000003" in tags
     cells = {t for (t,) in rows(ours, "SELECT ?t WHERE { ?pw wp:cellTypeOntologyTag ?t }")}
@@ -338,8 +360,11 @@ def test_metabolites_and_ontology_tags(ours):
 def test_complex_and_void(ours):
     got = rows(ours, """SELECT ?member WHERE { ?c a wp:Complex ; wp:participants ?member }""")
     assert got == {("https://identifiers.org/uniprot/P42702",), ("https://identifiers.org/ensembl/ENSG00000134352",)}
-    assert rows(ours, f"""SELECT ?v WHERE {{ <{WP_DATASET_IRI}> a void:Dataset ;
-        <http://purl.org/pav/version> ?v ; void:vocabulary wp: }}""") == {("0.1.0",)}
+    assert rows(
+        ours,
+        f"""SELECT ?v WHERE {{ <{WP_DATASET_IRI}> a void:Dataset ;
+        <http://purl.org/pav/version> ?v ; void:vocabulary wp: }}""",
+    ) == {("0.1.0",)}
 
 
 def test_our_own_export_converts(dataset):

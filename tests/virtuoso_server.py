@@ -87,8 +87,13 @@ class VirtuosoServer:
 
     def connection(self, **changes: object) -> VirtuosoConnection:
         """A connection to this server as dba (with its password unless ``changes`` say otherwise)."""
-        values: dict = {"host": "localhost", "port": self.port, "user": "dba", "password": self.dba_password,
-                        "timeout": 120.0}
+        values: dict = {
+            "host": "localhost",
+            "port": self.port,
+            "user": "dba",
+            "password": self.dba_password,
+            "timeout": 120.0,
+        }
         values.update(changes)
         return VirtuosoConnection(**values)
 
@@ -140,15 +145,19 @@ def _wait_until_ready(server: VirtuosoServer, timeout: float) -> None:
     conn = server.connection(timeout=10.0)
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{VIRTUOSO} exited with {server.process.returncode} while starting; "
-                               f"log {server.log}:\n{_log_tail(server.log)}")
+            raise RuntimeError(
+                f"{VIRTUOSO} exited with {server.process.returncode} while starting; "
+                f"log {server.log}:\n{_log_tail(server.log)}"
+            )
         try:
             ping(conn)
             return
         except VirtuosoError as err:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{VIRTUOSO} did not answer isql within {timeout:.0f}s ({err}); "
-                                   f"log {server.log}:\n{_log_tail(server.log)}") from err
+                raise RuntimeError(
+                    f"{VIRTUOSO} did not answer isql within {timeout:.0f}s ({err}); "
+                    f"log {server.log}:\n{_log_tail(server.log)}"
+                ) from err
         time.sleep(0.1)
 
 
@@ -170,8 +179,12 @@ def _set_dba_password(server: VirtuosoServer, password: str) -> VirtuosoServer:
 
 
 @contextmanager
-def running_virtuoso(dirs_allowed: Sequence[Path] = (), dba_password: str = DEFAULT_PASSWORD,
-                     parent: Path | None = None, buffers: int = 10_000) -> Iterator[VirtuosoServer]:
+def running_virtuoso(
+    dirs_allowed: Sequence[Path] = (),
+    dba_password: str = DEFAULT_PASSWORD,
+    parent: Path | None = None,
+    buffers: int = 10_000,
+) -> Iterator[VirtuosoServer]:
     """Start a throw-away Virtuoso that may read ``dirs_allowed`` (and its own folder).
 
     A ``dba_password`` other than Virtuoso's default makes isql ask for it, as on a real server.
@@ -190,12 +203,26 @@ def running_virtuoso(dirs_allowed: Sequence[Path] = (), dba_password: str = DEFA
             http_port = free_port()
         allowed = ", ".join(str(p.resolve()) for p in (root, *dirs_allowed))
         ini = root / "virtuoso.ini"
-        ini.write_text(INI.format(root=root, port=port, http_port=http_port, dirs_allowed=allowed,
-                                  buffers=buffers, dirty_buffers=buffers * 3 // 4), encoding="utf-8")
+        ini.write_text(
+            INI.format(
+                root=root,
+                port=port,
+                http_port=http_port,
+                dirs_allowed=allowed,
+                buffers=buffers,
+                dirty_buffers=buffers * 3 // 4,
+            ),
+            encoding="utf-8",
+        )
         with (root / "stdout.log").open("wb") as out:
-            process = subprocess.Popen([executable, "+foreground", "+configfile", str(ini)], cwd=root,
-                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                       preexec_fn=_die_with_parent)
+            process = subprocess.Popen(
+                [executable, "+foreground", "+configfile", str(ini)],
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
         cleanup.callback(_stop, process)
         server = VirtuosoServer(root, port, http_port, process)
         _wait_until_ready(server, STARTUP_TIMEOUT)

@@ -85,9 +85,18 @@ def checked_curation(project: Project, timings: Timings, progress: Progress) -> 
         curation = read_curation(project.curation)
     with timings.stage("check", progress):
         if not project.term_index.exists():
-            raise ProblemsFound("identifier checks", [Problem(
-                str(project.term_index), 0, "", "",
-                "missing; run `clastordf terms refresh --reference ../shared/reference`")])
+            raise ProblemsFound(
+                "identifier checks",
+                [
+                    Problem(
+                        str(project.term_index),
+                        0,
+                        "",
+                        "",
+                        "missing; run `clastordf terms refresh --reference ../shared/reference`",
+                    )
+                ],
+            )
         index = TermIndex.read(project.term_index)
         problems = check_identifiers(curation, index)
         derived = derive_all(curation)
@@ -108,8 +117,16 @@ def check_import_slim(project: Project, index: TermIndex) -> list[Problem]:
     """The committed import slim must be what the committed term index gives."""
     path = project.import_slim
     if not path.exists() or path.read_text(encoding="utf-8") != import_slim_text(index):
-        return [Problem(str(path), 0, "", "", "missing or out of date with the term index; "
-                        "run `clastordf terms refresh --reference ../shared/reference`")]
+        return [
+            Problem(
+                str(path),
+                0,
+                "",
+                "",
+                "missing or out of date with the term index; "
+                "run `clastordf terms refresh --reference ../shared/reference`",
+            )
+        ]
     return []
 
 
@@ -148,13 +165,26 @@ def inference_provenance(version: str, method: str) -> Graph:
     graph.add((URIRef(DATASET_IRI), VOID_SUBSET, INFERRED_IRI))
     graph.add((INFERRED_IRI, RDF.type, VOID_DATASET))
     graph.add((INFERRED_IRI, RDFS.label, Literal("inferred types", lang="en")))
-    graph.add((INFERRED_IRI, DCTERMS.description, Literal(
-        "rdf:type triples inferred by classifying the facts with the clastordf ontology; each is marked "
-        "with clasto:inferredType on the same node.", lang="en")))
+    graph.add(
+        (
+            INFERRED_IRI,
+            DCTERMS.description,
+            Literal(
+                "rdf:type triples inferred by classifying the facts with the clastordf ontology; each is marked "
+                "with clasto:inferredType on the same node.",
+                lang="en",
+            ),
+        )
+    )
     graph.add((INFERRED_IRI, PROV.wasGeneratedBy, REASONING_IRI))
     graph.add((REASONING_IRI, RDF.type, PROV.Activity))
-    graph.add((REASONING_IRI, RDFS.label, Literal(
-        f"{method}; HermiT run by owlready2 {package_version('owlready2')}", lang="en")))
+    graph.add(
+        (
+            REASONING_IRI,
+            RDFS.label,
+            Literal(f"{method}; HermiT run by owlready2 {package_version('owlready2')}", lang="en"),
+        )
+    )
     graph.add((REASONING_IRI, PROV.used, version_iri(version)))
     return graph
 
@@ -214,8 +244,14 @@ def reasoning_method(requested: str | None = None) -> str:
     return method
 
 
-def build(project: Project, out_dir: Path, progress: Progress = stderr_progress, reason: bool = True,
-          modified: date | None = None, reasoning: str | None = None) -> BuildResult:
+def build(
+    project: Project,
+    out_dir: Path,
+    progress: Progress = stderr_progress,
+    reason: bool = True,
+    modified: date | None = None,
+    reasoning: str | None = None,
+) -> BuildResult:
     """Run the whole build and write the dataset, the ontology release and the inferred types to ``out_dir``.
 
     ``reason=False`` skips HermiT (for machines without Java); the build then publishes no inferred
@@ -242,15 +278,18 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         with timings.stage("reason", progress):
             inference = classify(merged(edit, slim), graph, method=method)
             if inference.outside_fragment:
-                progress(f"[reason] the ontology is outside the rule pass's fragment "
-                         f"({'; '.join(inference.outside_fragment[:3])}); HermiT realises every fact instead")
+                progress(
+                    f"[reason] the ontology is outside the rule pass's fragment "
+                    f"({'; '.join(inference.outside_fragment[:3])}); HermiT realises every fact instead"
+                )
             inferred = Graph()
             for triple in inference.triples():
                 inferred.add(triple)
             inferred += inference_provenance(version, inference.method)
             graph += inferred
-        progress(f"[reason] {sum(len(v) for v in inference.types.values())} inferred types on "
-                 f"{len(inference.types)} facts")
+        progress(
+            f"[reason] {sum(len(v) for v in inference.types.values())} inferred types on {len(inference.types)} facts"
+        )
     else:
         inferred = None
         progress("WARNING: reasoning skipped (--no-reason): no inferred classes (clasto:Clastokine …) are published")
@@ -272,6 +311,8 @@ def build(project: Project, out_dir: Path, progress: Progress = stderr_progress,
         outputs.files.update(wikipathways_outputs(graph + ontology, version))
     with timings.stage("write", progress):
         written = outputs.write(out_dir)
-    progress(f"wrote {', '.join(p.name for p in written)} to {out_dir} "
-             f"({len(graph) + len(ontology)} triples, {len(curation.facts)} facts)")
+    progress(
+        f"wrote {', '.join(p.name for p in written)} to {out_dir} "
+        f"({len(graph) + len(ontology)} triples, {len(curation.facts)} facts)"
+    )
     return BuildResult(graph, curation, timings, written, inference)

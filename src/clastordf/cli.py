@@ -71,9 +71,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     project = None if (args.release or remote) and args.build_dir else _project(args)
     out = _build_dir(args, project) if project is not None else Path(args.build_dir)
     config = ServerConfig.from_env(
-        out, base=args.base, query_timeout=args.query_timeout, result_limit=args.result_limit,
-        service_allowlist=tuple(args.service_allow) if args.service_allow else None, release=args.release,
-        backend=args.backend, backend_graph=args.backend_graph)
+        out,
+        base=args.base,
+        query_timeout=args.query_timeout,
+        result_limit=args.result_limit,
+        service_allowlist=tuple(args.service_allow) if args.service_allow else None,
+        release=args.release,
+        backend=args.backend,
+        backend_graph=args.backend_graph,
+    )
     if config.backend:
         return _serve_remote(args, config)
     if config.release:
@@ -86,8 +92,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         assert project is not None  # only --release goes without one
         if build_is_stale(project, out):
             if args.no_build:
-                print(f"error: {out} is missing or older than its sources (drop --no-build to build it)",
-                      file=sys.stderr)
+                print(
+                    f"error: {out} is missing or older than its sources (drop --no-build to build it)", file=sys.stderr
+                )
                 return 2
             print(f"building the dataset into {out} first …", file=sys.stderr)
             build(project, out, reason=not args.no_reason)
@@ -109,8 +116,11 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
 
     config = config.resolve_release()  # an unknown release: exit 2, naming the releases there are
     if not config.data_dir.is_dir():
-        print(f"error: {config.data_dir} is missing: with a backend the server still serves the downloads, the "
-              f"ontology page and the version from the build (or --release) folder", file=sys.stderr)
+        print(
+            f"error: {config.data_dir} is missing: with a backend the server still serves the downloads, the "
+            f"ontology page and the version from the build (or --release) folder",
+            file=sys.stderr,
+        )
         return 2
     try:
         store = RemoteStore.from_config(config)
@@ -122,16 +132,23 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
         count = Site(store, config.base).count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         print(f"backend {store.endpoint.url}: {graph} holds {count} triples", file=sys.stderr)
         if count == 0:
-            print(f"warning: {graph} is empty on the backend: load the release into it (`clastordf virtuoso load "
-                  f"--release VERSION`) or name the graph that holds the data with --backend-graph", file=sys.stderr)
+            print(
+                f"warning: {graph} is empty on the backend: load the release into it (`clastordf virtuoso load "
+                f"--release VERSION`) or name the graph that holds the data with --backend-graph",
+                file=sys.stderr,
+            )
     except BackendError as exc:
-        print(f"warning: {exc.message}; serving anyway (pages answer 503 and /health says so until it answers)",
-              file=sys.stderr)
+        print(
+            f"warning: {exc.message}; serving anyway (pages answer 503 and /health says so until it answers)",
+            file=sys.stderr,
+        )
     finally:
         store.close()
     what = f"release {config.release} ({config.data_dir})" if config.release else str(config.data_dir)
-    print(f"serving {what} from {store.endpoint.url} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
-          file=sys.stderr)
+    print(
+        f"serving {what} from {store.endpoint.url} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
+        file=sys.stderr,
+    )
     serve(config, args.host, args.port, args.workers, args.threads)
     return 0
 
@@ -139,8 +156,9 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     project = _project(args)
     curation, _, _ = checked_curation(project, Timings(), stderr_progress)
-    print(f"ok: {len(curation.facts)} facts, {len(curation.evidence)} evidence lines, "
-          f"{len(curation.entities)} entities")
+    print(
+        f"ok: {len(curation.facts)} facts, {len(curation.evidence)} evidence lines, {len(curation.entities)} entities"
+    )
     return 0
 
 
@@ -265,9 +283,18 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
     path = project.curation / TEXT_MECHANISMS
     report = coverage(curation, derived, path, str(Path(project.curation.name) / TEXT_MECHANISMS))
     if args.format == "json":
-        print(json.dumps({**asdict(report), "table1_gaps": report.table1_gaps,
-                          "text_mechanism_gaps": report.text_mechanism_gaps,
-                          "problems": [str(p) for p in report.problems]}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    **asdict(report),
+                    "table1_gaps": report.table1_gaps,
+                    "text_mechanism_gaps": report.text_mechanism_gaps,
+                    "problems": [str(p) for p in report.problems],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(coverage_markdown(report, curation), end="")
     for problem in report.problems:
@@ -283,8 +310,9 @@ def cmd_report_pfocr(args: argparse.Namespace) -> int:
     curation, index, derived = checked_curation(project, Timings(), lambda _: None)
     folder = project.curation / "pfocr"
     hits, missed = pfocr.compare(curation, derived, index, folder)
-    fates, problems = pfocr.reconcile(hits, curation, index, folder,
-                                      str(Path(project.curation.name) / "pfocr" / pfocr.RECONCILIATION))
+    fates, problems = pfocr.reconcile(
+        hits, curation, index, folder, str(Path(project.curation.name) / "pfocr" / pfocr.RECONCILIATION)
+    )
     if args.format == "turtle":
         print(pfocr.figure_graph(hits, curation).serialize(format="turtle"), end="")
     else:
@@ -325,8 +353,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
-    report = verify_release(folder, stderr_progress if args.verbose else (lambda _: None),
-                            strict_tools=args.strict_tools)
+    report = verify_release(
+        folder, stderr_progress if args.verbose else (lambda _: None), strict_tools=args.strict_tools
+    )
     for line in report.checked:
         print(f"ok: {line}")
     for line in report.warnings:
@@ -367,10 +396,12 @@ def _whole_number(option: str, variable: str):
     Traceback (most recent call last):
     argparse.ArgumentTypeError: 'abc' is not a positive whole number (give --port N, or set $CLASTORDF_PORT to one)
     """
+
     def convert(text: str) -> int:
         if not text.strip().isdigit() or int(text) < 1:
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not a positive whole number (give {option} N, or set ${variable} to one)")
+                f"{text!r} is not a positive whole number (give {option} N, or set ${variable} to one)"
+            )
         return int(text)
 
     convert.__name__ = "whole number"
@@ -383,47 +414,79 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="project root (default: the folder above with curation/ and shapes/)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="check the curation and ontology, reason, validate, and write build/: "
-                                     "clastordf.ttl, clastordf.owl, clastordf-vocab.ttl, clastordf-inferred.ttl, "
-                                     "clastordf-ontology.html")
+    b = sub.add_parser(
+        "build",
+        help="check the curation and ontology, reason, validate, and write build/: "
+        "clastordf.ttl, clastordf.owl, clastordf-vocab.ttl, clastordf-inferred.ttl, "
+        "clastordf-ontology.html",
+    )
     b.add_argument("--out", dest="build_dir", help="output folder (default: build/)")
-    b.add_argument("--no-reason", action="store_true",
-                   help="skip HermiT (no Java needed); no inferred classes are published")
+    b.add_argument(
+        "--no-reason", action="store_true", help="skip HermiT (no Java needed); no inferred classes are published"
+    )
     b.set_defaults(func=cmd_build)
 
     env = os.environ
-    s = sub.add_parser("serve", help="build if needed (or take a release), then serve the dataset: SPARQL endpoint, "
-                                     "pages, downloads of the build and of every release")
+    s = sub.add_parser(
+        "serve",
+        help="build if needed (or take a release), then serve the dataset: SPARQL endpoint, "
+        "pages, downloads of the build and of every release",
+    )
     s.add_argument("--host", default=env.get("CLASTORDF_HOST", "127.0.0.1"), help="default 127.0.0.1 ($CLASTORDF_HOST)")
     # Defaults stay text: argparse converts them only when serve runs, so a bad $CLASTORDF_PORT is a
     # clear error of `serve` and never breaks `--help` or another command.
-    s.add_argument("--port", type=_whole_number("--port", "CLASTORDF_PORT"), default=env.get("CLASTORDF_PORT", "8000"),
-                   help="default 8000 ($CLASTORDF_PORT)")
-    s.add_argument("--workers", type=_whole_number("--workers", "CLASTORDF_WORKERS"),
-                   default=env.get("CLASTORDF_WORKERS", "2"),
-                   help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)")
-    s.add_argument("--threads", type=_whole_number("--threads", "CLASTORDF_THREADS"),
-                   default=env.get("CLASTORDF_THREADS", "4"),
-                   help="threads per worker, default 4 ($CLASTORDF_THREADS)")
+    s.add_argument(
+        "--port",
+        type=_whole_number("--port", "CLASTORDF_PORT"),
+        default=env.get("CLASTORDF_PORT", "8000"),
+        help="default 8000 ($CLASTORDF_PORT)",
+    )
+    s.add_argument(
+        "--workers",
+        type=_whole_number("--workers", "CLASTORDF_WORKERS"),
+        default=env.get("CLASTORDF_WORKERS", "2"),
+        help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)",
+    )
+    s.add_argument(
+        "--threads",
+        type=_whole_number("--threads", "CLASTORDF_THREADS"),
+        default=env.get("CLASTORDF_THREADS", "4"),
+        help="threads per worker, default 4 ($CLASTORDF_THREADS)",
+    )
     s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
-    s.add_argument("--release", metavar="VERSION",
-                   help="serve the release BUILD/release/VERSION/ as published, without building "
-                        "('latest': the newest; $CLASTORDF_RELEASE)")
+    s.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="serve the release BUILD/release/VERSION/ as published, without building "
+        "('latest': the newest; $CLASTORDF_RELEASE)",
+    )
     s.add_argument("--base", help="IRI base served here (default https://w3id.org/clastordf/; $CLASTORDF_BASE)")
-    s.add_argument("--query-timeout", type=float,
-                   help="seconds per SPARQL query (default 10; $CLASTORDF_QUERY_TIMEOUT)")
-    s.add_argument("--result-limit", type=int,
-                   help="rows/triples per response (default 10000; $CLASTORDF_RESULT_LIMIT)")
-    s.add_argument("--service-allow", action="append", metavar="IRI",
-                   help="an endpoint SERVICE may reach (repeatable; default none; $CLASTORDF_SERVICE_ALLOWLIST)")
-    s.add_argument("--backend", metavar="sparql:URL",
-                   help="answer /sparql and the pages from this SPARQL 1.1 endpoint (Virtuoso, QLever, Fuseki, "
-                        "Oxigraph ...) instead of the embedded store; nothing is built or loaded here "
-                        "($CLASTORDF_BACKEND)")
-    s.add_argument("--backend-graph", metavar="IRI",
-                   help="the backend's graph holding the data (default: the served version's, "
-                        "https://w3id.org/clastordf/graph/VERSION; 'default': the engine's default graph; "
-                        "$CLASTORDF_BACKEND_GRAPH)")
+    s.add_argument(
+        "--query-timeout", type=float, help="seconds per SPARQL query (default 10; $CLASTORDF_QUERY_TIMEOUT)"
+    )
+    s.add_argument(
+        "--result-limit", type=int, help="rows/triples per response (default 10000; $CLASTORDF_RESULT_LIMIT)"
+    )
+    s.add_argument(
+        "--service-allow",
+        action="append",
+        metavar="IRI",
+        help="an endpoint SERVICE may reach (repeatable; default none; $CLASTORDF_SERVICE_ALLOWLIST)",
+    )
+    s.add_argument(
+        "--backend",
+        metavar="sparql:URL",
+        help="answer /sparql and the pages from this SPARQL 1.1 endpoint (Virtuoso, QLever, Fuseki, "
+        "Oxigraph ...) instead of the embedded store; nothing is built or loaded here "
+        "($CLASTORDF_BACKEND)",
+    )
+    s.add_argument(
+        "--backend-graph",
+        metavar="IRI",
+        help="the backend's graph holding the data (default: the served version's, "
+        "https://w3id.org/clastordf/graph/VERSION; 'default': the engine's default graph; "
+        "$CLASTORDF_BACKEND_GRAPH)",
+    )
     s.add_argument("--no-build", action="store_true", help="serve build/ as it is; fail if it is missing or stale")
     s.add_argument("--no-reason", action="store_true", help="if building, skip HermiT (no Java needed)")
     s.set_defaults(func=cmd_serve)
@@ -438,26 +501,39 @@ def parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="curation reports")
     rsub = rep.add_subparsers(dest="report_command", required=True)
-    cov = rsub.add_parser("coverage", help="Table 1 rows and categories, the text mechanisms and their fates "
-                                           "(curation/coverage/text-mechanisms.tsv), facts per mechanism × review "
-                                           "category and evidence level, contested facts, in-vivo gaps, bibliography "
-                                           "use, terms per ontology (exit 1 on a Table 1 gap or a problem)")
+    cov = rsub.add_parser(
+        "coverage",
+        help="Table 1 rows and categories, the text mechanisms and their fates "
+        "(curation/coverage/text-mechanisms.tsv), facts per mechanism × review "
+        "category and evidence level, contested facts, in-vivo gaps, bibliography "
+        "use, terms per ontology (exit 1 on a Table 1 gap or a problem)",
+    )
     cov.add_argument("--format", choices=("markdown", "json"), default="markdown")
     cov.set_defaults(func=cmd_report_coverage)
 
-    pf = rsub.add_parser("pfocr", help="the PFOCR Figure 2 gene/chemical lists against the curated entities, "
-                                       "with each row's fate from curation/pfocr/fig2-reconciliation.tsv (exit 1 "
-                                       "when a row has no fate or a curated fate names no matching entity)")
+    pf = rsub.add_parser(
+        "pfocr",
+        help="the PFOCR Figure 2 gene/chemical lists against the curated entities, "
+        "with each row's fate from curation/pfocr/fig2-reconciliation.tsv (exit 1 "
+        "when a row has no fate or a curated fate names no matching entity)",
+    )
     pf.add_argument("--format", choices=("markdown", "turtle"), default="markdown")
     pf.set_defaults(func=cmd_report_pfocr)
 
     gp = sub.add_parser("gpml", help="GPML files: check them, or cross-link WikiPathways pathways to the dataset")
     gsub = gp.add_subparsers(dest="gpml_command", required=True)
-    gl = gsub.add_parser("links", help="rdfs:seeAlso from the dataset's entities to the WikiPathways pathways "
-                                       "(GPML files in FOLDER) that contain them, matched through Xrefs")
+    gl = gsub.add_parser(
+        "links",
+        help="rdfs:seeAlso from the dataset's entities to the WikiPathways pathways "
+        "(GPML files in FOLDER) that contain them, matched through Xrefs",
+    )
     gl.add_argument("folder")
-    gl.add_argument("-o", "--out", help="write the RDF here (e.g. curation/wikipathways-links.ttl, which the "
-                                        "build includes); default: standard output")
+    gl.add_argument(
+        "-o",
+        "--out",
+        help="write the RDF here (e.g. curation/wikipathways-links.ttl, which the "
+        "build includes); default: standard output",
+    )
     gl.add_argument("--build-dir", help="the build to link (default: build/)")
     gl.add_argument("--strict", action="store_true", help="fail on any unreadable file or malformed Xref")
     gl.set_defaults(func=cmd_gpml_links)
@@ -467,49 +543,73 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--lenient", action="store_true", help="legacy Xref names are warnings (real WikiPathways files)")
     gc.set_defaults(func=cmd_gpml_check)
 
-    rl = sub.add_parser("release", help="make build/release/VERSION/: every dump, descriptions, CHANGELOG and "
-                                         "SHA256SUMS, verified before it is put in place")
-    rl.add_argument("--version", dest="release_version", required=True,
-                    help="the release version; must equal version in curation/dataset.yaml")
+    rl = sub.add_parser(
+        "release",
+        help="make build/release/VERSION/: every dump, descriptions, CHANGELOG and "
+        "SHA256SUMS, verified before it is put in place",
+    )
+    rl.add_argument(
+        "--version",
+        dest="release_version",
+        required=True,
+        help="the release version; must equal version in curation/dataset.yaml",
+    )
     rl.add_argument("--build-dir", help="the build folder whose release/ gets the release (default: build/)")
     rl.add_argument("--force", action="store_true", help="replace an existing release of this version")
     rl.set_defaults(func=cmd_release)
 
-    df = sub.add_parser("diff", help="facts and evidence added, removed and changed between two releases "
-                                     "(release folders or clastordf.ttl files)")
+    df = sub.add_parser(
+        "diff",
+        help="facts and evidence added, removed and changed between two releases "
+        "(release folders or clastordf.ttl files)",
+    )
     df.add_argument("old")
     df.add_argument("new")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.set_defaults(func=cmd_diff)
 
-    vf = sub.add_parser("verify", help="check a release folder: checksums, independent parsers (rapper/serdi, "
-                                       "xmllint, a JSON-LD processor), counts, SHACL shapes; exit 1 on any problem")
+    vf = sub.add_parser(
+        "verify",
+        help="check a release folder: checksums, independent parsers (rapper/serdi, "
+        "xmllint, a JSON-LD processor), counts, SHACL shapes; exit 1 on any problem",
+    )
     vf.add_argument("folder")
-    vf.add_argument("--strict-tools", action="store_true",
-                    help="a missing independent parser is a problem, not a warning")
+    vf.add_argument(
+        "--strict-tools", action="store_true", help="a missing independent parser is a problem, not a warning"
+    )
     vf.add_argument("-v", "--verbose", action="store_true", help="show each check as it runs")
     vf.set_defaults(func=cmd_verify)
 
     vt = sub.add_parser("virtuoso", help="load releases into a Virtuoso server")
     vsub = vt.add_subparsers(dest="virtuoso_command", required=True)
-    vl = vsub.add_parser("load", help="bulk-load a release into the graph https://w3id.org/clastordf/graph/VERSION "
-                                      "(replacing what an earlier load put there)")
+    vl = vsub.add_parser(
+        "load",
+        help="bulk-load a release into the graph https://w3id.org/clastordf/graph/VERSION "
+        "(replacing what an earlier load put there)",
+    )
     vl.add_argument("--release", required=True, help="the release version, or latest")
     vl.add_argument("--build-dir", help="the build folder holding release/ (default: build/)")
     vl.add_argument("--host", help="Virtuoso host (default localhost; $CLASTORDF_VIRTUOSO_HOST)")
     vl.add_argument("--port", type=int, help="Virtuoso SQL port (default 1111; $CLASTORDF_VIRTUOSO_PORT)")
-    vl.add_argument("--user", help="Virtuoso user (default dba; $CLASTORDF_VIRTUOSO_USER); "
-                                   "the password comes from $CLASTORDF_VIRTUOSO_PASSWORD")
+    vl.add_argument(
+        "--user",
+        help="Virtuoso user (default dba; $CLASTORDF_VIRTUOSO_USER); "
+        "the password comes from $CLASTORDF_VIRTUOSO_PASSWORD",
+    )
     vl.add_argument("--isql", help="Virtuoso's isql program (default: isql-vt or isql on PATH)")
     vl.set_defaults(func=cmd_virtuoso_load)
 
     t = sub.add_parser("terms", help="the committed term index")
     tsub = t.add_subparsers(dest="terms_command", required=True)
-    r = tsub.add_parser("refresh", help="rewrite ontology/imports/term-index.tsv and external_import.owl "
-                                        "from the reference files")
+    r = tsub.add_parser(
+        "refresh", help="rewrite ontology/imports/term-index.tsv and external_import.owl from the reference files"
+    )
     r.add_argument("--reference", required=True, help="the pinned reference folder (../shared/reference)")
-    r.add_argument("--sources", help="the shared folder (../shared): also snapshot the review's bibliography "
-                                     "and the PFOCR Figure 2 tables into curation/")
+    r.add_argument(
+        "--sources",
+        help="the shared folder (../shared): also snapshot the review's bibliography "
+        "and the PFOCR Figure 2 tables into curation/",
+    )
     r.set_defaults(func=cmd_terms_refresh)
     k = tsub.add_parser("check", help="compare the committed term index with the reference files")
     k.add_argument("--reference", required=True)

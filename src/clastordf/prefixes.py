@@ -86,7 +86,6 @@ def prefix_of(curie: str) -> str:
     return curie.split(":", 1)[0]
 
 
-
 class PrefixMap:
     """Prefixes and their namespaces, for writing IRIs as prefixed names: the longest matching
     namespace wins (``mirbase.mature:`` before ``mirbase:``), ties by prefix, so the choice is stable.
@@ -107,7 +106,7 @@ class PrefixMap:
         """Every (prefix, local part) that spells ``iri``, best first."""
         for prefix, namespace in self._by_length:
             if iri.startswith(namespace):
-                yield prefix, iri[len(namespace):]
+                yield prefix, iri[len(namespace) :]
 
     def compact(self, iri: str, accept: Callable[[str], bool] = lambda local: True) -> str | None:
         """``prefix:local`` with the best prefix whose local part ``accept`` takes, else ``None``."""

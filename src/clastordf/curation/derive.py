@@ -201,17 +201,26 @@ def check_facts(curation: Curation, derived: dict[str, Derived]) -> list[Problem
 
         if fact.type == "ClastokineFact":
             if not (d.source_cells or d.contested_source_cells):
-                problem("claims", "no `RO:0003001 ! produced by` (or `clasto:releasedFromMatrixBy`) claim on the "
-                                  "ligand: the cell it comes from is unknown")
+                problem(
+                    "claims",
+                    "no `RO:0003001 ! produced by` (or `clasto:releasedFromMatrixBy`) claim on the "
+                    "ligand: the cell it comes from is unknown",
+                )
             if not d.target_cells:
                 problem("claims", "no receptor or effect claim with a `context:` cell type: the target cell is unknown")
             if not (d.promotes or d.inhibits or d.contested_promotes or d.contested_inhibits):
                 problem("claims", "no effect claim (acts upstream of / regulates a GO process) on the ligand")
             if fact.mechanism == "MatrixDerived" and any(
-                    c.predicate.text == model.PRODUCED_BY and c.subject.text == fact.agent.text
-                    and c.object.text in OSTEOCLAST_LINEAGE for c in fact.claims):
-                problem("claims", "a matrix-derived factor is not produced by the resorbing osteoclast: "
-                                  "write `clasto:releasedFromMatrixBy`")
+                c.predicate.text == model.PRODUCED_BY
+                and c.subject.text == fact.agent.text
+                and c.object.text in OSTEOCLAST_LINEAGE
+                for c in fact.claims
+            ):
+                problem(
+                    "claims",
+                    "a matrix-derived factor is not produced by the resorbing osteoclast: "
+                    "write `clasto:releasedFromMatrixBy`",
+                )
             if d.releasing_cells and fact.mechanism != "MatrixDerived":
                 problem("mechanism", "`clasto:releasedFromMatrixBy` is for matrix-derived facts")
         else:
@@ -222,11 +231,19 @@ def check_facts(curation: Curation, derived: dict[str, Derived]) -> list[Problem
         if fact.type == "ClastokineFact" and set(d.source_cells + d.contested_source_cells) & set(OSTEOCLAST_LINEAGE):
             for claim in fact.claims:
                 support = [curation.evidence[e] for e in claim.supported_by if e in curation.evidence]
-                if support and all(ev.cell_manipulated and ev.cell_manipulated.text in OSTEOBLAST_LINEAGE
-                                   for ev in support):
-                    out.append(Problem(claim.loc.file, claim.loc.line, fact.id, f"claims[{claim.id}].supported_by",
-                                       "an osteoclast signal's claim rests only on studies that manipulated "
-                                       "osteoblast-lineage cells: that is an osteoblast-intrinsic fact"))
+                if support and all(
+                    ev.cell_manipulated and ev.cell_manipulated.text in OSTEOBLAST_LINEAGE for ev in support
+                ):
+                    out.append(
+                        Problem(
+                            claim.loc.file,
+                            claim.loc.line,
+                            fact.id,
+                            f"claims[{claim.id}].supported_by",
+                            "an osteoclast signal's claim rests only on studies that manipulated "
+                            "osteoblast-lineage cells: that is an osteoblast-intrinsic fact",
+                        )
+                    )
     return out
 
 

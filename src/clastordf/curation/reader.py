@@ -25,8 +25,10 @@ KEY = re.compile(r"^[^\s:][^:]*$")
 CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9.]*:\S+$")
 PMID = re.compile(r"^\d{1,9}$")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-STATUS_GONE = ("`status:` is no longer curated: write the review's category as the fact's `review_category:`; "
-               "the evidence level and whether a claim is contested are computed from its evidence lines")
+STATUS_GONE = (
+    "`status:` is no longer curated: write the review's category as the fact's `review_category:`; "
+    "the evidence level and whether a claim is contested are computed from its evidence lines"
+)
 SOURCE_LOCATION = re.compile(r"^(table1-row([1-9]|1\d|2[0-5])|s\d+|abstract|fig[1-4])$")
 
 
@@ -61,8 +63,9 @@ class _Reader:
             return None
         return str(value).strip()
 
-    def choice(self, rec: Record, key: str, loc: Loc, allowed: Iterable[str], required: bool = True,
-               where: str = "") -> str | None:
+    def choice(
+        self, rec: Record, key: str, loc: Loc, allowed: Iterable[str], required: bool = True, where: str = ""
+    ) -> str | None:
         value = self.text(rec, key, loc, required, where)
         if value is not None and value not in allowed:
             self.problem(loc, where + key, f"{value!r} is not one of {', '.join(allowed)}", rec.line_of(key))
@@ -160,8 +163,19 @@ class _Reader:
         where = f"claims[{cid}]" if cid else f"claims@{rec.line}"
         self.unknown_keys(
             rec,
-            {"id", "subject", "predicate", "object", "context", "status", "supported_by", "disputed_by", "comment",
-             "evidence_level", "evidence_level_reason"},
+            {
+                "id",
+                "subject",
+                "predicate",
+                "object",
+                "context",
+                "status",
+                "supported_by",
+                "disputed_by",
+                "comment",
+                "evidence_level",
+                "evidence_level_reason",
+            },
             loc,
             f"{where}.",
         )
@@ -186,27 +200,47 @@ class _Reader:
         context = (
             self.ref(rec["context"], f"{where}.context", loc, rec.line_of("context")) if rec.get("context") else None
         )
-        override = self.choice(rec, "evidence_level", loc, model.EVIDENCE_LEVELS, required=False,
-                               where=f"{where}.")
+        override = self.choice(rec, "evidence_level", loc, model.EVIDENCE_LEVELS, required=False, where=f"{where}.")
         reason = self.text(rec, "evidence_level_reason", loc, required=False, where=f"{where}.")
         if override and not reason:
-            self.problem(loc, f"{where}.evidence_level_reason",
-                         "overriding the computed evidence level needs a stated reason (pages show it)",
-                         rec.line_of("evidence_level"))
+            self.problem(
+                loc,
+                f"{where}.evidence_level_reason",
+                "overriding the computed evidence level needs a stated reason (pages show it)",
+                rec.line_of("evidence_level"),
+            )
         if reason and not override and "evidence_level" not in rec:
-            self.problem(loc, f"{where}.evidence_level_reason", "a reason without an `evidence_level:` override",
-                         rec.line_of("evidence_level_reason"))
+            self.problem(
+                loc,
+                f"{where}.evidence_level_reason",
+                "a reason without an `evidence_level:` override",
+                rec.line_of("evidence_level_reason"),
+            )
         supported = self.strings(rec, "supported_by", loc)
         disputed = self.strings(rec, "disputed_by", loc)
         if not supported:
-            self.problem(loc, f"{where}.supported_by",
-                         "a claim needs at least one supporting evidence line (disputed_by alone states nothing)",
-                         rec.line_of("supported_by") if "supported_by" in rec else rec.line)
+            self.problem(
+                loc,
+                f"{where}.supported_by",
+                "a claim needs at least one supporting evidence line (disputed_by alone states nothing)",
+                rec.line_of("supported_by") if "supported_by" in rec else rec.line,
+            )
         comment = self.text(rec, "comment", loc, required=False, where=f"{where}.")
         if not (cid and subject and predicate and obj):
             return None
-        return Claim(cid, subject, predicate, obj, context, supported, disputed, comment,
-                     Loc(loc.file, rec.line, loc.record), override, reason)
+        return Claim(
+            cid,
+            subject,
+            predicate,
+            obj,
+            context,
+            supported,
+            disputed,
+            comment,
+            Loc(loc.file, rec.line, loc.record),
+            override,
+            reason,
+        )
 
     def fact(self, rec: Record, file: str) -> Fact | None:
         fid = rec.get("id")
@@ -216,8 +250,20 @@ class _Reader:
             self.problem(loc, "id", f"{fid!r}: fact ids look like CF0001", rec.line_of("id"))
         ftype = self.choice(rec, "type", loc, model.FACT_TYPES)
         allowed = {
-            "id", "type", "label", "ligand_form", "pathways", "carrier", "remodeling_phases", "status",
-            "review_category", "source_locations", "therapeutic_notes", "biomarker_notes", "comment", "claims",
+            "id",
+            "type",
+            "label",
+            "ligand_form",
+            "pathways",
+            "carrier",
+            "remodeling_phases",
+            "status",
+            "review_category",
+            "source_locations",
+            "therapeutic_notes",
+            "biomarker_notes",
+            "comment",
+            "claims",
         }
         allowed |= {"regulator"} if ftype == "RegulationFact" else {"ligand", "mechanism"}
         self.unknown_keys(rec, allowed, loc)
@@ -228,32 +274,56 @@ class _Reader:
         phases = self.strings(rec, "remodeling_phases", loc)
         for p in phases:
             if p not in model.PHASES:
-                self.problem(loc, "remodeling_phases", f"{p!r} is not one of {', '.join(model.PHASES)}",
-                             rec.line_of("remodeling_phases"))
+                self.problem(
+                    loc,
+                    "remodeling_phases",
+                    f"{p!r} is not one of {', '.join(model.PHASES)}",
+                    rec.line_of("remodeling_phases"),
+                )
         if "status" in rec:
             self.problem(loc, "status", STATUS_GONE, rec.line_of("status"))
         category = self.choice(rec, "review_category", loc, model.REVIEW_CATEGORIES)
         locations = self.strings(rec, "source_locations", loc)
         if not locations:
-            self.problem(loc, "source_locations", "every fact names where in the review it comes from",
-                         rec.line_of("source_locations"))
+            self.problem(
+                loc,
+                "source_locations",
+                "every fact names where in the review it comes from",
+                rec.line_of("source_locations"),
+            )
         for s in locations:
             if not SOURCE_LOCATION.match(s):
-                self.problem(loc, "source_locations",
-                             f"{s!r}: expected table1-rowN (1-25), sN, abstract or figN",
-                             rec.line_of("source_locations"))
+                self.problem(
+                    loc,
+                    "source_locations",
+                    f"{s!r}: expected table1-rowN (1-25), sN, abstract or figN",
+                    rec.line_of("source_locations"),
+                )
         notes: dict[str, list[Note]] = {}
         for key in ("therapeutic_notes", "biomarker_notes"):
-            notes[key] = [n for i, v in enumerate(self.items(rec, key, loc))
-                          if (n := self.note(v, f"{key}[{i}]", loc, rec.line_of(key)))]
-        carrier = (self.ref(rec["carrier"], "carrier", loc, rec.line_of("carrier")) if rec.get("carrier") else None)
+            notes[key] = [
+                n
+                for i, v in enumerate(self.items(rec, key, loc))
+                if (n := self.note(v, f"{key}[{i}]", loc, rec.line_of(key)))
+            ]
+        carrier = self.ref(rec["carrier"], "carrier", loc, rec.line_of("carrier")) if rec.get("carrier") else None
         fact = Fact(
-            id=fid or "", type=ftype or "", label=label or "", agent=agent,  # type: ignore[arg-type]
-            ligand_form=self.text(rec, "ligand_form", loc, required=False), mechanism=mechanism,
-            pathways=self.refs(rec, "pathways", loc), carrier=carrier, phases=phases, review_category=category or "",
-            source_locations=locations, therapeutic_notes=notes["therapeutic_notes"],
-            biomarker_notes=notes["biomarker_notes"], comment=self.text(rec, "comment", loc, required=False),
-            claims=[], loc=loc,
+            id=fid or "",
+            type=ftype or "",
+            label=label or "",
+            agent=agent,  # type: ignore[arg-type]
+            ligand_form=self.text(rec, "ligand_form", loc, required=False),
+            mechanism=mechanism,
+            pathways=self.refs(rec, "pathways", loc),
+            carrier=carrier,
+            phases=phases,
+            review_category=category or "",
+            source_locations=locations,
+            therapeutic_notes=notes["therapeutic_notes"],
+            biomarker_notes=notes["biomarker_notes"],
+            comment=self.text(rec, "comment", loc, required=False),
+            claims=[],
+            loc=loc,
         )
         claims = rec.get("claims")
         if not isinstance(claims, list) or not claims:
@@ -277,8 +347,22 @@ class _Reader:
     def evidence(self, rec: Record, file: str) -> Evidence | None:
         eid = rec.get("id")
         loc = Loc(file, rec.line, str(eid) if eid else f"evidence@{rec.line}")
-        self.unknown_keys(rec, {"id", "eco", "system", "taxa", "anatomy", "cell_manipulated", "pmid", "doi",
-                                "outside_bibliography", "comment"}, loc)
+        self.unknown_keys(
+            rec,
+            {
+                "id",
+                "eco",
+                "system",
+                "taxa",
+                "anatomy",
+                "cell_manipulated",
+                "pmid",
+                "doi",
+                "outside_bibliography",
+                "comment",
+            },
+            loc,
+        )
         eid = self.text(rec, "id", loc)
         if eid and not EVIDENCE_ID.match(eid):
             self.problem(loc, "id", f"{eid!r}: evidence ids look like E0001", rec.line_of("id"))
@@ -294,11 +378,13 @@ class _Reader:
         if doi and not DOI.match(doi):
             self.problem(loc, "doi", f"malformed DOI {doi!r}", rec.line_of("doi"))
         if not pmid and not doi:
-            self.problem(loc, "pmid", "an evidence line cites its study (pmid:, or doi: when there is no PMID)",
-                         rec.line)
+            self.problem(
+                loc, "pmid", "an evidence line cites its study (pmid:, or doi: when there is no PMID)", rec.line
+            )
         if pmid and doi:
-            self.problem(loc, "doi", "give pmid: or doi:, not both (the DOI comes from the bibliography)",
-                         rec.line_of("doi"))
+            self.problem(
+                loc, "doi", "give pmid: or doi:, not both (the DOI comes from the bibliography)", rec.line_of("doi")
+            )
         comment = self.text(rec, "comment", loc)
         if not (eid and eco and system and taxa and (pmid or doi)):
             return None
@@ -306,16 +392,29 @@ class _Reader:
         for ref in anatomy:
             if not ref.text.startswith("UBERON:"):
                 self.problem(loc, "anatomy", f"{ref.text}: anatomy is given as UBERON terms", rec.line_of("anatomy"))
-        manipulated = (self.ref(rec["cell_manipulated"], "cell_manipulated", loc, rec.line_of("cell_manipulated"))
-                       if rec.get("cell_manipulated") else None)
-        return Evidence(eid, eco, system, taxa, pmid, doi, self.text(rec, "outside_bibliography", loc, False),
-                        comment, loc, anatomy, manipulated)
+        manipulated = (
+            self.ref(rec["cell_manipulated"], "cell_manipulated", loc, rec.line_of("cell_manipulated"))
+            if rec.get("cell_manipulated")
+            else None
+        )
+        return Evidence(
+            eid,
+            eco,
+            system,
+            taxa,
+            pmid,
+            doi,
+            self.text(rec, "outside_bibliography", loc, False),
+            comment,
+            loc,
+            anatomy,
+            manipulated,
+        )
 
     def entities(self, data: Any, path: Path, curation: Curation, origin: dict[str, Loc]) -> None:
         file = self.rel(path)
         if isinstance(data, Record):
-            self.unknown_keys(data, {"gene_products", "chemicals", "mirnas", "complexes"},
-                              Loc(file, data.line, ""))
+            self.unknown_keys(data, {"gene_products", "chemicals", "mirnas", "complexes"}, Loc(file, data.line, ""))
         for section, build in (
             ("gene_products", self._gene_product),
             ("chemicals", self._chemical),
@@ -330,8 +429,12 @@ class _Reader:
                     continue
                 if entity.key in origin:
                     first = origin[entity.key]
-                    self.problem(loc, "key", f"duplicate entity key {entity.key!r} (first defined at "
-                                 f"{first.file}:{first.line})", rec.line_of("key"))
+                    self.problem(
+                        loc,
+                        "key",
+                        f"duplicate entity key {entity.key!r} (first defined at {first.file}:{first.line})",
+                        rec.line_of("key"),
+                    )
                     continue
                 origin[entity.key] = loc
                 curation.entities[entity.key] = entity
@@ -352,8 +455,9 @@ class _Reader:
             return None
         if not (key and hgnc and uniprot):
             return None
-        return model.GeneProduct(key, hgnc, uniprot, self.text(rec, "mouse_uniprot", loc, False),
-                                 self.strings(rec, "aliases", loc), loc)
+        return model.GeneProduct(
+            key, hgnc, uniprot, self.text(rec, "mouse_uniprot", loc, False), self.strings(rec, "aliases", loc), loc
+        )
 
     def _chemical(self, rec: Record, loc: Loc) -> model.Chemical | None:
         self.unknown_keys(rec, {"key", "chebi", "aliases"}, loc)
@@ -376,8 +480,9 @@ class _Reader:
             return Ref(f"mirbase.mature:{ref.text}", ref.label, ref.field, ref.loc)
         if re.match(r"^MI\d{7}$", ref.text):  # the stem-loop, when the source does not name the arm
             return Ref(f"mirbase:{ref.text}", ref.label, ref.field, ref.loc)
-        self.problem(loc, field, f"expected a miRBase id (mature MIMAT… or stem-loop MI…), got {ref.text!r}",
-                     rec.line_of(field))
+        self.problem(
+            loc, field, f"expected a miRBase id (mature MIMAT… or stem-loop MI…), got {ref.text!r}", rec.line_of(field)
+        )
         return None
 
     def _mirna(self, rec: Record, loc: Loc) -> model.MiRNA | None:
@@ -398,8 +503,9 @@ class _Reader:
         if not (key and label and len(subunits) >= 2):
             return None
         if key and not re.match(r"^[A-Za-z0-9._-]+$", key):
-            self.problem(loc, "key", "complex keys become IRIs: use letters, digits, '.', '_' and '-'",
-                         rec.line_of("key"))
+            self.problem(
+                loc, "key", "complex keys become IRIs: use letters, digits, '.', '_' and '-'", rec.line_of("key")
+            )
             return None
         return model.Complex(key, label, subunits, loc)
 
@@ -425,8 +531,15 @@ def read_dataset(path: Path, reader: _Reader) -> model.Dataset:
     issued = get("issued")
     if issued and not re.match(r"^\d{4}-\d{2}-\d{2}$", issued):
         reader.problem(loc, "issued", "expected a date YYYY-MM-DD", data.line_of("issued"))
-    return model.Dataset(get("title"), get("description"), get("license"), get("version"), issued,
-                         reader.strings(data, "creators", loc), get("homepage"))
+    return model.Dataset(
+        get("title"),
+        get("description"),
+        get("license"),
+        get("version"),
+        issued,
+        reader.strings(data, "creators", loc),
+        get("homepage"),
+    )
 
 
 def read_curation(root: Path) -> Curation:
@@ -502,8 +615,11 @@ def _check_links(curation: Curation, reader: _Reader) -> None:
                         reader.problem(claim.loc, f"claims[{claim.id}].{field}", f"no evidence line {eid!r}")
             overlap = set(claim.supported_by) & set(claim.disputed_by)
             if overlap:
-                reader.problem(claim.loc, f"claims[{claim.id}]",
-                               f"{', '.join(sorted(overlap))} both supports and disputes the claim")
+                reader.problem(
+                    claim.loc,
+                    f"claims[{claim.id}]",
+                    f"{', '.join(sorted(overlap))} both supports and disputes the claim",
+                )
         refs = [fact.agent, *(c.subject for c in fact.claims), *(c.object for c in fact.claims)]
         for ref in filter(None, refs):
             if ref.is_entity and ref.text not in curation.entities:

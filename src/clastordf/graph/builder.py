@@ -171,8 +171,10 @@ class GraphBuilder:
             self.add(node, CLASTO.disputingReference, PUBMED[pmid])
         for doi in d.disputing_dois:
             self.add(node, CLASTO.disputingReference, DOI[doi])
-        for prop, notes in ((CLASTO.therapeuticNote, fact.therapeutic_notes),
-                            (CLASTO.biomarkerNote, fact.biomarker_notes)):
+        for prop, notes in (
+            (CLASTO.therapeuticNote, fact.therapeutic_notes),
+            (CLASTO.biomarkerNote, fact.biomarker_notes),
+        ):
             for note in notes:
                 cites = [f"PMID:{p}" for p in note.pmids] + [f"doi:{x}" for x in note.dois]
                 self.add(node, prop, en(f"{note.text} ({'; '.join(cites)})"))
@@ -311,9 +313,14 @@ class GraphBuilder:
             self.add(node, DCTERMS.isReferencedBy, REVIEW_IRI)
             self.add(node, CLASTO.bibliographyId, Literal(ref.ref_id))
         self.add(REVIEW_IRI, RDFS.label, Literal("Daponte et al., 2024 (eLife 13:e95083)"))
-        self.add(REVIEW_IRI, DCTERMS.title, Literal(
-            "Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
-            "communication and potential clinical implications"))
+        self.add(
+            REVIEW_IRI,
+            DCTERMS.title,
+            Literal(
+                "Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
+                "communication and potential clinical implications"
+            ),
+        )
 
 
 def build_graph(curation: Curation, derived: dict[str, Derived], index: TermIndex) -> Graph:

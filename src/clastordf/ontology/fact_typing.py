@@ -36,19 +36,48 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 #: Types that declare an entity or an axiom's node rather than assert a class of an individual.
-DECLARATIONS = frozenset({
-    OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual,
-    OWL.Ontology, OWL.FunctionalProperty, OWL.Restriction, OWL.AllDisjointClasses, OWL.AllDifferent,
-    RDFS.Class, RDFS.Datatype,
-})
-BUILT_IN_ANNOTATIONS = frozenset({
-    RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo, OWL.versionIRI,
-    OWL.imports, OWL.deprecated, OWL.priorVersion,
-})
-_STRUCTURE = frozenset({
-    RDF.first, RDF.rest, OWL.onProperty, OWL.someValuesFrom, OWL.hasValue, OWL.intersectionOf,
-    OWL.unionOf, OWL.members, OWL.distinctMembers,
-})
+DECLARATIONS = frozenset(
+    {
+        OWL.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.NamedIndividual,
+        OWL.Ontology,
+        OWL.FunctionalProperty,
+        OWL.Restriction,
+        OWL.AllDisjointClasses,
+        OWL.AllDifferent,
+        RDFS.Class,
+        RDFS.Datatype,
+    }
+)
+BUILT_IN_ANNOTATIONS = frozenset(
+    {
+        RDFS.label,
+        RDFS.comment,
+        RDFS.seeAlso,
+        RDFS.isDefinedBy,
+        OWL.versionInfo,
+        OWL.versionIRI,
+        OWL.imports,
+        OWL.deprecated,
+        OWL.priorVersion,
+    }
+)
+_STRUCTURE = frozenset(
+    {
+        RDF.first,
+        RDF.rest,
+        OWL.onProperty,
+        OWL.someValuesFrom,
+        OWL.hasValue,
+        OWL.intersectionOf,
+        OWL.unionOf,
+        OWL.members,
+        OWL.distinctMembers,
+    }
+)
 _BUILT_IN = (str(OWL), str(RDF), str(RDFS))
 
 #: each fact's ``(property, value)`` pairs
@@ -169,8 +198,10 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
                     continue
                 restriction = _restriction(tbox, item)
                 if restriction is None:
-                    problems.append(f"{cls}: a conjunct other than a named class, `some` a named class "
-                                    f"or `value` a named individual or a literal")
+                    problems.append(
+                        f"{cls}: a conjunct other than a named class, `some` a named class "
+                        f"or `value` a named individual or a literal"
+                    )
                     break
                 used.add(item)
                 kind, prop, filler = restriction
@@ -212,15 +243,17 @@ def _list_nodes(tbox: Graph, head) -> set:
     return nodes
 
 
-def fragment_problems(tbox: Graph, fact_properties: Iterable[URIRef],
-                      asserted_classes: Iterable[URIRef] = ()) -> list[str]:
+def fragment_problems(
+    tbox: Graph, fact_properties: Iterable[URIRef], asserted_classes: Iterable[URIRef] = ()
+) -> list[str]:
     """Why the rule pass would not be exact for ``tbox``: one line per axiom outside the fragment
     (see :func:`read_fragment`)."""
     return read_fragment(tbox, fact_properties, asserted_classes)[1]
 
 
-def read_fragment(tbox: Graph, fact_properties: Iterable[URIRef],
-                  asserted_classes: Iterable[URIRef] = ()) -> tuple[Rules, list[str]]:
+def read_fragment(
+    tbox: Graph, fact_properties: Iterable[URIRef], asserted_classes: Iterable[URIRef] = ()
+) -> tuple[Rules, list[str]]:
     """The rules of ``tbox``, and why the rule pass would not be exact for it: one line per axiom
     outside the fragment.
 
@@ -231,8 +264,9 @@ def read_fragment(tbox: Graph, fact_properties: Iterable[URIRef],
     rules, problems, used = rules_of(tbox)
     fact_properties = set(fact_properties)
     annotations = set(tbox.subjects(RDF.type, OWL.AnnotationProperty)) | BUILT_IN_ANNOTATIONS
-    object_properties = {prop for kind in (OWL.ObjectProperty, OWL.DatatypeProperty)
-                         for prop in tbox.subjects(RDF.type, kind)}
+    object_properties = {
+        prop for kind in (OWL.ObjectProperty, OWL.DatatypeProperty) for prop in tbox.subjects(RDF.type, kind)
+    }
     for s, p, o in tbox:
         if p in annotations:
             continue
@@ -253,8 +287,12 @@ def read_fragment(tbox: Graph, fact_properties: Iterable[URIRef],
         elif p in _STRUCTURE:
             if s not in used:
                 problems.append(f"{p} on {s}, outside an intersection, union or all-disjoint/different axiom")
-        elif p in object_properties and p not in fact_properties and not isinstance(o, BNode) and not (
-                rules.domains.get(p) or rules.ranges.get(p)):
+        elif (
+            p in object_properties
+            and p not in fact_properties
+            and not isinstance(o, BNode)
+            and not (rules.domains.get(p) or rules.ranges.get(p))
+        ):
             continue  # an assertion about an individual that types nothing
         else:
             problems.append(f"{s} {p} {o}: an axiom the rule pass does not read")
@@ -305,8 +343,9 @@ class Classified:
     individual_types: Mapping[URIRef, set[URIRef]]
 
 
-def type_facts(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges: Edges,
-               value_types: Mapping[URIRef, set[URIRef]]) -> Typing:
+def type_facts(
+    ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges: Edges, value_types: Mapping[URIRef, set[URIRef]]
+) -> Typing:
     """Apply the rules: each fact's entailed named classes, and the facts that contradict the ontology.
 
     ``facts`` maps each fact to its asserted classes, ``edges`` each fact to its ``(property, value)``
@@ -323,8 +362,9 @@ def type_facts(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges:
     typing.contradictions = {}
     for fact in involved:
         own = edges.get(fact, [])
-        alone = _type_together(ontology, {fact: facts[fact]}, {fact: own},
-                               {v: value_types[v] for _, v in own if v in value_types})
+        alone = _type_together(
+            ontology, {fact: facts[fact]}, {fact: own}, {v: value_types[v] for _, v in own if v in value_types}
+        )
         if alone.contradictions:
             typing.contradictions[fact] = alone.contradictions[fact]
     if involved and not typing.contradictions:
@@ -332,8 +372,9 @@ def type_facts(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges:
     return typing
 
 
-def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges: Edges,
-                   value_types: Mapping[URIRef, set[URIRef]]) -> Typing:
+def _type_together(
+    ontology: Classified, facts: Mapping[URIRef, set[URIRef]], edges: Edges, value_types: Mapping[URIRef, set[URIRef]]
+) -> Typing:
     """The rules over ``facts`` at once; every fact touching a contradiction is in ``contradictions``."""
     rules, supers, individual_types = ontology.rules, ontology.supers, ontology.individual_types
 
@@ -370,8 +411,12 @@ def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], ed
     for root, group in groups.items():
         clashes = _clashes(rules, value_classes.get(root, set()), supers)
         found = [Contradiction(value=root, classes=pair) for pair in clashes]
-        found += [Contradiction(value=root, individuals=(a, b)) for a in sorted(group) for b in sorted(group)
-                  if a < b and frozenset((a, b)) in rules.different]
+        found += [
+            Contradiction(value=root, individuals=(a, b))
+            for a in sorted(group)
+            for b in sorted(group)
+            if a < b and frozenset((a, b)) in rules.different
+        ]
         if found:
             value_problems[root] = found
 
@@ -390,9 +435,14 @@ def _type_together(ontology: Classified, facts: Mapping[URIRef, set[URIRef]], ed
     return typing
 
 
-def _saturate(rules: Rules, closure: Callable[[Iterable[URIRef]], set[URIRef]], classes: set[URIRef],
-              pairs: list[tuple[URIRef, URIRef]], value_classes: Mapping[URIRef, set[URIRef]],
-              same: _Individuals) -> set[URIRef]:
+def _saturate(
+    rules: Rules,
+    closure: Callable[[Iterable[URIRef]], set[URIRef]],
+    classes: set[URIRef],
+    pairs: list[tuple[URIRef, URIRef]],
+    value_classes: Mapping[URIRef, set[URIRef]],
+    same: _Individuals,
+) -> set[URIRef]:
     """``classes`` with every defined class the individual's classes and ``pairs`` satisfy, to a fixpoint."""
     changed = True
     while changed:
@@ -404,8 +454,13 @@ def _saturate(rules: Rules, closure: Callable[[Iterable[URIRef]], set[URIRef]], 
     return classes
 
 
-def _satisfies(definition: Definition, classes: set[URIRef], pairs: list[tuple[URIRef, URIRef]],
-               value_classes: Mapping[URIRef, set[URIRef]], same: _Individuals) -> bool:
+def _satisfies(
+    definition: Definition,
+    classes: set[URIRef],
+    pairs: list[tuple[URIRef, URIRef]],
+    value_classes: Mapping[URIRef, set[URIRef]],
+    same: _Individuals,
+) -> bool:
     if not definition.classes <= classes:
         return False
     for prop, filler in definition.some:

@@ -57,10 +57,13 @@ class _Names:
 def render_ontology_page(graph: Graph, version: str) -> str:
     """The ontology page for ``graph`` (the merged ontology of one release)."""
     names = _Names(graph)
-    classes = sorted((c for c in graph.subjects(RDF.type, OWL.Class)
-                      if isinstance(c, URIRef) and str(c).startswith(str(CLASTO))), key=names.label)
-    parents = {c: sorted((p for p in graph.objects(c, RDFS.subClassOf) if isinstance(p, URIRef)), key=str)
-               for c in classes}
+    classes = sorted(
+        (c for c in graph.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and str(c).startswith(str(CLASTO))),
+        key=names.label,
+    )
+    parents = {
+        c: sorted((p for p in graph.objects(c, RDFS.subClassOf) if isinstance(p, URIRef)), key=str) for c in classes
+    }
     children: dict[URIRef | None, list[URIRef]] = {}
     for c in classes:
         own = [p for p in parents[c] if p in parents]
@@ -95,9 +98,11 @@ def render_ontology_page(graph: Graph, version: str) -> str:
             rng = ", ".join(names.link(r) for r in graph.objects(p, RDFS.range) if isinstance(r, URIRef))
             sup = ", ".join(names.link(s) for s in graph.objects(p, RDFS.subPropertyOf))
             functional = " (functional)" if (p, RDF.type, OWL.FunctionalProperty) in graph else ""
-            rows.append(f'<tr id="{anchor}"><td><code>clasto:{anchor}</code><br>{escape(names.label(p))}</td>'
-                        f"<td>{word}{functional}</td><td>{domain}</td><td>{rng}</td><td>{sup}</td>"
-                        f'<td>{escape(str(graph.value(p, DEFINITION) or ""))}</td></tr>')
+            rows.append(
+                f'<tr id="{anchor}"><td><code>clasto:{anchor}</code><br>{escape(names.label(p))}</td>'
+                f"<td>{word}{functional}</td><td>{domain}</td><td>{rng}</td><td>{sup}</td>"
+                f"<td>{escape(str(graph.value(p, DEFINITION) or ''))}</td></tr>"
+            )
     schemes = []
     for scheme in sorted(graph.subjects(RDF.type, SKOS.ConceptScheme), key=names.label):
         concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=names.label)
@@ -105,11 +110,15 @@ def render_ontology_page(graph: Graph, version: str) -> str:
         for c in concepts:
             local = escape(str(c).split("#", 1)[1])
             definition = escape(str(graph.value(c, SKOS.definition) or ""))
-            items.append(f'<li id="{local}"><code>clasto:{local}</code> {escape(names.label(c))}'
-                         f'<span class="def"> {definition}</span></li>')
+            items.append(
+                f'<li id="{local}"><code>clasto:{local}</code> {escape(names.label(c))}'
+                f'<span class="def"> {definition}</span></li>'
+            )
         anchor = escape(str(scheme).split("#", 1)[1])
-        schemes.append(f'<h3 id="{anchor}">{escape(names.label(scheme))} <code>clasto:{anchor}</code></h3>'
-                       f"<ul>{''.join(items)}</ul>")
+        schemes.append(
+            f'<h3 id="{anchor}">{escape(names.label(scheme))} <code>clasto:{anchor}</code></h3>'
+            f"<ul>{''.join(items)}</ul>"
+        )
     title = str(graph.value(VOCAB_IRI, RDFS.label) or "clastordf ontology")
     description = graph.value(VOCAB_IRI, URIRef("http://purl.org/dc/terms/description"))
     version_iri = graph.value(VOCAB_IRI, OWL.versionIRI)
@@ -120,8 +129,8 @@ def render_ontology_page(graph: Graph, version: str) -> str:
         f"<p>{escape(str(description or ''))}</p>\n"
         f"<p>Ontology IRI <code>{escape(str(VOCAB_IRI))}</code> · version <code>{escape(version)}</code>"
         + (f" · version IRI <code>{escape(str(version_iri))}</code>" if version_iri else "")
-        + " · licence CC0 1.0 · download <a href=\"clastordf.owl\">clastordf.owl</a> (RDF/XML, imports merged), "
-        "<a href=\"clastordf-vocab.ttl\">clastordf-vocab.ttl</a> (Turtle, clasto: terms only)</p>\n"
+        + ' · licence CC0 1.0 · download <a href="clastordf.owl">clastordf.owl</a> (RDF/XML, imports merged), '
+        '<a href="clastordf-vocab.ttl">clastordf-vocab.ttl</a> (Turtle, clasto: terms only)</p>\n'
         "<p>Classes marked ≡ are defined: the build places each curated fact in them (HermiT classifies the "
         "ontology, a rule pass exact for it types the facts), and the "
         "build publishes those types, marked with <code>clasto:inferredType</code>.</p>\n"
@@ -130,6 +139,3 @@ def render_ontology_page(graph: Graph, version: str) -> str:
         f"<th>sub-property of</th><th>definition</th></tr>{''.join(rows)}</table>\n"
         f"<h2>Concept schemes</h2>\n{''.join(schemes)}\n</body></html>\n"
     )
-
-
-

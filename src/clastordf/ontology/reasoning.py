@@ -50,8 +50,9 @@ INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
 #: How :func:`classify` types the facts: "auto" (the rule pass when exact, else HermiT on the ABox),
 #: "rules" (the rule pass, or an error naming what the rules cannot read) or "abox" (HermiT only).
 METHODS = ("auto", "rules", "abox")
-RULES_METHOD = ("classification of the ontology by HermiT, then a rule pass typing the facts "
-                "(clastordf.ontology.fact_typing)")
+RULES_METHOD = (
+    "classification of the ontology by HermiT, then a rule pass typing the facts (clastordf.ontology.fact_typing)"
+)
 ABOX_METHOD = "realisation of the facts by HermiT"
 
 
@@ -68,10 +69,13 @@ class ReasoningError(Exception):
 
 class JavaMissing(ReasoningError):
     def __init__(self) -> None:
-        super().__init__("Java was not found; HermiT needs a Java runtime", [
-            "install one (Debian: `apt-get install default-jre-headless`) or set JAVA_HOME,",
-            "or build without reasoning: `clastordf build --no-reason` (no inferred classes are published).",
-        ])
+        super().__init__(
+            "Java was not found; HermiT needs a Java runtime",
+            [
+                "install one (Debian: `apt-get install default-jre-headless`) or set JAVA_HOME,",
+                "or build without reasoning: `clastordf build --no-reason` (no inferred classes are published).",
+            ],
+        )
 
 
 @dataclass
@@ -215,11 +219,15 @@ def _run_hermit(graph: Graph) -> _Result:
         named = {URIRef(sup.iri) for sup in cls.ancestors() if hasattr(sup, "iri")} - {URIRef(cls.iri), OWL.Thing}
         supers[URIRef(cls.iri)] = named
         if cls.iri.startswith(str(CLASTO)):
-            subclasses |= {(URIRef(cls.iri), URIRef(sup.iri)) for sup in cls.ancestors(include_self=False)
-                           if hasattr(sup, "iri") and sup.iri.startswith(str(CLASTO))}
+            subclasses |= {
+                (URIRef(cls.iri), URIRef(sup.iri))
+                for sup in cls.ancestors(include_self=False)
+                if hasattr(sup, "iri") and sup.iri.startswith(str(CLASTO))
+            }
     individual_types = {
         URIRef(ind.iri): {URIRef(c.iri) for c in ind.INDIRECT_is_a if hasattr(c, "iri")} - {OWL.Thing}
-        for ind in world.individuals()}
+        for ind in world.individuals()
+    }
     return _Result(True, "", types, subclasses, unsatisfiable, supers, individual_types)
 
 
@@ -246,24 +254,31 @@ def classify(tbox: Graph, data: Graph, runner: Runner = _run_hermit, method: str
         if typing.contradictions:
             raise ReasoningError(
                 f"the ontology and the facts are inconsistent ({len(typing.contradictions)} fact(s) contradict it)",
-                _explain_contradictions(typing.contradictions, described, rules.functional, data))
+                _explain_contradictions(typing.contradictions, described, rules.functional, data),
+            )
         if typing.together:
-            raise ReasoningError("the ontology and the facts are inconsistent (facts contradict it together)", [
-                "no single fact is inconsistent on its own; the combination of these facts is "
-                "(they share a value that would get disjoint classes):",
-                *(f"  {fact} ({data.value(fact, RDFS.label)})" for fact in typing.together)])
+            raise ReasoningError(
+                "the ontology and the facts are inconsistent (facts contradict it together)",
+                [
+                    "no single fact is inconsistent on its own; the combination of these facts is "
+                    "(they share a value that would get disjoint classes):",
+                    *(f"  {fact} ({data.value(fact, RDFS.label)})" for fact in typing.together),
+                ],
+            )
         inference = _new_types(tbox, data, typing.types)
     if result.unsatisfiable:
-        raise ReasoningError(f"{len(result.unsatisfiable)} unsatisfiable class(es)", [
-            f"{c} can have no member; check its equivalence and disjointness axioms"
-            for c in result.unsatisfiable])
+        raise ReasoningError(
+            f"{len(result.unsatisfiable)} unsatisfiable class(es)",
+            [f"{c} can have no member; check its equivalence and disjointness axioms" for c in result.unsatisfiable],
+        )
     direct = {(s, o) for s, o in tbox.subject_objects(RDFS.subClassOf)}
     inference.subclasses = _transitive_reduction(result.subclasses) - direct
     return inference
 
 
-def rule_typing(tbox: Graph, rules: Rules, described: Descriptions,
-                runner: Runner = _run_hermit) -> tuple[Typing, _Result]:
+def rule_typing(
+    tbox: Graph, rules: Rules, described: Descriptions, runner: Runner = _run_hermit
+) -> tuple[Typing, _Result]:
     """HermiT classifies ``tbox`` alone; the rule pass then types the ``described`` facts by ``rules``
     (read from ``tbox`` by :func:`~clastordf.ontology.fact_typing.read_fragment`).
 
@@ -272,8 +287,10 @@ def rule_typing(tbox: Graph, rules: Rules, described: Descriptions,
     """
     result = runner(tbox)
     if not result.consistent:
-        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
-                             ["the ontology is inconsistent on its own, before any fact is added"])
+        raise ReasoningError(
+            f"the ontology and the facts are inconsistent ({result.message})",
+            ["the ontology is inconsistent on its own, before any fact is added"],
+        )
     supers = {cls: set(sups) for cls, sups in result.supers.items()}
     for cls in result.unsatisfiable:
         supers.setdefault(cls, set()).add(OWL.Nothing)
@@ -286,8 +303,9 @@ def _realise(tbox: Graph, data: Graph, runner: Runner) -> _Result:
     """HermiT on the ontology and every fact at once (the way when the rule pass is not exact)."""
     result = runner(tbox + facts_abox(data))
     if not result.consistent:
-        raise ReasoningError(f"the ontology and the facts are inconsistent ({result.message})",
-                             explain_inconsistency(tbox, data, runner))
+        raise ReasoningError(
+            f"the ontology and the facts are inconsistent ({result.message})", explain_inconsistency(tbox, data, runner)
+        )
     return result
 
 
@@ -306,8 +324,9 @@ def _new_types(tbox: Graph, data: Graph, entailed_types: dict[URIRef, set[URIRef
     return inference
 
 
-def _explain_contradictions(contradictions: dict[URIRef, list[Contradiction]], described: Descriptions,
-                            functional: set[URIRef], data: Graph) -> list[str]:
+def _explain_contradictions(
+    contradictions: dict[URIRef, list[Contradiction]], described: Descriptions, functional: set[URIRef], data: Graph
+) -> list[str]:
     """The rule pass's contradictions, worded as :func:`explain_inconsistency` words HermiT's."""
     lines = []
     for fact in sorted(contradictions):
@@ -317,11 +336,14 @@ def _explain_contradictions(contradictions: dict[URIRef, list[Contradiction]], d
             if c.classes is not None and c.classes[1] == OWL.Nothing:
                 lines.append(f"  {where} would be a member of {_short(c.classes[0])}, which can have no member")
             elif c.classes is not None:
-                lines.append(f"  {where} would be both {_short(c.classes[0])} and {_short(c.classes[1])}, "
-                             "which are disjoint")
+                lines.append(
+                    f"  {where} would be both {_short(c.classes[0])} and {_short(c.classes[1])}, which are disjoint"
+                )
             else:
-                lines.append(f"  its values of {_short(c.prop)} would be one individual, but "
-                             f"{_short(c.individuals[0])} and {_short(c.individuals[1])} are distinct")
+                lines.append(
+                    f"  its values of {_short(c.prop)} would be one individual, but "
+                    f"{_short(c.individuals[0])} and {_short(c.individuals[1])} are distinct"
+                )
         lines += _value_lines(data, fact, sorted(functional))
     return lines
 
@@ -332,8 +354,10 @@ def _value_lines(data: Graph, fact: URIRef, functional: Iterable[URIRef]) -> lis
     for prop in functional:
         values = sorted(data.objects(fact, prop))
         if len(values) > 1:
-            lines.append(f"  it has {len(values)} values of the functional property {_short(prop)}: "
-                         + ", ".join(_short(v) for v in values))
+            lines.append(
+                f"  it has {len(values)} values of the functional property {_short(prop)}: "
+                + ", ".join(_short(v) for v in values)
+            )
     for prop in CLASS_VALUED:
         values = sorted(data.objects(fact, prop))
         if values:
@@ -364,8 +388,9 @@ def _transitive_reduction(pairs: set[tuple[URIRef, URIRef]]) -> set[tuple[URIRef
     for s, o in pairs:
         if s != o:
             supers.setdefault(s, set()).add(o)
-    return {(s, o) for s, os in supers.items() for o in os
-            if not any(o in supers.get(mid, ()) for mid in os if mid != o)}
+    return {
+        (s, o) for s, os in supers.items() for o in os if not any(o in supers.get(mid, ()) for mid in os if mid != o)
+    }
 
 
 def explain_inconsistency(tbox: Graph, data: Graph, runner: Runner) -> list[str]:
@@ -423,5 +448,5 @@ def _short(node: URIRef) -> str:
     text = str(node)
     for prefix, ns in (("clasto:", str(CLASTO)), ("obo:", "http://purl.obolibrary.org/obo/")):
         if text.startswith(ns):
-            return prefix + text[len(ns):]
+            return prefix + text[len(ns) :]
     return text

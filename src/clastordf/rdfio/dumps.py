@@ -67,8 +67,11 @@ def ntriples_lines(triples: Triples) -> Iterator[str]:
 
 def write_ntriples_gz(triples: Triples, target: Path) -> None:
     """Gzipped N-Triples with no timestamp or file name in the gzip header (reproducible bytes)."""
-    with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-            io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text,
+    ):
         for line in ntriples_lines(triples):
             text.write(line)
 

@@ -28,11 +28,11 @@ class RdfXmlWriter:
         text = str(iri)
         best = ""
         for prefix, ns in self.prefixes.items():
-            local = text[len(ns):]
+            local = text[len(ns) :]
             if text.startswith(ns) and _NCNAME.match(local) and len(ns) > len(self.prefixes.get(best, "")):
                 best = prefix
         if best:
-            return f"{best}:{text[len(self.prefixes[best]):]}"
+            return f"{best}:{text[len(self.prefixes[best]) :]}"
         cut = max(text.rfind("#"), text.rfind("/")) + 1
         ns, local = text[:cut], text[cut:]
         if not _NCNAME.match(local):

@@ -122,20 +122,41 @@ class ReleaseDiff:
     @property
     def is_empty(self) -> bool:
         """Whether no fact or evidence line was added, removed or changed."""
-        return not (self.facts_added or self.facts_removed or self.facts_changed
-                    or self.evidence_added or self.evidence_removed or self.evidence_changed)
+        return not (
+            self.facts_added
+            or self.facts_removed
+            or self.facts_changed
+            or self.evidence_added
+            or self.evidence_removed
+            or self.evidence_changed
+        )
 
     def to_markdown(self) -> str:
         """A CHANGELOG section for the new release: heading, counts, then one section per non-empty list."""
         lines = [f"## {_md_text(self.new_version)} (compared with {_md_text(self.old_version)})", ""]
         if self.is_empty:
-            lines.append(f"No facts or evidence lines were added, removed or changed "
-                         f"({_count_text(self.new_counts)}).")
+            lines.append(f"No facts or evidence lines were added, removed or changed ({_count_text(self.new_counts)}).")
             return "\n".join(lines) + "\n"
-        lines += [_summary_line("Facts", self.old_counts.facts, self.new_counts.facts,
-                                self.facts_added, self.facts_removed, self.facts_changed)
-                  + " " + _summary_line("Evidence lines", self.old_counts.evidence, self.new_counts.evidence,
-                                        self.evidence_added, self.evidence_removed, self.evidence_changed), ""]
+        lines += [
+            _summary_line(
+                "Facts",
+                self.old_counts.facts,
+                self.new_counts.facts,
+                self.facts_added,
+                self.facts_removed,
+                self.facts_changed,
+            )
+            + " "
+            + _summary_line(
+                "Evidence lines",
+                self.old_counts.evidence,
+                self.new_counts.evidence,
+                self.evidence_added,
+                self.evidence_removed,
+                self.evidence_changed,
+            ),
+            "",
+        ]
         for title, entries in (("Facts added", self.facts_added), ("Facts removed", self.facts_removed)):
             lines += _entry_section(title, entries)
         lines += _change_section("Facts changed", self.facts_changed)
@@ -147,10 +168,8 @@ class ReleaseDiff:
     def to_json(self) -> str:
         """The diff as indented JSON with a fixed key order, for machines."""
         data = {
-            "old": {"version": self.old_version, "facts": self.old_counts.facts,
-                    "evidence": self.old_counts.evidence},
-            "new": {"version": self.new_version, "facts": self.new_counts.facts,
-                    "evidence": self.new_counts.evidence},
+            "old": {"version": self.old_version, "facts": self.old_counts.facts, "evidence": self.old_counts.evidence},
+            "new": {"version": self.new_version, "facts": self.new_counts.facts, "evidence": self.new_counts.evidence},
             "facts": _json_group(self.facts_added, self.facts_removed, self.facts_changed),
             "evidence": _json_group(self.evidence_added, self.evidence_removed, self.evidence_changed),
         }
@@ -171,8 +190,7 @@ def read_graph(ttl: Path) -> Graph:
     Raises :class:`ReleaseDiffError` naming the file if it is missing or not valid Turtle.
     """
     if not ttl.is_file():
-        raise ReleaseDiffError(f"{ttl}: no such file (expected a release folder holding {DATA_FILE} "
-                               "or a Turtle file)")
+        raise ReleaseDiffError(f"{ttl}: no such file (expected a release folder holding {DATA_FILE} or a Turtle file)")
     graph: Graph = {}
     try:
         for quad in ox.parse(path=str(ttl), format=ox.RdfFormat.TURTLE):
@@ -205,8 +223,13 @@ def literal_text(literal: ox.Literal) -> str:
     >>> literal_text(ox.Literal("2026-11-21", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")))
     '"2026-11-21"^^xsd:date'
     """
-    body = (literal.value.replace("\\", "\\\\").replace('"', '\\"')
-            .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    body = (
+        literal.value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     if literal.language:
         return f'"{body}"@{literal.language}'
     if literal.datatype.value == _XSD_STRING:
@@ -229,8 +252,11 @@ def term_text(graph: Graph, term: Term, seen: frozenset[ox.BlankNode] = frozense
         if term in seen:
             return "[…]"
         inner = seen | {term}
-        pairs = sorted(f"{curie(p.value)} {term_text(graph, o, inner)}"
-                       for p, objects in graph.get(term, {}).items() for o in objects)
+        pairs = sorted(
+            f"{curie(p.value)} {term_text(graph, o, inner)}"
+            for p, objects in graph.get(term, {}).items()
+            for o in objects
+        )
         return "[ " + " ; ".join(pairs) + " ]" if pairs else "[]"
     return str(term)  # an RDF-star quoted triple: its N-Triples form has no blank-node ids to vary
 
@@ -251,8 +277,11 @@ def _value(graph: Graph, text: str, term: Term) -> Value:
 
 def _typed(graph: Graph, types: frozenset[ox.NamedNode]) -> dict[str, ox.NamedNode]:
     """The named subjects with any of ``types``, by CURIE."""
-    return {curie(node.value): node for node, props in graph.items()
-            if isinstance(node, ox.NamedNode) and not types.isdisjoint(props.get(_TYPE, ()))}
+    return {
+        curie(node.value): node
+        for node, props in graph.items()
+        if isinstance(node, ox.NamedNode) and not types.isdisjoint(props.get(_TYPE, ()))
+    }
 
 
 @dataclass
@@ -304,7 +333,7 @@ def claim_suffix(fact: ox.NamedNode, claim: Term) -> str:
     'c2'
     """
     if isinstance(claim, ox.NamedNode) and claim.value.startswith(fact.value + "-"):
-        return claim.value[len(fact.value) + 1:]
+        return claim.value[len(fact.value) + 1 :]
     return term_text({}, claim)
 
 
@@ -377,19 +406,24 @@ _FieldsOf = Callable[[Graph, ox.NamedNode], Fields]
 _LabelOf = Callable[[Graph, ox.NamedNode], str]
 
 
-def _diff_records(old: _Release, new: _Release, old_records: _Records, new_records: _Records,
-                  fields_of: _FieldsOf, label_of: _LabelOf) -> tuple[list[Entry], list[Entry], list[RecordChange]]:
+def _diff_records(
+    old: _Release, new: _Release, old_records: _Records, new_records: _Records, fields_of: _FieldsOf, label_of: _LabelOf
+) -> tuple[list[Entry], list[Entry], list[RecordChange]]:
     """Records added, removed and changed between two releases, sorted by id."""
     added = [Entry(i, label_of(new.graph, new_records[i])) for i in new_records.keys() - old_records.keys()]
     removed = [Entry(i, label_of(old.graph, old_records[i])) for i in old_records.keys() - new_records.keys()]
     changed = []
     for i in old_records.keys() & new_records.keys():
-        fields = compare_fields(old.graph, fields_of(old.graph, old_records[i]),
-                                new.graph, fields_of(new.graph, new_records[i]))
+        fields = compare_fields(
+            old.graph, fields_of(old.graph, old_records[i]), new.graph, fields_of(new.graph, new_records[i])
+        )
         if fields:
             changed.append(RecordChange(i, label_of(new.graph, new_records[i]), fields))
-    return (sorted(added, key=lambda e: id_key(e.id)), sorted(removed, key=lambda e: id_key(e.id)),
-            sorted(changed, key=lambda c: id_key(c.id)))
+    return (
+        sorted(added, key=lambda e: id_key(e.id)),
+        sorted(removed, key=lambda e: id_key(e.id)),
+        sorted(changed, key=lambda c: id_key(c.id)),
+    )
 
 
 def diff_releases(old: Path, new: Path) -> ReleaseDiff:
@@ -470,8 +504,11 @@ def _value_md(value: Value) -> str:
 
 def _field_line(change: FieldChange) -> str:
     """``  - `clasto:receptor`: removed `uniprot:P36897` (TGFBR1); added …``"""
-    parts = [f"{verb} " + ", ".join(_value_md(v) for v in values)
-             for verb, values in (("removed", change.removed), ("added", change.added)) if values]
+    parts = [
+        f"{verb} " + ", ".join(_value_md(v) for v in values)
+        for verb, values in (("removed", change.removed), ("added", change.added))
+        if values
+    ]
     return f"  - {_code(change.field)}: " + "; ".join(parts)
 
 
@@ -499,7 +536,15 @@ def _json_group(added: list[Entry], removed: list[Entry], changed: list[RecordCh
     return {
         "added": [{"id": e.id, "label": e.label} for e in added],
         "removed": [{"id": e.id, "label": e.label} for e in removed],
-        "changed": [{"id": c.id, "label": c.label,
-                     "fields": [{"field": f.field, "removed": _json_values(f.removed),
-                                 "added": _json_values(f.added)} for f in c.fields]} for c in changed],
+        "changed": [
+            {
+                "id": c.id,
+                "label": c.label,
+                "fields": [
+                    {"field": f.field, "removed": _json_values(f.removed), "added": _json_values(f.added)}
+                    for f in c.fields
+                ],
+            }
+            for c in changed
+        ],
     }

@@ -63,10 +63,12 @@ TEXTS = [
     ("biomarker_note", CLASTO + "biomarkerNote"),
     ("comment", RDFS_COMMENT),
 ]
-COLUMNS = (["fact", "id", "kind", "label"]
-           + [c for name, _ in RELATIONS for c in (name, f"{name}_label")]
-           + ["experimental_system", "evidence_type", "contested", "pmid", "doi", "disputing_pmid", "disputing_doi"]
-           + [name for name, _ in TEXTS])
+COLUMNS = (
+    ["fact", "id", "kind", "label"]
+    + [c for name, _ in RELATIONS for c in (name, f"{name}_label")]
+    + ["experimental_system", "evidence_type", "contested", "pmid", "doi", "disputing_pmid", "disputing_doi"]
+    + [name for name, _ in TEXTS]
+)
 
 
 class Index:
@@ -102,8 +104,11 @@ class Index:
 
     def members(self, *classes: str) -> list[str]:
         """The IRIs (not blank nodes) typed with any of ``classes``, sorted."""
-        found = {s for s, props in self.by_subject.items() if not s.startswith("_:")
-                 and any(getattr(t, "value", None) in classes for t in props.get(RDF_TYPE, []))}
+        found = {
+            s
+            for s, props in self.by_subject.items()
+            if not s.startswith("_:") and any(getattr(t, "value", None) in classes for t in props.get(RDF_TYPE, []))
+        }
         return sorted(found)
 
     def facts(self) -> list[str]:
@@ -125,17 +130,28 @@ def fact_row(index: Index, fact: str) -> list[str]:
     claims = index.iris(fact, CLASTO + "hasClaim")
     supporting = sorted({e for c in claims for e in index.iris(c, CLASTO + "supportedBy")})
     disputing = sorted({e for c in claims for e in index.iris(c, CLASTO + "disputedBy")})
-    systems = sorted({index.label(s) or index.curie(s)
-                      for e in supporting for s in index.iris(e, CLASTO + "experimentalSystem")})
+    systems = sorted(
+        {index.label(s) or index.curie(s) for e in supporting for s in index.iris(e, CLASTO + "experimentalSystem")}
+    )
     types = sorted({index.curie(t) for e in supporting for t in index.iris(e, CLASTO + "evidenceType")})
-    pmids, dois = _publications(index, set(index.iris(fact, DCTERMS_REFERENCES))
-                                | {s for e in supporting for s in index.iris(e, DCTERMS_SOURCE)})
+    pmids, dois = _publications(
+        index,
+        set(index.iris(fact, DCTERMS_REFERENCES)) | {s for e in supporting for s in index.iris(e, DCTERMS_SOURCE)},
+    )
     against = set(index.iris(fact, CLASTO + "disputingReference")) | {
-        s for e in disputing for s in index.iris(e, DCTERMS_SOURCE)}
+        s for e in disputing for s in index.iris(e, DCTERMS_SOURCE)
+    }
     disputing_pmids, disputing_dois = _publications(index, against)
     contested = [v.value for v in index.values(fact, CLASTO + "contested") if isinstance(v, pyoxigraph.Literal)]
-    row += [_cell(systems), _cell(types), "yes" if "true" in contested else "no", _cell(pmids), _cell(dois),
-            _cell(disputing_pmids), _cell(disputing_dois)]
+    row += [
+        _cell(systems),
+        _cell(types),
+        "yes" if "true" in contested else "no",
+        _cell(pmids),
+        _cell(dois),
+        _cell(disputing_pmids),
+        _cell(disputing_dois),
+    ]
     for _, predicate in TEXTS:
         row.append(_cell(index.texts(fact, predicate)))
     return row
@@ -143,10 +159,17 @@ def fact_row(index: Index, fact: str) -> list[str]:
 
 def _publications(index: Index, references: set[str]) -> tuple[list[str], list[str]]:
     """PMIDs and DOIs of ``references`` (a PubMed record's DOI too)."""
-    pmids = sorted((r[len(PUBMED):] for r in references if r.startswith(PUBMED)), key=lambda p: (len(p), p))
-    dois = sorted({r[len(DOI):] for r in references if r.startswith(DOI)}
-                  | {i[len("doi:"):] for r in references if r.startswith(PUBMED)
-                     for i in index.texts(r, DCTERMS_IDENTIFIER) if i.startswith("doi:")})
+    pmids = sorted((r[len(PUBMED) :] for r in references if r.startswith(PUBMED)), key=lambda p: (len(p), p))
+    dois = sorted(
+        {r[len(DOI) :] for r in references if r.startswith(DOI)}
+        | {
+            i[len("doi:") :]
+            for r in references
+            if r.startswith(PUBMED)
+            for i in index.texts(r, DCTERMS_IDENTIFIER)
+            if i.startswith("doi:")
+        }
+    )
     return pmids, dois
 
 

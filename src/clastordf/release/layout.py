@@ -56,8 +56,10 @@ def check_version(version: str) -> str:
     ValueError: release version '../x' must be letters, digits, '.', '_', '+' or '-', starting with a letter or digit
     """
     if not VERSION_PATTERN.match(version) or version == LATEST:
-        raise ValueError(f"release version {version!r} must be letters, digits, '.', '_', '+' or '-', "
-                         "starting with a letter or digit")
+        raise ValueError(
+            f"release version {version!r} must be letters, digits, '.', '_', '+' or '-', "
+            "starting with a letter or digit"
+        )
     return version
 
 
@@ -70,7 +72,7 @@ def version_key(version: str) -> tuple:
     """
     head = re.match(r"^[0-9]+(?:\.[0-9]+)*", version)
     numbers = tuple(int(p) for p in head.group(0).split(".")) if head else ()
-    rest = version[head.end():] if head else version
+    rest = version[head.end() :] if head else version
     # A final release (no suffix) sorts after every pre-release of the same numbers.
     return (numbers, rest == "", rest)
 
@@ -129,8 +131,11 @@ def list_releases(root: Path) -> list[Release]:
     """Finished releases under ``root`` (folders with a ``SHA256SUMS``), oldest first."""
     if not root.is_dir():
         return []
-    found = [Release(p.name, p) for p in root.iterdir()
-             if p.is_dir() and not p.is_symlink() and VERSION_PATTERN.match(p.name) and (p / SUMS_FILE).is_file()]
+    found = [
+        Release(p.name, p)
+        for p in root.iterdir()
+        if p.is_dir() and not p.is_symlink() and VERSION_PATTERN.match(p.name) and (p / SUMS_FILE).is_file()
+    ]
     return sorted(found, key=lambda r: version_key(r.version))
 
 
@@ -205,8 +210,10 @@ FILE_DESCRIPTIONS = {
     "clastordf.svg": "a picture of the pathway",
     "clastordf-wp.ttl": "the pathway as WikiPathways RDF (wp: vocabulary)",
     "clastordf.gmt": "gene sets (human NCBI Gene ids): all ligands and receptors, per mechanism, per process",
-    "facts.tsv": ("one row per fact, for spreadsheets: ligand, cells, receptors, processes, review category, "
-                  "evidence level, contested, references"),
+    "facts.tsv": (
+        "one row per fact, for spreadsheets: ligand, cells, receptors, processes, review category, "
+        "evidence level, contested, references"
+    ),
     "void.ttl": "the dataset described in VoID and DCAT: licence, version, provenance, sizes, checksums",
     "dataset.jsonld": "the dataset described as a schema.org Dataset (what dataset search engines read)",
     "README.md": "what each file is, how to load it, how to cite it",
@@ -231,5 +238,5 @@ def describe_file(name: str) -> str:
     if name in FILE_DESCRIPTIONS:
         return FILE_DESCRIPTIONS[name]
     if name.startswith("clastordf-") and name.endswith(".gpml"):
-        return f"the pathway of one mechanism ({name[len('clastordf-'):-len('.gpml')]}) as GPML 2013a"
+        return f"the pathway of one mechanism ({name[len('clastordf-') : -len('.gpml')]}) as GPML 2013a"
     return ""

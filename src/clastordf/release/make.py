@@ -75,8 +75,11 @@ def release_date(issued: str) -> date:
 
 
 def _files(folder: Path) -> list[ReleaseFile]:
-    return [ReleaseFile(p.name, p.stat().st_size, sha256_file(p))
-            for p in sorted(folder.iterdir()) if p.is_file() and p.name != SUMS_FILE]
+    return [
+        ReleaseFile(p.name, p.stat().st_size, sha256_file(p))
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != SUMS_FILE
+    ]
 
 
 def changelog(folder: Path, version: str, previous: Path | None) -> str:
@@ -102,8 +105,16 @@ def _count(index: Index, cls: str) -> int:
     return len(index.members(cls))
 
 
-def write_release_files(project: Project, dataset: Dataset, folder: Path, version: str, released: date, base: str,
-                        previous: Path | None, progress: Progress) -> tuple[list[ReleaseFile], ReleaseInfo]:
+def write_release_files(
+    project: Project,
+    dataset: Dataset,
+    folder: Path,
+    version: str,
+    released: date,
+    base: str,
+    previous: Path | None,
+    progress: Progress,
+) -> tuple[list[ReleaseFile], ReleaseInfo]:
     """Add the dumps, tables and descriptions to a folder the build has filled; ``dataset`` is the
     curated dataset record."""
     progress("[release] dumps: N-Triples, JSON-LD …")
@@ -117,11 +128,20 @@ def write_release_files(project: Project, dataset: Dataset, folder: Path, versio
     index = Index(triples)
     write_atomic(folder / FACTS_FILE, facts_tsv(index))
     info = ReleaseInfo(
-        dataset=dataset, version=version, released=released, base=base, triples=len(triples),
-        facts=len(index.facts()), evidence=_count(index, CLASTO + "EvidenceLine"), examples=_examples(index),
-        class_counts=tuple((CLASTO + c, _count(index, CLASTO + c))
-                           for c in ("ClastokineFact", "RegulationFact", "Claim", "EvidenceLine")),
-        previous_version=previous.name if previous else None)
+        dataset=dataset,
+        version=version,
+        released=released,
+        base=base,
+        triples=len(triples),
+        facts=len(index.facts()),
+        evidence=_count(index, CLASTO + "EvidenceLine"),
+        examples=_examples(index),
+        class_counts=tuple(
+            (CLASTO + c, _count(index, CLASTO + c))
+            for c in ("ClastokineFact", "RegulationFact", "Claim", "EvidenceLine")
+        ),
+        previous_version=previous.name if previous else None,
+    )
     progress("[release] void.ttl, dataset.jsonld, README.md, CHANGELOG.md …")
     data_files = _files(folder)
     write_atomic(folder / VOID_FILE, void_turtle(info, data_files))
@@ -148,8 +168,15 @@ def _install(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def make_release(project: Project, version: str, build_dir: Path, *, force: bool = False, base: str = BASE,
-                 progress: Progress = stderr_progress) -> ReleaseResult:
+def make_release(
+    project: Project,
+    version: str,
+    build_dir: Path,
+    *,
+    force: bool = False,
+    base: str = BASE,
+    progress: Progress = stderr_progress,
+) -> ReleaseResult:
     """Build, describe, verify and install release ``version`` under ``build_dir/release/``.
 
     The curated ``version`` in ``curation/dataset.yaml`` must equal ``version`` (the curation says
@@ -164,7 +191,8 @@ def make_release(project: Project, version: str, build_dir: Path, *, force: bool
     if dataset.version != version:
         raise ReleaseError(
             f"{dataset_file}:{_line_of(dataset_file, 'version')}: version is {dataset.version!r} but the release is "
-            f"{version!r}; set version (and issued, the release date) in {dataset_file.name} first")
+            f"{version!r}; set version (and issued, the release date) in {dataset_file.name} first"
+        )
     root = releases_root(build_dir)
     target = root / version
     if target.exists() and not force:
@@ -179,8 +207,9 @@ def make_release(project: Project, version: str, build_dir: Path, *, force: bool
     tmp.chmod(0o777 & ~umask)
     try:
         build(project, tmp, progress, modified=released)
-        files, info = write_release_files(project, dataset, tmp, version, released, base,
-                                          previous.path if previous else None, progress)
+        files, info = write_release_files(
+            project, dataset, tmp, version, released, base, previous.path if previous else None, progress
+        )
         progress("[verify] …")
         report = verify_release(tmp, progress)
         for warning in report.warnings:
@@ -190,6 +219,8 @@ def make_release(project: Project, version: str, build_dir: Path, *, force: bool
         _install(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    progress(f"released {version} to {target}: {len(files)} files + {SUMS_FILE}, {info.triples:,} triples, "
-             f"{info.facts} facts" + (f" (compared with {previous.version})" if previous else " (first release)"))
+    progress(
+        f"released {version} to {target}: {len(files)} files + {SUMS_FILE}, {info.triples:,} triples, "
+        f"{info.facts} facts" + (f" (compared with {previous.version})" if previous else " (first release)")
+    )
     return ReleaseResult(target, files, info)

@@ -25,11 +25,15 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 
 #: The review every fact is curated from, as its JATS record names it (authors, journal, year).
-REVIEW_CITATION = ("Daponte V, Henke K, Drissi H. Current perspectives on the multiple roles of osteoclasts: "
-                   "Mechanisms of osteoclast–osteoblast communication and potential clinical implications. "
-                   "eLife 13:e95083 (2024). https://doi.org/10.7554/eLife.95083")
-REVIEW_TITLE = ("Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
-                "communication and potential clinical implications")
+REVIEW_CITATION = (
+    "Daponte V, Henke K, Drissi H. Current perspectives on the multiple roles of osteoclasts: "
+    "Mechanisms of osteoclast–osteoblast communication and potential clinical implications. "
+    "eLife 13:e95083 (2024). https://doi.org/10.7554/eLife.95083"
+)
+REVIEW_TITLE = (
+    "Current perspectives on the multiple roles of osteoclasts: Mechanisms of osteoclast–osteoblast "
+    "communication and potential clinical implications"
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,10 @@ def dataset_citation(info: ReleaseInfo) -> str:
     The creators, title, version, year and landing page, in the usual data-citation order.
     """
     creators = ", ".join(info.dataset.creators)
-    return (f"{creators}. {info.dataset.title}. Version {info.version} ({info.released.year}). "
-            f"{info.dataset.homepage} — curated from {REVIEW_CITATION}")
+    return (
+        f"{creators}. {info.dataset.title}. Version {info.version} ({info.released.year}). "
+        f"{info.dataset.homepage} — curated from {REVIEW_CITATION}"
+    )
 
 
 def dataset_jsonld(info: ReleaseInfo, files: list[ReleaseFile]) -> str:
@@ -166,25 +172,54 @@ def dataset_jsonld(info: ReleaseInfo, files: list[ReleaseFile]) -> str:
         "license": meta.license,
         "isAccessibleForFree": True,
         "creator": [{"@type": "Organization", "name": c} for c in meta.creators],
-        "keywords": ["osteoclast", "osteoblast", "bone remodeling", "coupling factor", "clastokine",
-                     "knowledge graph", "RDF", "SPARQL"],
-        "citation": dataset_citation(info),
-        "isBasedOn": {"@type": "ScholarlyArticle", "@id": str(REVIEW_IRI), "name": REVIEW_TITLE,
-                      "citation": REVIEW_CITATION},
-        "measurementTechnique": "manual curation from the literature",
-        "variableMeasured": ["ligand", "producing cell type", "receptor", "target cell type",
-                             "biological process promoted or inhibited", "review category", "evidence level",
-                             "contested", "evidence"],
-        "distribution": [
-            {"@type": "DataDownload", "name": f.name, "description": f.description,
-             "contentUrl": info.download_url(f.name), "encodingFormat": f.media_type,
-             "contentSize": f"{f.size} B", "sha256": f.sha256}
-            for f in files if f.name not in METADATA_FILES
+        "keywords": [
+            "osteoclast",
+            "osteoblast",
+            "bone remodeling",
+            "coupling factor",
+            "clastokine",
+            "knowledge graph",
+            "RDF",
+            "SPARQL",
         ],
-        "includedInDataCatalog": {"@type": "DataCatalog", "name": "clastordf releases",
-                                  "url": info.base + "downloads"},
-        "potentialAction": {"@type": "SearchAction", "target": info.sparql_endpoint,
-                            "description": "SPARQL 1.1 endpoint over the latest release"},
+        "citation": dataset_citation(info),
+        "isBasedOn": {
+            "@type": "ScholarlyArticle",
+            "@id": str(REVIEW_IRI),
+            "name": REVIEW_TITLE,
+            "citation": REVIEW_CITATION,
+        },
+        "measurementTechnique": "manual curation from the literature",
+        "variableMeasured": [
+            "ligand",
+            "producing cell type",
+            "receptor",
+            "target cell type",
+            "biological process promoted or inhibited",
+            "review category",
+            "evidence level",
+            "contested",
+            "evidence",
+        ],
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": f.name,
+                "description": f.description,
+                "contentUrl": info.download_url(f.name),
+                "encodingFormat": f.media_type,
+                "contentSize": f"{f.size} B",
+                "sha256": f.sha256,
+            }
+            for f in files
+            if f.name not in METADATA_FILES
+        ],
+        "includedInDataCatalog": {"@type": "DataCatalog", "name": "clastordf releases", "url": info.base + "downloads"},
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": info.sparql_endpoint,
+            "description": "SPARQL 1.1 endpoint over the latest release",
+        },
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 

@@ -69,8 +69,18 @@ from .layout import (
 
 GMT_FILE = "clastordf.gmt"
 #: Files without which a folder is not a release.
-REQUIRED_FILES = (TURTLE_DUMP, NTRIPLES_DUMP, JSONLD_DUMP, VOID_FILE, DATASET_FILE, SUMS_FILE, README_FILE,
-                  CHANGELOG_FILE, FACTS_FILE, SHAPES_FILE)
+REQUIRED_FILES = (
+    TURTLE_DUMP,
+    NTRIPLES_DUMP,
+    JSONLD_DUMP,
+    VOID_FILE,
+    DATASET_FILE,
+    SUMS_FILE,
+    README_FILE,
+    CHANGELOG_FILE,
+    FACTS_FILE,
+    SHAPES_FILE,
+)
 #: What ``dataset.jsonld`` must state for dataset search engines.
 DATASET_KEYS = ("name", "description", "license", "version", "distribution")
 #: Seconds one tool may run on one file before it is stopped (and the file reported).
@@ -82,8 +92,7 @@ _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
 _VOID_DATA_DUMP = ox.NamedNode("http://rdfs.org/ns/void#dataDump")
 _SCHEMA_ORG_CONTEXT = re.compile(r"^https?://schema\.org/?$")
 _SCHEMA_DATASET = {"Dataset", "schema:Dataset", "https://schema.org/Dataset", "http://schema.org/Dataset"}
-_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                "rdfxml": ox.RdfFormat.RDF_XML}
+_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}
 _SYNTAX_NAMES = {"turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
 _RAPPER_COUNT = re.compile(r"Parsing returned (\d+) triples?")
 # rapper's progress lines (and its closing "Failed to parse", which repeats the errors before it).
@@ -160,8 +169,13 @@ class _ToolResult:
     feed_error: str | None = None  # what went wrong decompressing the input fed to the tool
 
 
-def verify_release(folder: Path, progress: Callable[[str], None] = lambda _: None,
-                   strict_tools: bool = False, *, timeout: float = TOOL_TIMEOUT) -> VerifyReport:
+def verify_release(
+    folder: Path,
+    progress: Callable[[str], None] = lambda _: None,
+    strict_tools: bool = False,
+    *,
+    timeout: float = TOOL_TIMEOUT,
+) -> VerifyReport:
     """Check the release folder ``folder``; see the module documentation for what is checked.
 
     ``progress`` is called once per check with what is being checked. ``timeout`` bounds each tool
@@ -185,6 +199,7 @@ def verify_release(folder: Path, progress: Callable[[str], None] = lambda _: Non
 
 
 # ------------------------------------------------------------------ folder and checksums
+
 
 def _check_required(run: _Run) -> None:
     """One problem per missing file of :data:`REQUIRED_FILES`."""
@@ -245,6 +260,7 @@ def _check_sums(run: _Run, names: list[str]) -> None:
 
 # ------------------------------------------------------------------ one file at a time
 
+
 def _check_file(run: _Run, name: str) -> None:
     """Parse or read one file with the check its kind calls for."""
     if name == SUMS_FILE:
@@ -302,11 +318,17 @@ def _rdf_tool(run: _Run, syntax: str) -> tuple[str, str] | None:
         if path:
             return name, path
     if syntax == "rdfxml":
-        run.missing_tool("rdfxml", "rapper (raptor2-utils) is not on PATH and serdi cannot read RDF/XML: "
-                                   "RDF/XML was parsed in-process with pyoxigraph")
+        run.missing_tool(
+            "rdfxml",
+            "rapper (raptor2-utils) is not on PATH and serdi cannot read RDF/XML: "
+            "RDF/XML was parsed in-process with pyoxigraph",
+        )
     else:
-        run.missing_tool("rdf", "neither rapper (raptor2-utils) nor serdi (serd) is on PATH: "
-                                "Turtle and N-Triples were parsed in-process with pyoxigraph")
+        run.missing_tool(
+            "rdf",
+            "neither rapper (raptor2-utils) nor serdi (serd) is on PATH: "
+            "Turtle and N-Triples were parsed in-process with pyoxigraph",
+        )
     return None
 
 
@@ -339,8 +361,9 @@ def _parse_with_tool(run: _Run, name: str, syntax: str, tool: tuple[str, str], k
     tool_name, tool_path = tool
     path = run.folder / name
     gzipped = name.endswith(".gz")
-    args = _rdf_command(tool_name, tool_path, syntax, "-" if gzipped else name, path.as_uri(),
-                        keep_triples or tool_name == "serdi")
+    args = _rdf_command(
+        tool_name, tool_path, syntax, "-" if gzipped else name, path.as_uri(), keep_triples or tool_name == "serdi"
+    )
     result = _run_tool(run, name, args, gzipped=path if gzipped else None)
     if result is None:
         return None
@@ -372,7 +395,7 @@ def _parse_in_process(run: _Run, name: str, syntax: str) -> _Parsed | None:
     """The fallback parser when no independent tool is installed."""
     path = run.folder / name
     try:
-        with (gzip.open(path, "rb") if name.endswith(".gz") else path.open("rb")) as fh:
+        with gzip.open(path, "rb") if name.endswith(".gz") else path.open("rb") as fh:
             triples = [q.triple for q in ox.parse(fh, format=_RDF_FORMATS[syntax], base_iri=path.as_uri())]
     except SyntaxError as err:
         run.problem(f"{name}: not valid {_SYNTAX_NAMES[syntax]} (pyoxigraph): {err}")
@@ -402,8 +425,14 @@ def _run_process(args: list[str], cwd: Path, timeout: float, gzipped: Path | Non
     read_end, write_end = os.pipe() if gzipped is not None else (None, None)
     try:
         # A session of its own: at the time limit the tool and anything it started are stopped together.
-        proc = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL if read_end is None else read_end,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL if read_end is None else read_end,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     except OSError:
         if write_end is not None:
             os.close(write_end)
@@ -457,8 +486,11 @@ def _tool_messages(stderr: str, folder: Path) -> str:
     """The first few lines a tool wrote about the file, on one line, with file names relative to
     ``folder`` (rapper names files by absolute URI)."""
     stderr = stderr.replace(folder.as_uri() + "/", "").replace(f"{folder}/", "")
-    lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not _RAPPER_INFO.match(line) and not line.strip().startswith("^")]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not _RAPPER_INFO.match(line) and not line.strip().startswith("^")
+    ]
     # xmllint echoes the offending source line under each message; keep the messages themselves.
     flagged = [line for line in lines if re.search(r"error|warning|fail", line, re.IGNORECASE)]
     lines = flagged or lines
@@ -546,6 +578,7 @@ def _check_text(run: _Run, name: str) -> None:
 
 # ------------------------------------------------------------------ JSON and JSON-LD
 
+
 def _read_json(run: _Run, name: str) -> object | None:
     """A JSON file's value, or None (and a problem naming line and column) if it is not JSON."""
     text = _read_text(run, name)
@@ -561,8 +594,12 @@ def _read_json(run: _Run, name: str) -> object | None:
 def _offline_loader(url: str, options: dict | None = None) -> dict:
     """PyLD's document loader for verify: it never fetches, so a remote context fails fast instead
     of depending on (or hanging on) the network."""
-    raise jsonld.JsonLdError(f"{url} was not fetched: verify works offline, contexts must be inline",
-                             "jsonld.LoadDocumentError", {"url": url}, code="loading document failed")
+    raise jsonld.JsonLdError(
+        f"{url} was not fetched: verify works offline, contexts must be inline",
+        "jsonld.LoadDocumentError",
+        {"url": url},
+        code="loading document failed",
+    )
 
 
 def _jsonld_error_text(error: BaseException) -> str:
@@ -608,8 +645,9 @@ def _parse_jsonld_dump(run: _Run, name: str) -> _Parsed | None:
     named = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
     if named:
         graphs = sorted({str(q.graph_name) for q in named})
-        run.problem(f"{name}: {_n(len(named), 'triple')} in named graphs ({_some(graphs)}); "
-                    "the dump is one default graph")
+        run.problem(
+            f"{name}: {_n(len(named), 'triple')} in named graphs ({_some(graphs)}); the dump is one default graph"
+        )
     triples = [q.triple for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
     run.checked(f"{name}: {len(triples):,} triples (PyLD, offline)")
     return _Parsed(len(triples), set(triples), "PyLD")
@@ -621,7 +659,7 @@ def _check_context_file(run: _Run, name: str) -> None:
     if doc is None:
         return
     if not isinstance(doc, dict) or not isinstance(doc.get("@context"), dict):
-        run.problem(f"{name}: not a JSON object with an \"@context\" object")
+        run.problem(f'{name}: not a JSON object with an "@context" object')
         return
     try:
         jsonld.expand({"@context": doc["@context"]}, {"documentLoader": _offline_loader})
@@ -643,11 +681,11 @@ def _check_dataset(run: _Run, name: str) -> None:
     found = 0
     types = doc.get("@type")
     if not (set(types if isinstance(types, list) else [types]) & _SCHEMA_DATASET):
-        run.problem(f"{name}: \"@type\" is {types!r}, not \"Dataset\"")
+        run.problem(f'{name}: "@type" is {types!r}, not "Dataset"')
         found += 1
     for key in DATASET_KEYS:
         if doc.get(key) in (None, "", [], {}):
-            run.problem(f"{name}: no \"{key}\" (a schema.org Dataset states {', '.join(DATASET_KEYS)})")
+            run.problem(f'{name}: no "{key}" (a schema.org Dataset states {", ".join(DATASET_KEYS)})')
             found += 1
     found += _check_dataset_context(run, name, doc)
     if not found:
@@ -658,13 +696,14 @@ def _check_dataset_context(run: _Run, name: str, doc: dict) -> int:
     """The context must be schema.org (known, so never fetched) or inline; returns the problems found."""
     context = doc.get("@context")
     if context is None:
-        run.problem(f"{name}: no \"@context\" (use \"https://schema.org/\")")
+        run.problem(f'{name}: no "@context" (use "https://schema.org/")')
         return 1
     remote = [c for c in (context if isinstance(context, list) else [context]) if isinstance(c, str)]
     foreign = [c for c in remote if not _SCHEMA_ORG_CONTEXT.match(c)]
     if foreign:
-        run.problem(f"{name}: remote @context {_some(foreign)}: only schema.org or an inline context "
-                    "(verify never fetches)")
+        run.problem(
+            f"{name}: remote @context {_some(foreign)}: only schema.org or an inline context (verify never fetches)"
+        )
         return 1
     if remote:
         return 0  # schema.org: known to every consumer; fetching it would make verify need the network
@@ -678,6 +717,7 @@ def _check_dataset_context(run: _Run, name: str, doc: dict) -> int:
 
 # ------------------------------------------------------------------ tables
 
+
 def _check_gmt(run: _Run, name: str) -> None:
     """Gene sets: name, description, then one or more numeric gene ids, tab-separated."""
     run.progress(f"checking {name}")
@@ -689,8 +729,10 @@ def _check_gmt(run: _Run, name: str) -> None:
     for number, line in enumerate(lines, start=1):
         columns = line.split("\t")
         if len(columns) < 3:
-            run.problem(f"{name}:{number}: {len(columns)} tab-separated columns; a gene set needs a name, "
-                        "a description and at least one gene id")
+            run.problem(
+                f"{name}:{number}: {len(columns)} tab-separated columns; a gene set needs a name, "
+                "a description and at least one gene id"
+            )
             continue
         bad = [c for c in columns[2:] if not c.isascii() or not c.isdigit()]
         if bad:
@@ -713,7 +755,7 @@ def _check_facts(run: _Run) -> None:
     lines = text.splitlines()
     header = lines[0].split("\t") if lines else []
     if not header or header[0] != "fact":
-        run.problem(f"{FACTS_FILE}:1: the header must start with the column \"fact\"")
+        run.problem(f'{FACTS_FILE}:1: the header must start with the column "fact"')
         return
     before = len(run.report.problems)
     rows: dict[str, int] = {}
@@ -739,18 +781,25 @@ def _compare_fact_rows(run: _Run, rows: dict[str, int]) -> None:
     if dump is None or dump.triples is None:
         run.warn(f"{FACTS_FILE}: rows not compared with the facts ({TURTLE_DUMP} was not read)")
         return
-    facts = {t.subject.value for t in dump.triples
-             if t.predicate == _RDF_TYPE and isinstance(t.subject, ox.NamedNode)
-             and isinstance(t.object, ox.NamedNode) and t.object.value in FACT_CLASSES}
+    facts = {
+        t.subject.value
+        for t in dump.triples
+        if t.predicate == _RDF_TYPE
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+        and t.object.value in FACT_CLASSES
+    }
     for iri in sorted(set(rows) - facts):
-        run.problem(f"{FACTS_FILE}:{rows[iri]}: {iri} is not a clasto:ClastokineFact or clasto:RegulationFact "
-                    f"in {TURTLE_DUMP}")
+        run.problem(
+            f"{FACTS_FILE}:{rows[iri]}: {iri} is not a clasto:ClastokineFact or clasto:RegulationFact in {TURTLE_DUMP}"
+        )
     missing = sorted(facts - set(rows))
     if missing:
         run.problem(f"{FACTS_FILE}: no row for {_n(len(missing), 'fact')} of {TURTLE_DUMP}: {_some(missing)}")
 
 
 # ------------------------------------------------------------------ across files
+
 
 def _has_blank_node(triple: ox.Triple) -> bool:
     """True if the subject or object is a blank node (whose label each parser chooses)."""
@@ -772,8 +821,9 @@ def _compare_dumps(run: _Run) -> None:
     if all(same):
         triples = run.dumps[reference].triples or set()
         blank = sum(1 for t in triples if _has_blank_node(t))
-        run.checked(f"{', '.join(names)}: the same {len(triples):,} triples "
-                    f"({blank:,} with blank nodes, compared by number)")
+        run.checked(
+            f"{', '.join(names)}: the same {len(triples):,} triples ({blank:,} with blank nodes, compared by number)"
+        )
 
 
 def _compare_pair(run: _Run, reference: str, other: str) -> bool:
@@ -830,8 +880,10 @@ def _check_void(run: _Run) -> None:
     datasets = _void_datasets(triples)
     stated = [(s, t.object) for s in datasets for t in triples if t.subject == s and t.predicate == _VOID_TRIPLES]
     if not stated:
-        run.problem(f"{VOID_FILE}: no void:triples for the dataset (the node whose void:dataDump is "
-                    f"{TURTLE_DUMP} or {NTRIPLES_DUMP}, or <{DATASET_IRI}>)")
+        run.problem(
+            f"{VOID_FILE}: no void:triples for the dataset (the node whose void:dataDump is "
+            f"{TURTLE_DUMP} or {NTRIPLES_DUMP}, or <{DATASET_IRI}>)"
+        )
         return
     if dump is None or dump.triples is None:
         run.warn(f"{VOID_FILE}: void:triples not compared ({TURTLE_DUMP} was not read)")
@@ -851,9 +903,13 @@ def _void_datasets(triples: list[ox.Triple]) -> set[ox.NamedNode | ox.BlankNode]
     """The nodes that describe the dumped dataset: those with a ``void:dataDump`` of a dump file (by
     the last segment of its URL, wherever it is published), else the dataset IRI."""
     dumps = {TURTLE_DUMP, NTRIPLES_DUMP, JSONLD_DUMP}
-    found = {t.subject for t in triples
-             if t.predicate == _VOID_DATA_DUMP and isinstance(t.object, ox.NamedNode)
-             and t.object.value.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1] in dumps}
+    found = {
+        t.subject
+        for t in triples
+        if t.predicate == _VOID_DATA_DUMP
+        and isinstance(t.object, ox.NamedNode)
+        and t.object.value.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1] in dumps
+    }
     return found or {ox.NamedNode(DATASET_IRI)}
 
 

@@ -94,8 +94,9 @@ class VirtuosoConnection:
     timeout: float = 3600.0
 
     @classmethod
-    def from_env(cls, host: str | None = None, port: int | None = None, user: str | None = None,
-                 isql: str | None = None) -> VirtuosoConnection:
+    def from_env(
+        cls, host: str | None = None, port: int | None = None, user: str | None = None, isql: str | None = None
+    ) -> VirtuosoConnection:
         """Arguments given win; the rest come from ``CLASTORDF_VIRTUOSO_HOST``/``_PORT``/``_USER``
         (the password only ever from ``CLASTORDF_VIRTUOSO_PASSWORD``), then the defaults."""
         if port is None and os.environ.get(PORT_ENV):
@@ -103,10 +104,12 @@ class VirtuosoConnection:
                 port = int(os.environ[PORT_ENV])
             except ValueError:
                 raise VirtuosoError(f"{PORT_ENV}={os.environ[PORT_ENV]!r} is not a port number") from None
-        return cls(host=host or os.environ.get(HOST_ENV) or "localhost",
-                   port=port if port is not None else 1111,
-                   user=user or os.environ.get(USER_ENV) or "dba",
-                   isql=isql)
+        return cls(
+            host=host or os.environ.get(HOST_ENV) or "localhost",
+            port=port if port is not None else 1111,
+            user=user or os.environ.get(USER_ENV) or "dba",
+            isql=isql,
+        )
 
     @property
     def address(self) -> str:
@@ -135,8 +138,9 @@ class LoadResult:
 def is_virtuoso_isql(executable: str) -> bool:
     """Whether ``executable`` is Virtuoso's isql: its usage text names Virtuoso (unixODBC's does not)."""
     try:
-        done = subprocess.run([executable, "-?"], stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=10, check=False)
+        done = subprocess.run(
+            [executable, "-?"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return b"OpenLink Virtuoso Interactive SQL" in done.stdout + done.stderr
@@ -156,8 +160,10 @@ def find_isql(explicit: str | None = None) -> str:
         path = shutil.which(name)
         if path and is_virtuoso_isql(path):
             return path
-    raise IsqlNotFound("Virtuoso's isql was not found on PATH (neither isql-vt nor a Virtuoso isql): install it "
-                       "(Debian: apt-get install virtuoso-opensource) or name it with --isql")
+    raise IsqlNotFound(
+        "Virtuoso's isql was not found on PATH (neither isql-vt nor a Virtuoso isql): install it "
+        "(Debian: apt-get install virtuoso-opensource) or name it with --isql"
+    )
 
 
 def isql_arguments(executable: str, conn: VirtuosoConnection) -> list[str]:
@@ -184,9 +190,9 @@ def virtuoso_message(output: str) -> str | None:
     lines = output.splitlines()
     for i, line in enumerate(lines):
         if line.startswith(_ERROR_LINE):
-            text = [line[len(_ERROR_LINE):].strip()]
+            text = [line[len(_ERROR_LINE) :].strip()]
             # SPARQL compiler errors run over several lines, up to isql's "at line N of ..." trailer.
-            for more in lines[i + 1:]:
+            for more in lines[i + 1 :]:
                 if re.match(r"^at line \d+ of ", more):
                     break
                 text.append(more.strip())
@@ -221,8 +227,13 @@ class IsqlSession:
         try:
             # A new session has no controlling terminal, so isql's getpass() reads the password from
             # our stdin pipe instead of opening /dev/tty (which would hang under a terminal).
-            self._proc = subprocess.Popen(isql_arguments(self.executable, conn), stdin=subprocess.PIPE,
-                                          stdout=child_side, stderr=child_side, start_new_session=True)
+            self._proc = subprocess.Popen(
+                isql_arguments(self.executable, conn),
+                stdin=subprocess.PIPE,
+                stdout=child_side,
+                stderr=child_side,
+                start_new_session=True,
+            )
         except OSError as err:
             os.close(self._terminal)
             raise IsqlNotFound(f"cannot run {self.executable}: {err}") from err
@@ -274,8 +285,10 @@ class IsqlSession:
                     return match
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise VirtuosoError(f"isql ({self.executable}) got no answer to {what} from Virtuoso at "
-                                        f"{self.conn.address} within {timeout:.0f}s")
+                    raise VirtuosoError(
+                        f"isql ({self.executable}) got no answer to {what} from Virtuoso at "
+                        f"{self.conn.address} within {timeout:.0f}s"
+                    )
                 self._changed.wait(left)
 
     def _send(self, text: str) -> None:
@@ -285,8 +298,9 @@ class IsqlSession:
             self._proc.stdin.flush()
         except BrokenPipeError:
             self._proc.wait(timeout=10)
-            raise VirtuosoError(f"isql ({self.executable}) ended unexpectedly: "
-                                f"{virtuoso_message(self._text()) or self._text()[-500:]}") from None
+            raise VirtuosoError(
+                f"isql ({self.executable}) ended unexpectedly: {virtuoso_message(self._text()) or self._text()[-500:]}"
+            ) from None
 
     def _log_in(self) -> None:
         """Answer isql's password prompt if it asks, and wait until it is logged in."""
@@ -308,17 +322,21 @@ class IsqlSession:
         self._send("SET BANNER OFF;\nSET VERBOSE OFF;\n")
 
     def _login_refused(self) -> str:
-        return (f"Virtuoso at {self.conn.address} refused the login of user {self.conn.user!r}: set {PASSWORD_ENV} "
-                "to that user's password (after repeated failures Virtuoso refuses logins from this address "
-                "for a minute)")
+        return (
+            f"Virtuoso at {self.conn.address} refused the login of user {self.conn.user!r}: set {PASSWORD_ENV} "
+            "to that user's password (after repeated failures Virtuoso refuses logins from this address "
+            "for a minute)"
+        )
 
     def _connect_failure(self) -> ConnectError:
         output = self._text()
         said = virtuoso_message(output) or output.strip()[-500:]
         if "CL034" in output:
             return ConnectError(self._login_refused())
-        return ConnectError(f"cannot connect to Virtuoso at {self.conn.address}: is Virtuoso running, and is "
-                            f"{self.conn.port} its ServerPort ([Parameters] in virtuoso.ini)? isql said: {said}")
+        return ConnectError(
+            f"cannot connect to Virtuoso at {self.conn.address}: is Virtuoso running, and is "
+            f"{self.conn.port} its ServerPort ([Parameters] in virtuoso.ini)? isql said: {said}"
+        )
 
     def execute(self, statement: str) -> list[str]:
         """Run one statement (no trailing ``;``) and return its non-empty output lines (the rows of a
@@ -328,8 +346,12 @@ class IsqlSession:
         marker = f"@@clastordf-{self._count}@@"
         self._send(f"{statement};\nselect '{marker}';\n")
         start = self._read_from
-        match = self._wait(re.compile(b"^" + re.escape(marker.encode()) + b"$", re.MULTILINE), start,
-                           self.conn.timeout, f"`{statement}`")
+        match = self._wait(
+            re.compile(b"^" + re.escape(marker.encode()) + b"$", re.MULTILINE),
+            start,
+            self.conn.timeout,
+            f"`{statement}`",
+        )
         if match is None:
             output = self._text(start)
             said = virtuoso_message(output) or output.strip()[-500:] or "no output"
@@ -395,8 +417,10 @@ def verified_dump(release_dir: Path) -> tuple[Path, str]:
         raise ReleaseFileError(f"{sums} does not list {DUMP_FILE}")
     actual = sha256_file(dump)
     if actual != expected:
-        raise ReleaseFileError(f"{dump} does not match {sums}: SHA-256 {actual}, expected {expected}; "
-                               "the file changed after the release was made")
+        raise ReleaseFileError(
+            f"{dump} does not match {sums}: SHA-256 {actual}, expected {expected}; "
+            "the file changed after the release was made"
+        )
     return dump, actual
 
 
@@ -404,11 +428,15 @@ def _translate(err: VirtuosoError, folder: Path) -> VirtuosoError:
     """Turn Virtuoso's file-access errors into advice about the release folder."""
     text = str(err)
     if "FA003" in text:
-        return VirtuosoError(f"Virtuoso may not read {folder}: add it (or a folder above it) to DirsAllowed in the "
-                             f"[Parameters] section of virtuoso.ini and restart Virtuoso. {text}")
+        return VirtuosoError(
+            f"Virtuoso may not read {folder}: add it (or a folder above it) to DirsAllowed in the "
+            f"[Parameters] section of virtuoso.ini and restart Virtuoso. {text}"
+        )
     if "FA020" in text:
-        return VirtuosoError(f"Virtuoso cannot list {folder}: the release folder must exist on the Virtuoso server's "
-                             f"machine at the same path. {text}")
+        return VirtuosoError(
+            f"Virtuoso cannot list {folder}: the release folder must exist on the Virtuoso server's "
+            f"machine at the same path. {text}"
+        )
     return err
 
 
@@ -436,23 +464,29 @@ def _already_loaded(session: IsqlSession, dump: Path, graph: str, expected: int)
     if state == "2" and error is None and count == expected:
         return True
     if count:
-        raise VirtuosoError(f"graph <{graph}> already holds {count} triples that are not exactly those of {dump} "
-                            f"({expected}); load with replace to clear it first")
+        raise VirtuosoError(
+            f"graph <{graph}> already holds {count} triples that are not exactly those of {dump} "
+            f"({expected}); load with replace to clear it first"
+        )
     return False
 
 
 def _register(session: IsqlSession, folder: Path, dump: Path, graph: str) -> None:
     """``ld_dir`` the dump (after removing stale load_list rows, which would make ld_dir skip it)."""
-    session.execute(f"DELETE FROM DB.DBA.load_list WHERE ll_file = {sql_string(str(dump))} "  # noqa: S608
-                    f"OR ll_graph = {sql_string(graph)}")
+    session.execute(
+        f"DELETE FROM DB.DBA.load_list WHERE ll_file = {sql_string(str(dump))} "  # noqa: S608
+        f"OR ll_graph = {sql_string(graph)}"
+    )
     try:
         session.execute(f"ld_dir({sql_string(str(folder))}, {sql_string(DUMP_FILE)}, {sql_string(graph)})")
     except VirtuosoError as err:
         raise _translate(err, folder) from err
     state, _ = _load_state(session, dump, graph)
     if state != "0":
-        raise VirtuosoError(f"ld_dir did not register {dump} in DB.DBA.load_list: Virtuoso does not see that file; "
-                            "the release folder must be on the Virtuoso server's machine at the same path")
+        raise VirtuosoError(
+            f"ld_dir did not register {dump} in DB.DBA.load_list: Virtuoso does not see that file; "
+            "the release folder must be on the Virtuoso server's machine at the same path"
+        )
 
 
 def _run_loader(session: IsqlSession, folder: Path, dump: Path, graph: str) -> None:
@@ -468,8 +502,13 @@ def _run_loader(session: IsqlSession, folder: Path, dump: Path, graph: str) -> N
         raise VirtuosoError(f"rdf_loader_run left {dump} unfinished (DB.DBA.load_list.ll_state = {state})")
 
 
-def load_release(release_dir: Path, version: str, conn: VirtuosoConnection,
-                 progress: Progress = stderr_progress, replace: bool = True) -> LoadResult:
+def load_release(
+    release_dir: Path,
+    version: str,
+    conn: VirtuosoConnection,
+    progress: Progress = stderr_progress,
+    replace: bool = True,
+) -> LoadResult:
     """Load a release's ``clastordf.nt.gz`` into the graph of ``version`` and check the count.
 
     See the module docstring for idempotence and ``replace``. Raises :class:`VirtuosoError` (or a

@@ -120,8 +120,9 @@ def parse_fate(text: str, facts: set[str]) -> tuple[str, list[str], str]:
     kind, colon, rest = text.partition(":")
     kind, rest = kind.strip(), rest.strip()
     if not colon or kind not in TEXT_MECHANISM_FATES:
-        raise ValueError(f"`{text}`: a fate is `curated: CF…`, `comment only: CF…`, "
-                         "`out of scope: reason` or `missing: reason`")
+        raise ValueError(
+            f"`{text}`: a fate is `curated: CF…`, `comment only: CF…`, `out of scope: reason` or `missing: reason`"
+        )
     if kind in ("out of scope", "missing"):
         if not rest:
             raise ValueError(f"`{kind}:` gives no reason")
@@ -138,15 +139,17 @@ def parse_fate(text: str, facts: set[str]) -> tuple[str, list[str], str]:
     return kind, ids, ""
 
 
-def read_text_mechanisms(path: Path, curation: Curation, name: str | None = None) -> tuple[
-        list[TextMechanism], list[Problem]]:
+def read_text_mechanisms(
+    path: Path, curation: Curation, name: str | None = None
+) -> tuple[list[TextMechanism], list[Problem]]:
     """The rows of the text-mechanism list and the problems found in it (a missing file is one).
 
     ``name`` is how problems refer to the file (default: its path).
     """
     where = name or str(path)
-    table, problems = read_table(path, TEXT_MECHANISM_COLUMNS, where,
-                                 "list every mechanism of the review's text with its fate")
+    table, problems = read_table(
+        path, TEXT_MECHANISM_COLUMNS, where, "list every mechanism of the review's text with its fate"
+    )
     facts = {f.id: f for f in curation.facts}
     rows: list[TextMechanism] = []
     seen: dict[str, int] = {}
@@ -191,14 +194,25 @@ def _category_problems(curation: Curation) -> list[Problem]:
     for row, facts in sorted(first.items()):
         if len({f.review_category for f in facts}) > 1:
             listed = ", ".join(f"{f.id} ({f.review_category})" for f in facts)
-            out += [Problem(f.loc.file, f.loc.line, f.id, "review_category",
-                            f"the facts citing table1-row{row} first disagree on its category: {listed}")
-                    for f in facts]
+            out += [
+                Problem(
+                    f.loc.file,
+                    f.loc.line,
+                    f.id,
+                    "review_category",
+                    f"the facts citing table1-row{row} first disagree on its category: {listed}",
+                )
+                for f in facts
+            ]
     return out
 
 
-def coverage(curation: Curation, derived: dict[str, Derived] | None = None,
-             text_mechanisms: Path | None = None, text_mechanisms_name: str | None = None) -> Coverage:
+def coverage(
+    curation: Curation,
+    derived: dict[str, Derived] | None = None,
+    text_mechanisms: Path | None = None,
+    text_mechanisms_name: str | None = None,
+) -> Coverage:
     """The coverage report of a checked curation.
 
     ``text_mechanisms`` is the text-mechanism list to read (normally ``curation/`` +
@@ -225,8 +239,9 @@ def coverage(curation: Curation, derived: dict[str, Derived] | None = None,
         claim_levels.update(d.claim_levels.values())
         if d.contested:
             contested_levels[d.evidence_level] += 1
-            report.contested.append(ContestedFact(fact.id, [c.id for c in fact.claims if c.contested],
-                                                  d.disputing_pmids, d.disputing_dois))
+            report.contested.append(
+                ContestedFact(fact.id, [c.id for c in fact.claims if c.contested], d.disputing_pmids, d.disputing_dois)
+            )
         for claim in fact.claims:
             if claim.predicate.text not in model.POSITIVE_EFFECT + model.NEGATIVE_EFFECT:
                 continue
@@ -234,10 +249,12 @@ def coverage(curation: Curation, derived: dict[str, Derived] | None = None,
             if not systems & set(model.IN_VIVO_SYSTEMS):
                 report.claims_without_in_vivo.append(f"{fact.id}-{claim.id}")
     order = {c: i for i, c in enumerate(model.REVIEW_CATEGORIES)}
-    report.table1_categories = {row: sorted(primary[row] or citing[row], key=order.__getitem__)
-                                for row in report.table1}
-    report.by_mechanism_category = {k: dict(sorted(v.items(), key=lambda kv: order[kv[0]]))
-                                    for k, v in sorted(counts.items())}
+    report.table1_categories = {
+        row: sorted(primary[row] or citing[row], key=order.__getitem__) for row in report.table1
+    }
+    report.by_mechanism_category = {
+        k: dict(sorted(v.items(), key=lambda kv: order[kv[0]])) for k, v in sorted(counts.items())
+    }
     report.facts_by_evidence_level = {lv: levels[lv] for lv in model.EVIDENCE_LEVELS}
     report.contested_facts_by_evidence_level = {lv: contested_levels[lv] for lv in model.EVIDENCE_LEVELS}
     report.claims_by_evidence_level = {lv: claim_levels[lv] for lv in model.EVIDENCE_LEVELS}
@@ -282,17 +299,34 @@ def _cell(text: str) -> str:
 def coverage_markdown(report: Coverage, curation: Curation) -> str:
     """The coverage report as markdown."""
     labels = {r.ref_id: r.label for r in curation.bibliography}
-    lines = ["# clastordf coverage report", "", "## Table 1 rows", "",
-             "| row | review category | facts |", "|---|---|---|"]
-    lines += [f"| {row} | {', '.join(report.table1_categories.get(row, [])) or '—'} | "
-              f"{', '.join(facts) or '**not covered**'} |" for row, facts in report.table1.items()]
+    lines = [
+        "# clastordf coverage report",
+        "",
+        "## Table 1 rows",
+        "",
+        "| row | review category | facts |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {row} | {', '.join(report.table1_categories.get(row, [])) or '—'} | "
+        f"{', '.join(facts) or '**not covered**'} |"
+        for row, facts in report.table1.items()
+    ]
     gaps = report.table1_gaps
-    lines += ["", f"Table 1: {TABLE1_ROWS - len(gaps)} of {TABLE1_ROWS} rows covered"
-              + (f"; gaps: {', '.join(map(str, gaps))}" if gaps else "."), ""]
+    lines += [
+        "",
+        f"Table 1: {TABLE1_ROWS - len(gaps)} of {TABLE1_ROWS} rows covered"
+        + (f"; gaps: {', '.join(map(str, gaps))}" if gaps else "."),
+        "",
+    ]
 
     mechanisms = report.text_mechanisms
-    lines += [f"## Mechanisms described in the review's text ({len(mechanisms)})", "",
-              "| mechanism | source | fate | facts or reason | note |", "|---|---|---|---|---|"]
+    lines += [
+        f"## Mechanisms described in the review's text ({len(mechanisms)})",
+        "",
+        "| mechanism | source | fate | facts or reason | note |",
+        "|---|---|---|---|---|",
+    ]
     for m in mechanisms:
         what = " ".join(m.facts) or m.reason
         if m.elsewhere:
@@ -300,32 +334,55 @@ def coverage_markdown(report: Coverage, curation: Curation) -> str:
         lines.append(f"| {_cell(m.mechanism)} | {' '.join(m.source)} | {m.fate} | {_cell(what)} | {_cell(m.note)} |")
     fates = Counter(m.fate for m in mechanisms)
     kinds = [*TEXT_MECHANISM_FATES, *([INVALID_FATE] if fates[INVALID_FATE] else [])]
-    lines += ["", "Text mechanisms: " + ", ".join(f"{fates[f]} {f}" for f in kinds)
-              + (f"; missing: {'; '.join(report.text_mechanism_gaps)}" if report.text_mechanism_gaps else "."), ""]
+    lines += [
+        "",
+        "Text mechanisms: "
+        + ", ".join(f"{fates[f]} {f}" for f in kinds)
+        + (f"; missing: {'; '.join(report.text_mechanism_gaps)}" if report.text_mechanism_gaps else "."),
+        "",
+    ]
 
     categories = list(model.REVIEW_CATEGORIES)
-    lines += ["## Facts per mechanism and review category", "",
-              "| mechanism | " + " | ".join(categories) + " | total |", "|---" * (len(categories) + 2) + "|"]
+    lines += [
+        "## Facts per mechanism and review category",
+        "",
+        "| mechanism | " + " | ".join(categories) + " | total |",
+        "|---" * (len(categories) + 2) + "|",
+    ]
     for mechanism, counts in report.by_mechanism_category.items():
         cells = [str(counts.get(c, 0)) for c in categories]
         lines.append(f"| {mechanism} | " + " | ".join(cells) + f" | {sum(counts.values())} |")
-    lines += ["", "## Evidence levels", "", "| evidence level | facts | of them contested | claims |",
-              "|---|---|---|---|"]
-    lines += [f"| {lv} | {report.facts_by_evidence_level.get(lv, 0)} | "
-              f"{report.contested_facts_by_evidence_level.get(lv, 0)} | {report.claims_by_evidence_level.get(lv, 0)} |"
-              for lv in model.EVIDENCE_LEVELS]
+    lines += [
+        "",
+        "## Evidence levels",
+        "",
+        "| evidence level | facts | of them contested | claims |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {lv} | {report.facts_by_evidence_level.get(lv, 0)} | "
+        f"{report.contested_facts_by_evidence_level.get(lv, 0)} | {report.claims_by_evidence_level.get(lv, 0)} |"
+        for lv in model.EVIDENCE_LEVELS
+    ]
     lines += ["", f"## Contested facts ({len(report.contested)})", ""]
     if report.contested:
         lines += ["| fact | contested claims | disputing PMIDs | disputing DOIs |", "|---|---|---|---|"]
-        lines += [f"| {c.fact} | {', '.join(c.claims)} | {', '.join(c.disputing_pmids) or '—'} | "
-                  f"{', '.join(c.disputing_dois) or '—'} |" for c in report.contested]
+        lines += [
+            f"| {c.fact} | {', '.join(c.claims)} | {', '.join(c.disputing_pmids) or '—'} | "
+            f"{', '.join(c.disputing_dois) or '—'} |"
+            for c in report.contested
+        ]
     else:
         lines.append("none")
     lines += ["", f"## Effect claims without in-vivo support ({len(report.claims_without_in_vivo)})", ""]
     lines += [", ".join(report.claims_without_in_vivo) or "none", ""]
     total = len(report.references_used) + len(report.references_unused)
-    lines += [f"## Review bibliography: {len(report.references_used)} of {total} references used", "",
-              "Not cited by any evidence line or note (background, reviews, other topics):", ""]
+    lines += [
+        f"## Review bibliography: {len(report.references_used)} of {total} references used",
+        "",
+        "Not cited by any evidence line or note (background, reviews, other topics):",
+        "",
+    ]
     lines += [", ".join(f"{r} ({labels[r]})" for r in report.references_unused) or "none", ""]
     lines += ["## Terms used per ontology", "", "| prefix | terms |", "|---|---|"]
     lines += [f"| {p} | {n} |" for p, n in report.terms_per_ontology.items()]

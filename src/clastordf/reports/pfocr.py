@@ -104,8 +104,9 @@ def _names(curation: Curation, index: TermIndex) -> tuple[dict[str, str], dict[s
     return by_gene, by_name
 
 
-def compare(curation: Curation, derived: dict[str, Derived], index: TermIndex, folder: Path) -> tuple[
-        list[OcrHit], list[str]]:
+def compare(
+    curation: Curation, derived: dict[str, Derived], index: TermIndex, folder: Path
+) -> tuple[list[OcrHit], list[str]]:
     """The OCR hits with verdicts, and the curated ligands/receptors the OCR missed."""
     by_gene, by_name = _names(curation, index)
     hits = []
@@ -149,8 +150,9 @@ def read_reconciliation(path: Path, name: str | None = None) -> tuple[list[Fate]
     for line, cells in table:
         word, symbol, fate, reason = cells[0], *(c.strip() for c in cells[1:])
         if fate not in FATES:
-            problems.append(Problem(where, line, f"{word} {symbol}", "fate",
-                                    f"`{fate}` is not one of {', '.join(FATES)}"))
+            problems.append(
+                Problem(where, line, f"{word} {symbol}", "fate", f"`{fate}` is not one of {', '.join(FATES)}")
+            )
             continue
         if not reason:
             problems.append(Problem(where, line, f"{word} {symbol}", "reason", "empty"))
@@ -158,8 +160,9 @@ def read_reconciliation(path: Path, name: str | None = None) -> tuple[list[Fate]
     return fates, problems
 
 
-def reconcile(hits: list[OcrHit], curation: Curation, index: TermIndex, folder: Path,
-              name: str | None = None) -> tuple[dict[tuple[str, str], Fate], list[Problem]]:
+def reconcile(
+    hits: list[OcrHit], curation: Curation, index: TermIndex, folder: Path, name: str | None = None
+) -> tuple[dict[tuple[str, str], Fate], list[Problem]]:
     """Every OCR row's fate by (word, symbol), and the problems of the reconciliation.
 
     ``name`` is how problems refer to the reconciliation file (default: its path).
@@ -182,8 +185,7 @@ def reconcile(hits: list[OcrHit], curation: Curation, index: TermIndex, folder: 
         fates[key] = fate
         hit = by_key.get(key)
         if hit is None:
-            problem("", "no such OCR row in fig2-genes.tsv (word, ncbigene_symbol) or fig2-chemicals.tsv "
-                        "(word, chebi)")
+            problem("", "no such OCR row in fig2-genes.tsv (word, ncbigene_symbol) or fig2-chemicals.tsv (word, chebi)")
             continue
         if fate.fate == "curated":
             entity = curation.entities.get(fate.entity)
@@ -200,12 +202,21 @@ def reconcile(hits: list[OcrHit], curation: Curation, index: TermIndex, folder: 
             elif not isinstance(entity, model.Chemical | model.GeneProduct):
                 problem("reason", f"{fate.entity} is neither a chemical nor a gene product")
         elif hit.verdict == "curated":
-            problem("fate", f"`{fate.fate}`, but {hit.symbol} is the curated entity {hit.entity}: "
-                            f"make it `curated` ({hit.entity})")
+            problem(
+                "fate",
+                f"`{fate.fate}`, but {hit.symbol} is the curated entity {hit.entity}: make it `curated` ({hit.entity})",
+            )
     for hit in hits:
         if (hit.word, hit.symbol) not in fates:
-            problems.append(Problem(where, 0, f"{hit.word} {hit.symbol}", "",
-                                    f"the OCR {hit.kind} row `{hit.word}` → {hit.symbol} has no fate"))
+            problems.append(
+                Problem(
+                    where,
+                    0,
+                    f"{hit.word} {hit.symbol}",
+                    "",
+                    f"the OCR {hit.kind} row `{hit.word}` → {hit.symbol} has no fate",
+                )
+            )
     return fates, problems
 
 
@@ -214,26 +225,45 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(hits: list[OcrHit], missed: list[str], fates: dict[tuple[str, str], Fate] | None = None,
-             problems: list[Problem] | None = None) -> str:
+def markdown(
+    hits: list[OcrHit],
+    missed: list[str],
+    fates: dict[tuple[str, str], Fate] | None = None,
+    problems: list[Problem] | None = None,
+) -> str:
     """The report as markdown: every OCR row with its fate and reason, what the OCR missed, the problems."""
     fates = fates or {}
-    lines = ["# PFOCR Figure 2 vs curation", "", f"Figure: {FIGURE_IRI}", "",
-             "| OCR word | kind | PFOCR match | identifier | fate | entity | reason |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# PFOCR Figure 2 vs curation",
+        "",
+        f"Figure: {FIGURE_IRI}",
+        "",
+        "| OCR word | kind | PFOCR match | identifier | fate | entity | reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for h in hits:
         fate = fates.get((h.word, h.symbol))
         entity = (fate.entity if fate and fate.fate == "curated" else "") or h.entity
-        lines.append(f"| {_cell(h.word)} | {h.kind} | {_cell(h.match)} | {h.identifier} | "
-                     f"{fate.fate if fate else '**no fate**'} | {entity} | {_cell(fate.reason) if fate else ''} |")
+        lines.append(
+            f"| {_cell(h.word)} | {h.kind} | {_cell(h.match)} | {h.identifier} | "
+            f"{fate.fate if fate else '**no fate**'} | {entity} | {_cell(fate.reason) if fate else ''} |"
+        )
     counts = {v: sum(h.verdict == v for h in hits) for v in ("curated", "ocr-noise", "not curated")}
     by_fate = {f: sum(1 for h in hits if (x := fates.get((h.word, h.symbol))) and x.fate == f) for f in FATES}
     unfated = sum((h.word, h.symbol) not in fates for h in hits)
-    lines += ["", f"{len(hits)} OCR rows: " + ", ".join(f"{by_fate[f]} {f}" for f in FATES)
-              + (f", {unfated} without a fate" if unfated else "") + ".",
-              f"By name matching: {counts['curated']} curated, {counts['ocr-noise']} OCR misreadings of curated "
-              f"names, {counts['not curated']} not curated.", "",
-              f"## Curated ligands and receptors the OCR missed ({len(missed)})", "", ", ".join(missed) or "none"]
+    lines += [
+        "",
+        f"{len(hits)} OCR rows: "
+        + ", ".join(f"{by_fate[f]} {f}" for f in FATES)
+        + (f", {unfated} without a fate" if unfated else "")
+        + ".",
+        f"By name matching: {counts['curated']} curated, {counts['ocr-noise']} OCR misreadings of curated "
+        f"names, {counts['not curated']} not curated.",
+        "",
+        f"## Curated ligands and receptors the OCR missed ({len(missed)})",
+        "",
+        ", ".join(missed) or "none",
+    ]
     if problems is not None:
         lines += ["", f"## Problems ({len(problems)})", ""]
         lines += [f"- {p}" for p in problems] or ["none"]

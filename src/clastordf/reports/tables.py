@@ -12,8 +12,9 @@ from pathlib import Path
 from ..problems import Problem
 
 
-def read_table(path: Path, columns: tuple[str, ...], where: str, missing: str) -> tuple[
-        list[tuple[int, list[str]]], list[Problem]]:
+def read_table(
+    path: Path, columns: tuple[str, ...], where: str, missing: str
+) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """``(line, cells)`` of every row of ``path`` with exactly ``columns``, and the problems found.
 
     ``where`` names the file in problems; ``missing`` says what to do when it does not exist.
@@ -38,8 +39,11 @@ def read_table(path: Path, columns: tuple[str, ...], where: str, missing: str) -
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(columns):
-                problems.append(Problem(where, reader.line_num, "", "",
-                                        f"{len(cells)} columns, expected {len(columns)} (tab-separated)"))
+                problems.append(
+                    Problem(
+                        where, reader.line_num, "", "", f"{len(cells)} columns, expected {len(columns)} (tab-separated)"
+                    )
+                )
                 continue
             rows.append((reader.line_num, cells))
     return rows, problems

@@ -77,8 +77,14 @@ MAX_CBD_DEPTH = 64
 #: The header in which Virtuoso says it cut an answer at its ``ResultSetMaxRows`` (silently otherwise).
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 #: What a :class:`BackendError` is for the endpoint (:class:`QueryFailed` kinds).
-QUERY_FAILURES = {"unavailable": "backend-down", "timeout": "timeout", "refused": "backend-refused",
-                  "failed": "backend-error", "bad-answer": "backend-error", "too-large": "too-large"}
+QUERY_FAILURES = {
+    "unavailable": "backend-down",
+    "timeout": "timeout",
+    "refused": "backend-refused",
+    "failed": "backend-error",
+    "bad-answer": "backend-error",
+    "too-large": "too-large",
+}
 
 
 def parse_backend(spec: str) -> Endpoint:
@@ -94,7 +100,7 @@ def parse_backend(spec: str) -> Endpoint:
     if not spec.startswith(SCHEME):
         raise ValueError(f"unknown backend {spec!r}: give sparql:http://HOST:PORT/PATH")
     try:
-        return Endpoint.parse(spec[len(SCHEME):])
+        return Endpoint.parse(spec[len(SCHEME) :])
     except ValueError as e:
         raise ValueError(f"backend {spec!r}: {e}") from None
 
@@ -108,15 +114,19 @@ def served_graph(config: ServerConfig) -> str | None:
         try:
             ox.NamedNode(config.backend_graph)
         except ValueError:
-            raise ValueError(f"backend graph {config.backend_graph!r} is not an absolute IRI (or "
-                             f"'{ENGINE_DEFAULT_GRAPH}' for the engine's default graph)") from None
+            raise ValueError(
+                f"backend graph {config.backend_graph!r} is not an absolute IRI (or "
+                f"'{ENGINE_DEFAULT_GRAPH}' for the engine's default graph)"
+            ) from None
         return config.backend_graph
     if config.release:
         return dataset_graph(config.release)
     data = config.data_dir / DATA_FILE
     if not data.exists():
-        raise FileNotFoundError(f"{data} is missing: the backend's graph is named after the version served, read "
-                                f"from it; run `clastordf build`, serve a --release, or give --backend-graph")
+        raise FileNotFoundError(
+            f"{data} is missing: the backend's graph is named after the version served, read "
+            f"from it; run `clastordf build`, serve a --release, or give --backend-graph"
+        )
     return dataset_graph(dataset_version(data))
 
 
@@ -153,8 +163,7 @@ class RemoteStore:
 
     def describe(self) -> dict[str, str]:
         """What /health says about the backend."""
-        return {"kind": "sparql", "endpoint": self.endpoint.url,
-                "graph": self.graph or "the engine's default graph"}
+        return {"kind": "sparql", "endpoint": self.endpoint.url, "graph": self.graph or "the engine's default graph"}
 
     def close(self) -> None:
         self._pool.close()
@@ -175,24 +184,32 @@ class RemoteStore:
         if reply.status == 400:
             raise BackendError("refused", f"the SPARQL backend refused the query: {detail}")
         if reply.status in (502, 503, 504):
-            raise BackendError("unavailable", f"the SPARQL backend {url} is unavailable (it answered "
-                                              f"{reply.status}): {detail}")
+            raise BackendError(
+                "unavailable", f"the SPARQL backend {url} is unavailable (it answered {reply.status}): {detail}"
+            )
         raise BackendError("failed", f"the SPARQL backend {url} answered {reply.status}: {detail}")
 
-    def _solutions(self, query: str, dataset: list[tuple[str, str]], *, ask: bool, keep: int | None,
-                   timeout: float) -> tuple[ox.QuerySolutions | ox.QueryBoolean, bool]:
+    def _solutions(
+        self, query: str, dataset: list[tuple[str, str]], *, ask: bool, keep: int | None, timeout: float
+    ) -> tuple[ox.QuerySolutions | ox.QueryBoolean, bool]:
         """The answer to a SELECT or ASK, and whether the backend says it cut it short."""
         with self._post(query, dataset, RESULTS_ACCEPT, timeout) as reply:
             if reply.media_type not in RESULTS_MEDIA_TYPES:
-                raise BackendError("bad-answer", f"the SPARQL backend {self.endpoint.url} answered "
-                                                 f"{reply.media_type or 'untyped data'}, not SPARQL JSON results")
+                raise BackendError(
+                    "bad-answer",
+                    f"the SPARQL backend {self.endpoint.url} answered "
+                    f"{reply.media_type or 'untyped data'}, not SPARQL JSON results",
+                )
             results = read_results(reply, keep, MAX_READ_BYTES)
             capped = MAX_ROWS_HEADER in reply.headers
         if ask and results.boolean is None:
             # Virtuoso 7.2 answers an ASK that comes with a dataset as a SELECT of ?__ASK_RETVAL:
             # one row (1) for true, none for false.
-            results = Results(boolean=any(not row or any(t["value"] not in ("0", "false") for t in row.values())
-                                          for row in results.rows))
+            results = Results(
+                boolean=any(
+                    not row or any(t["value"] not in ("0", "false") for t in row.values()) for row in results.rows
+                )
+            )
         document = results.document()
         try:  # pyoxigraph reads rows lazily: read them all once, so a bad term fails here, not in a caller
             parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
@@ -204,14 +221,18 @@ class RemoteStore:
             raise BackendError("bad-answer", f"the SPARQL backend's results cannot be read: {e}") from None
         return ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON), capped
 
-    def _triples(self, query: str, dataset: list[tuple[str, str]], *, keep: int | None,
-                 timeout: float) -> tuple[list[ox.Triple], bool]:
+    def _triples(
+        self, query: str, dataset: list[tuple[str, str]], *, keep: int | None, timeout: float
+    ) -> tuple[list[ox.Triple], bool]:
         """The answer to a CONSTRUCT or DESCRIBE, and whether the backend says it cut it short."""
         with self._post(query, dataset, GRAPH_ACCEPT, timeout) as reply:
             fmt = GRAPH_MEDIA_TYPES.get(reply.media_type)
             if fmt is None:
-                raise BackendError("bad-answer", f"the SPARQL backend {self.endpoint.url} answered "
-                                                 f"{reply.media_type or 'untyped data'}, not an RDF graph")
+                raise BackendError(
+                    "bad-answer",
+                    f"the SPARQL backend {self.endpoint.url} answered "
+                    f"{reply.media_type or 'untyped data'}, not an RDF graph",
+                )
             try:
                 triples = [quad.triple for quad in islice(ox.parse(reply.stream(MAX_READ_BYTES), format=fmt), keep)]
             except BackendError:
@@ -219,8 +240,9 @@ class RemoteStore:
             except Exception as e:  # the parser's error, or the stream's as the parser passed it on
                 if reply.error is not None:  # the stream's own failure (deadline, size)
                     raise reply.error from None
-                raise BackendError("bad-answer", f"the SPARQL backend's {reply.media_type} cannot be read: "
-                                                 f"{e}") from None
+                raise BackendError(
+                    "bad-answer", f"the SPARQL backend's {reply.media_type} cannot be read: {e}"
+                ) from None
             return triples, MAX_ROWS_HEADER in reply.headers
 
     # -- the endpoint ------------------------------------------------------------------------------
@@ -231,8 +253,9 @@ class RemoteStore:
         the query has FROM, else the served graph. At most ``job.limit + 1`` rows are read.
         """
         if job.default_graphs is not None or job.named_graphs is not None:
-            dataset = ([("default-graph-uri", g) for g in job.default_graphs or ()]
-                       + [("named-graph-uri", g) for g in job.named_graphs or ()])
+            dataset = [("default-graph-uri", g) for g in job.default_graphs or ()] + [
+                ("named-graph-uri", g) for g in job.named_graphs or ()
+            ]
         else:
             dataset = self._served_dataset() if job.union_default_graph else []
         result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
@@ -240,23 +263,34 @@ class RemoteStore:
             if job.form in ("CONSTRUCT", "DESCRIBE"):
                 result, capped = self._triples(job.query, dataset, keep=job.limit + 1, timeout=timeout)
             elif job.form in ("SELECT", "ASK"):
-                result, capped = self._solutions(job.query, dataset, ask=job.form == "ASK", keep=job.limit + 1,
-                                                 timeout=timeout)
+                result, capped = self._solutions(
+                    job.query, dataset, ask=job.form == "ASK", keep=job.limit + 1, timeout=timeout
+                )
             else:
-                raise QueryFailed("syntax", "the query must be a SELECT, ASK, CONSTRUCT or DESCRIBE query "
-                                            "(after its BASE and PREFIX declarations)")
+                raise QueryFailed(
+                    "syntax",
+                    "the query must be a SELECT, ASK, CONSTRUCT or DESCRIBE query "
+                    "(after its BASE and PREFIX declarations)",
+                )
         except BackendError as e:
             raise QueryFailed(QUERY_FAILURES[e.kind], e.message) from None
         answer = serialize_result(result, job)
         if capped and not answer.truncated:  # cut by the backend's own cap, lower than ours
-            log.warning("the SPARQL backend cut an answer at its own row limit, below the result limit of %d: "
-                        "raise it (Virtuoso: ResultSetMaxRows)", job.limit)
+            log.warning(
+                "the SPARQL backend cut an answer at its own row limit, below the result limit of %d: "
+                "raise it (Virtuoso: ResultSetMaxRows)",
+                job.limit,
+            )
             answer = dataclasses.replace(answer, truncated=True)
         return answer
 
     # -- what the pages read (pyoxigraph.Store's API) ----------------------------------------------
-    def query(self, query: str, *, use_default_graph_as_union: bool = False,
-              ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    def query(
+        self,
+        query: str,
+        *,
+        use_default_graph_as_union: bool = False,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Run a trusted query over the served graph: the default graph and the only named graph (so
         ``use_default_graph_as_union``, accepted as the embedded store takes it, changes nothing)."""
         form = _form(query)
@@ -286,9 +320,13 @@ class RemoteStore:
                 self._subjects.popitem(last=False)
         return triples
 
-    def quads_for_pattern(self, subject: ox.NamedNode | None, predicate: ox.NamedNode | None,
-                          object: ox.NamedNode | ox.Literal | None, graph_name: None = None,
-                          ) -> list[ox.Quad]:
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.Literal | None,
+        graph_name: None = None,
+    ) -> list[ox.Quad]:
         """The served graph's triples matching the pattern (as quads in that graph). Blank nodes cannot
         be looked up in a later query, so none may be in the pattern: :meth:`cbd` follows them."""
         if graph_name is not None:
@@ -298,21 +336,25 @@ class RemoteStore:
         if isinstance(subject, ox.NamedNode):
             triples = self._outgoing(subject)
             if triples is not None:
-                return [ox.Quad(t.subject, t.predicate, t.object, self._graph_name) for t in triples
-                        if (predicate is None or t.predicate == predicate) and (object is None or t.object == object)]
+                return [
+                    ox.Quad(t.subject, t.predicate, t.object, self._graph_name)
+                    for t in triples
+                    if (predicate is None or t.predicate == predicate) and (object is None or t.object == object)
+                ]
         terms = {"s": subject, "p": predicate, "o": object}
         pattern = " ".join(str(t) if t is not None else f"?{v}" for v, t in terms.items())
         rows = self._select(f"SELECT * WHERE {{ {pattern} }}")
-        return [ox.Quad(*(t if t is not None else row[v] for v, t in terms.items()), self._graph_name)
-                for row in rows]
+        return [ox.Quad(*(t if t is not None else row[v] for v, t in terms.items()), self._graph_name) for row in rows]
 
-    def contains(self, subject: ox.NamedNode | None, predicate: ox.NamedNode | None,
-                 object: ox.NamedNode | ox.Literal | None) -> bool:
+    def contains(
+        self, subject: ox.NamedNode | None, predicate: ox.NamedNode | None, object: ox.NamedNode | ox.Literal | None
+    ) -> bool:
         """Whether any triple matches (an ASK, unless the subject's triples are at hand)."""
         if isinstance(subject, ox.NamedNode):
             return bool(self.quads_for_pattern(subject, predicate, object))
-        pattern = " ".join(str(t) if t is not None else f"?{v}" for v, t in zip("spo", (subject, predicate, object),
-                                                                                strict=True))
+        pattern = " ".join(
+            str(t) if t is not None else f"?{v}" for v, t in zip("spo", (subject, predicate, object), strict=True)
+        )
         return self._ask(f"ASK {{ {pattern} }}")
 
     def named_graphs(self) -> list[ox.NamedNode]:

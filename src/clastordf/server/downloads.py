@@ -106,6 +106,7 @@ def list_downloads(build_dir: Path) -> list[Download]:
 
 # -- releases --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReleaseListing:
     """One finished release as offered for download."""
@@ -156,8 +157,14 @@ def release_listing(release: Release, latest: bool = False) -> ReleaseListing:
         digests = release.sums
     except (BadSums, OSError, UnicodeDecodeError) as exc:
         log.warning("release %s: %s", release.version, exc)
-        return ReleaseListing(release.version, release.path, [], sums, latest,
-                              [f"its {SUMS_FILE} cannot be read, so its files are not offered"])
+        return ReleaseListing(
+            release.version,
+            release.path,
+            [],
+            sums,
+            latest,
+            [f"its {SUMS_FILE} cannot be read, so its files are not offered"],
+        )
     files, problems = [], []
     for name, digest in sorted(digests.items()):
         path = sums_path.parent / name

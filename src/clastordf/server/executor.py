@@ -52,8 +52,9 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 #: A result body is at most this large even within the row limit (a few huge literals): the pipe
 #: and the web worker's memory stay bounded.
 MAX_BODY_BYTES = 64 * 1024 * 1024
-TOO_LARGE = (f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even within the row limit; "
-             f"select fewer or shorter values")
+TOO_LARGE = (
+    f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even within the row limit; select fewer or shorter values"
+)
 #: Seconds a fresh executor may take to open the store before it counts as broken.
 STARTUP_TIMEOUT = 30.0
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -130,9 +131,14 @@ def _term_json(term: Any) -> dict[str, Any]:
             out["datatype"] = term.datatype.value
         return out
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                            "predicate": _term_json(term.predicate),
-                                            "object": _term_json(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
     raise TypeError(f"unexpected term {term!r}")
 
 
@@ -145,8 +151,9 @@ def _solutions(result: ox.QuerySolutions, media_type: str, limit: int) -> tuple[
     bindings = []
     for row in rows[:limit]:
         bindings.append({n: _term_json(row[n]) for n in names if row[n] is not None})
-    data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    data = json.dumps(
+        {"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
     fmt = RESULTS_FORMATS[media_type]
     if fmt == ox.QueryResultsFormat.JSON:
         return data, truncated
@@ -164,8 +171,10 @@ def _graph(result: Iterable[ox.Triple], media_type: str, limit: int, prefixes: d
 
 
 def _not_acceptable(what: str, offered: dict[str, Any]) -> QueryFailed:
-    return QueryFailed("not-acceptable", f"the query is a {what} query, and none of its result formats is "
-                                         f"acceptable; offered: {', '.join(offered)}")
+    return QueryFailed(
+        "not-acceptable",
+        f"the query is a {what} query, and none of its result formats is acceptable; offered: {', '.join(offered)}",
+    )
 
 
 def execute(store: ox.Store, job: Job) -> Answer:
@@ -179,8 +188,9 @@ def execute(store: ox.Store, job: Job) -> Answer:
     return serialize_result(store.query(job.query, **kwargs), job)
 
 
-def serialize_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple],
-                     job: Job) -> Answer:
+def serialize_result(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple], job: Job
+) -> Answer:
     """A query result capped at ``job.limit`` and serialized as the job asks.
 
     The one place answers are written, whoever ran the query (an executor over the embedded store, or
@@ -277,8 +287,12 @@ class Executor:
 
     def _start(self) -> None:
         ours, theirs = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_serve, args=(theirs, str(self._store_dir), self._isolate, os.getpid()),
-                                 name="clastordf-sparql-executor", daemon=True)
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(theirs, str(self._store_dir), self._isolate, os.getpid()),
+            name="clastordf-sparql-executor",
+            daemon=True,
+        )
         proc.start()
         theirs.close()
         self._conn: Connection = ours
@@ -339,8 +353,9 @@ class Executor:
                 return Answer(media_type, self._conn.recv_bytes(), truncated, kind)
         except (EOFError, OSError):
             self.restart()
-            raise QueryFailed("crashed", "the query executor stopped while running the query "
-                                         "(it may have needed too much memory)") from None
+            raise QueryFailed(
+                "crashed", "the query executor stopped while running the query (it may have needed too much memory)"
+            ) from None
         _, kind, message = reply
         raise QueryFailed(kind, message)
 
@@ -352,8 +367,9 @@ class ExecutorPool:
     store), are daemonic, are stopped at exit, and one that dies or is killed is replaced.
     """
 
-    def __init__(self, store_dir: Path, size: int = 2, *, isolate_network: bool = False,
-                 start_method: str = "spawn") -> None:
+    def __init__(
+        self, store_dir: Path, size: int = 2, *, isolate_network: bool = False, start_method: str = "spawn"
+    ) -> None:
         #: The process that made the pool: a forked copy must make its own.
         self.pid = os.getpid()
         ctx = multiprocessing.get_context(start_method)

@@ -111,9 +111,9 @@ def serialize(triples: Iterable[ox.Triple], fmt: RdfFormat) -> bytes:
     triples = list(triples)
     prefixes = None
     if fmt.oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-        used = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
-                if isinstance(term, ox.NamedNode)} | {t.object.datatype.value for t in triples
-                                                      if isinstance(t.object, ox.Literal)}
+        used = {
+            term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
+        } | {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
         prefixes = {p: ns for p, ns in {**PREFIXES, **PROJECT}.items() if any(v.startswith(ns) for v in used)}
     return ox.serialize(triples, format=fmt.oxformat, prefixes=prefixes)
 
@@ -158,8 +158,11 @@ class Site:
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
         """IRI subjects of (?, predicate, obj), sorted."""
-        found = {q.subject.value for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(obj))
-                 if isinstance(q.subject, ox.NamedNode)}
+        found = {
+            q.subject.value
+            for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(obj))
+            if isinstance(q.subject, ox.NamedNode)
+        }
         return sorted(found)
 
     def types(self, iri: str) -> set[str]:
@@ -197,24 +200,25 @@ class Site:
         """A short name: the project's own prefixes first, then the shared prefix map, else the IRI."""
         for prefix, ns in project_prefixes(self.base).items():
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and ns not in (OBO,) and len(iri) > len(ns) and "/" not in iri[len(ns):]:
-                return f"{prefix}:{iri[len(ns):]}"
+            if iri.startswith(ns) and ns not in (OBO,) and len(iri) > len(ns) and "/" not in iri[len(ns) :]:
+                return f"{prefix}:{iri[len(ns) :]}"
         return compress(iri) or iri
 
     def label(self, iri: str) -> str:
         """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE."""
         if iri not in self._labels:
-            self._labels[iri] = (self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri)
-                                 if iri else "")
+            self._labels[iri] = (
+                self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri) if iri else ""
+            )
         return self._labels[iri]
 
     def local_path(self, iri: str) -> str | None:
         """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``."""
         if not iri.startswith(self.base):
             return None
-        rest = iri[len(self.base):]
+        rest = iri[len(self.base) :]
         return self.script_root + "/" + quote(rest, safe="/#:@-._~!$&'()*+,;=")
 
     def href(self, iri: str) -> str:

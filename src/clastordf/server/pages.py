@@ -64,6 +64,7 @@ FALLBACK_ROWS = 200
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+
 def site() -> Site:
     """This request's view of the store (labels and paths memoised per request)."""
     if "site" not in g:
@@ -122,8 +123,11 @@ def not_found(fmt: RdfFormat | None, what: str) -> Response:
     if fmt is not None:
         response = Response(f"Not found: {what}\n", status=404, mimetype="text/plain")
     else:
-        response = Response(render_template("error.html", title="Not found", message=f"Nothing is known about {what}."),
-                            status=404, mimetype="text/html")
+        response = Response(
+            render_template("error.html", title="Not found", message=f"Nothing is known about {what}."),
+            status=404,
+            mimetype="text/html",
+        )
     response.vary.add("Accept")
     return response
 
@@ -161,6 +165,7 @@ bp.add_app_template_global(data.local_id, "local_id")
 
 # -- landing, health, VoID -----------------------------------------------------------------------
 
+
 def _counts() -> dict[str, int]:
     """The headline numbers, computed once per app (the store is read-only)."""
     cache = current_app.extensions.setdefault("clastordf.pages.counts", {})
@@ -185,8 +190,9 @@ def home():
         "license": (s.iris(dataset, "http://purl.org/dc/terms/license") or [None])[0] if dataset else None,
         "iri": dataset,
     }
-    html = render_template("home.html", info=info, counts=_counts(), downloads=served_files(),
-                           review=data.REVIEW, alternates=alternates)
+    html = render_template(
+        "home.html", info=info, counts=_counts(), downloads=served_files(), review=data.REVIEW, alternates=alternates
+    )
     return finish(Response(html, mimetype="text/html"), alternates)
 
 
@@ -200,8 +206,10 @@ def health():
     try:
         s = Site(st.store, st.config.base)
         triples = s.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        facts = s.count(f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> "
-                        f"<{CLASTO}RegulationFact> }} ?f a ?t }}")
+        facts = s.count(
+            f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> "
+            f"<{CLASTO}RegulationFact> }} ?f a ?t }}"
+        )
         version = data.version(s)
     except Exception as exc:  # noqa: BLE001 - any store failure means "not healthy"
         body: dict = {"status": "error", "error": str(exc)}
@@ -227,10 +235,15 @@ def backend_failed(e: BackendError):
     if negotiate(request.accept_mimetypes) is not None:
         response = Response(f"The data service is unavailable: {e.message}\n", status=status, mimetype="text/plain")
     else:
-        message = (f"This site reads its data from a SPARQL service that is not answering as it should right "
-                   f"now ({e.message}). Please try again in a minute; the downloads still work.")
-        response = Response(render_template("error.html", title="Data service unavailable", message=message),
-                            status=status, mimetype="text/html")
+        message = (
+            f"This site reads its data from a SPARQL service that is not answering as it should right "
+            f"now ({e.message}). Please try again in a minute; the downloads still work."
+        )
+        response = Response(
+            render_template("error.html", title="Data service unavailable", message=message),
+            status=status,
+            mimetype="text/html",
+        )
     response.headers["Retry-After"] = "10"
     response.vary.add("Accept")
     return response
@@ -243,18 +256,29 @@ def void():
     fmt = BY_EXT.get(request.args.get("format", "").lower()) or negotiate(request.accept_mimetypes, offer_html=False)
     dataset = data.dataset_node(s) or state().config.base + "dataset"
     downloads = [d for d in served_files() if d.is_rdf]
-    examples = [r["x"] for r in s.query(
-        f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
-        f"<http://purl.obolibrary.org/obo/GO_0032991> }} ?f a ?t }} GROUP BY ?t") if "x" in r]
+    examples = [
+        r["x"]
+        for r in s.query(
+            f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
+            f"<http://purl.obolibrary.org/obo/GO_0032991> }} ?f a ?t }} GROUP BY ?t"
+        )
+        if "x" in r
+    ]
     triples = void_triples(
-        s, dataset, triples=_counts()["triples"], endpoint=absolute(s.script_root + "/sparql"),
+        s,
+        dataset,
+        triples=_counts()["triples"],
+        endpoint=absolute(s.script_root + "/sparql"),
         dumps=[absolute(url_for("pages.download", name=d.name)) for d in downloads],
-        homepage=absolute(url_for("pages.home")), examples=sorted(examples))
+        homepage=absolute(url_for("pages.home")),
+        examples=sorted(examples),
+    )
     alternates = [(url_for("pages.void", format=f.ext), f.media_type) for f in RDF_FORMATS]
     return rdf_response(triples, fmt or RDF_FORMATS[0], alternates)
 
 
 # -- facts list ------------------------------------------------------------------------------------
+
 
 def _matches(value: str, candidates: list[str], s: Site) -> bool:
     """A filter value matches an IRI given as the IRI, its CURIE or its local name."""
@@ -285,29 +309,69 @@ def _row_json(row: data.FactRow, s: Site) -> dict:
     def one(iris: list[str]) -> dict[str, str] | None:
         return refs(iris[:1])[0] if iris else None
 
-    return {"id": row.id, "iri": row.iri, "url": absolute(s.href(row.iri)), "kind": row.kind, "label": row.label,
-            "ligand": refs(row.agent), "mechanism": refs(row.mechanism),
-            "review_category": one(row.review_category), "evidence_level": one(row.evidence_level),
-            "contested": row.contested,
-            "source_cell_types": refs(row.sources), "contested_source_cell_types": refs(row.contested_sources),
-            "producing_cell_types": refs(row.producing), "releasing_cell_types": refs(row.releasing),
-            "target_cell_types": refs(row.targets), "inferred_types": refs(row.inferred)}
+    return {
+        "id": row.id,
+        "iri": row.iri,
+        "url": absolute(s.href(row.iri)),
+        "kind": row.kind,
+        "label": row.label,
+        "ligand": refs(row.agent),
+        "mechanism": refs(row.mechanism),
+        "review_category": one(row.review_category),
+        "evidence_level": one(row.evidence_level),
+        "contested": row.contested,
+        "source_cell_types": refs(row.sources),
+        "contested_source_cell_types": refs(row.contested_sources),
+        "producing_cell_types": refs(row.producing),
+        "releasing_cell_types": refs(row.releasing),
+        "target_cell_types": refs(row.targets),
+        "inferred_types": refs(row.inferred),
+    }
 
 
 #: The CSV twin's columns (multi-valued cells joined with `` | ``).
-CSV_COLUMNS = ["id", "iri", "kind", "label", "ligand", "ligand_label", "mechanism", "review_category",
-               "evidence_level", "contested", "source_cell_types", "contested_source_cell_types",
-               "producing_cell_types", "releasing_cell_types", "target_cell_types", "inferred_types"]
+CSV_COLUMNS = [
+    "id",
+    "iri",
+    "kind",
+    "label",
+    "ligand",
+    "ligand_label",
+    "mechanism",
+    "review_category",
+    "evidence_level",
+    "contested",
+    "source_cell_types",
+    "contested_source_cell_types",
+    "producing_cell_types",
+    "releasing_cell_types",
+    "target_cell_types",
+    "inferred_types",
+]
 
 
 def _row_csv(r: data.FactRow, s: Site) -> list[str]:
     def labels(iris: list[str]) -> str:
         return " | ".join(s.label(i) for i in iris)
 
-    return [r.id, r.iri, r.kind, r.label, " | ".join(r.agent), labels(r.agent), labels(r.mechanism),
-            labels(r.review_category), labels(r.evidence_level), "true" if r.contested else "false",
-            labels(r.sources), labels(r.contested_sources), labels(r.producing), labels(r.releasing),
-            labels(r.targets), labels(r.inferred)]
+    return [
+        r.id,
+        r.iri,
+        r.kind,
+        r.label,
+        " | ".join(r.agent),
+        labels(r.agent),
+        labels(r.mechanism),
+        labels(r.review_category),
+        labels(r.evidence_level),
+        "true" if r.contested else "false",
+        labels(r.sources),
+        labels(r.contested_sources),
+        labels(r.producing),
+        labels(r.releasing),
+        labels(r.targets),
+        labels(r.inferred),
+    ]
 
 
 @bp.get("/facts")
@@ -322,28 +386,38 @@ def facts(ext: str | None = None):
     if fmt not in ("html", "json", "csv"):
         abort(404)
     rows = data.fact_rows(s)
-    options = {"mechanism": _options(rows, "mechanism", s),
-               "category": _options(rows, "review_category", s),
-               "level": _options(rows, "evidence_level", s, order=_level_order),
-               "contested": [("true", "contested"), ("false", "not contested")],
-               "cell": _options(rows, "sources", s) + _options(rows, "contested_sources", s)
-               + _options(rows, "targets", s),
-               "kind": [("clastokine", "clastokine fact"), ("regulation", "regulation fact")]}
+    options = {
+        "mechanism": _options(rows, "mechanism", s),
+        "category": _options(rows, "review_category", s),
+        "level": _options(rows, "evidence_level", s, order=_level_order),
+        "contested": [("true", "contested"), ("false", "not contested")],
+        "cell": _options(rows, "sources", s) + _options(rows, "contested_sources", s) + _options(rows, "targets", s),
+        "kind": [("clastokine", "clastokine fact"), ("regulation", "regulation fact")],
+    }
     options["cell"] = sorted(set(options["cell"]), key=lambda o: o[1])
     filters = {k: request.args.get(k, "").strip() for k in options}
     contested = CONTESTED_VALUES.get(filters["contested"].lower())
-    shown = [r for r in rows
-             if (not filters["mechanism"] or _matches(filters["mechanism"], r.mechanism, s))
-             and (not filters["category"] or _matches(filters["category"], r.review_category, s))
-             and (not filters["level"] or _matches(filters["level"], r.evidence_level, s))
-             and (not filters["contested"] or contested == r.contested)
-             and (not filters["cell"] or _matches(filters["cell"], sorted(r.cells), s))
-             and (not filters["kind"] or filters["kind"] == r.kind)]
-    alternates = [(twin(url_for("pages.facts")), HTML), (twin(url_for("pages.facts", ext="json")), "application/json"),
-                  (twin(url_for("pages.facts", ext="csv")), "text/csv")]
+    shown = [
+        r
+        for r in rows
+        if (not filters["mechanism"] or _matches(filters["mechanism"], r.mechanism, s))
+        and (not filters["category"] or _matches(filters["category"], r.review_category, s))
+        and (not filters["level"] or _matches(filters["level"], r.evidence_level, s))
+        and (not filters["contested"] or contested == r.contested)
+        and (not filters["cell"] or _matches(filters["cell"], sorted(r.cells), s))
+        and (not filters["kind"] or filters["kind"] == r.kind)
+    ]
+    alternates = [
+        (twin(url_for("pages.facts")), HTML),
+        (twin(url_for("pages.facts", ext="json")), "application/json"),
+        (twin(url_for("pages.facts", ext="csv")), "text/csv"),
+    ]
     if fmt == "json":
-        body = {"count": len(shown), "filters": {k: v for k, v in filters.items() if v},
-                "facts": [_row_json(r, s) for r in shown]}
+        body = {
+            "count": len(shown),
+            "filters": {k: v for k, v in filters.items() if v},
+            "facts": [_row_json(r, s) for r in shown],
+        }
         return finish(jsonify(body), alternates, vary=False)
     if fmt == "csv":
         out = io.StringIO()
@@ -354,12 +428,14 @@ def facts(ext: str | None = None):
         response = Response(out.getvalue(), mimetype="text/csv")
         response.charset = "utf-8"
         return finish(response, alternates, vary=False)
-    html = render_template("facts.html", rows=shown, total=len(rows), options=options, filters=filters,
-                           alternates=alternates)
+    html = render_template(
+        "facts.html", rows=shown, total=len(rows), options=options, filters=filters, alternates=alternates
+    )
     return finish(Response(html, mimetype="text/html"), alternates, vary=False)
 
 
 # -- query page ------------------------------------------------------------------------------------
+
 
 def examples() -> list[dict[str, str]]:
     """The documented example queries, packaged with the server (``server/queries/*.rq``)."""
@@ -388,9 +464,17 @@ def query():
     table, error = None, None
     if request.args.get("run") and text.strip():
         table, error = _run_example(chosen["query"]) if chosen else _run_via_endpoint(text)
-    return render_template("query.html", examples=found, text=text, chosen=chosen, table=table, error=error,
-                           endpoint=site().script_root + "/sparql", config_base=state().config.base,
-                           alternates=[(url_for("pages.query", format="json"), "application/json")])
+    return render_template(
+        "query.html",
+        examples=found,
+        text=text,
+        chosen=chosen,
+        table=table,
+        error=error,
+        endpoint=site().script_root + "/sparql",
+        config_base=state().config.base,
+        alternates=[(url_for("pages.query", format="json"), "application/json")],
+    )
 
 
 def _run_example(text: str) -> tuple[dict, None]:
@@ -401,16 +485,16 @@ def _run_example(text: str) -> tuple[dict, None]:
     for row in solutions:
         if len(rows) == FALLBACK_ROWS:
             return {"vars": names, "rows": rows, "capped": True}, None
-        rows.append([(row[n].value, isinstance(row[n], ox.NamedNode)) if row[n] is not None else None
-                     for n in names])
+        rows.append([(row[n].value, isinstance(row[n], ox.NamedNode)) if row[n] is not None else None for n in names])
     return {"vars": names, "rows": rows, "capped": False}, None
 
 
 def _run_via_endpoint(text: str) -> tuple[dict | None, str | None]:
     """Ask this app's own ``/sparql`` view (dispatched in-process, not over the network) for SPARQL JSON
     results: the endpoint's executors enforce the timeout an in-process store call could not."""
-    with current_app.test_request_context("/sparql", method="GET", query_string={"query": text},
-                                          headers={"Accept": "application/sparql-results+json"}):
+    with current_app.test_request_context(
+        "/sparql", method="GET", query_string={"query": text}, headers={"Accept": "application/sparql-results+json"}
+    ):
         response = current_app.full_dispatch_request()
         body = response.get_data()
     if response.status_code != 200 or response.mimetype != "application/sparql-results+json":
@@ -420,8 +504,10 @@ def _run_via_endpoint(text: str) -> tuple[dict | None, str | None]:
     if "boolean" in results:
         return {"vars": ["answer"], "rows": [[(str(results["boolean"]).lower(), False)]], "capped": False}, None
     names = results.get("head", {}).get("vars", [])
-    rows = [[(b[n]["value"], b[n]["type"] == "uri") if n in b else None for n in names]
-            for b in results.get("results", {}).get("bindings", [])[:FALLBACK_ROWS]]
+    rows = [
+        [(b[n]["value"], b[n]["type"] == "uri") if n in b else None for n in names]
+        for b in results.get("results", {}).get("bindings", [])[:FALLBACK_ROWS]
+    ]
     capped = len(results.get("results", {}).get("bindings", [])) > FALLBACK_ROWS
     return {"vars": names, "rows": rows, "capped": capped}, None
 
@@ -452,8 +538,15 @@ def send_download(d: Download, max_age: int) -> Response:
     """The file with its SHA-256 as strong ETag, Last-Modified, conditional GET/HEAD and ranges
     (Werkzeug answers 304, 206 and 416). Archives go as attachments with their own media type, never
     as a Content-Encoding, which clients would undo."""
-    return send_file(d.path, mimetype=d.media_type, conditional=True, etag=d.sha256, download_name=d.name,
-                     as_attachment=d.is_attachment, max_age=max_age)
+    return send_file(
+        d.path,
+        mimetype=d.media_type,
+        conditional=True,
+        etag=d.sha256,
+        download_name=d.name,
+        as_attachment=d.is_attachment,
+        max_age=max_age,
+    )
 
 
 def missing(message: str) -> Response:
@@ -474,19 +567,32 @@ def _release(version: str) -> tuple[ReleaseListing | None, Response | None]:
 
 
 def _file_json(d: Download, url: str) -> dict:
-    return {"name": d.name, "url": absolute(url), "size": d.size, "sha256": d.sha256, "media_type": d.media_type,
-            "modified": d.modified, "description": d.description}
+    return {
+        "name": d.name,
+        "url": absolute(url),
+        "size": d.size,
+        "sha256": d.sha256,
+        "media_type": d.media_type,
+        "modified": d.modified,
+        "description": d.description,
+    }
 
 
 def _release_json(r: ReleaseListing) -> dict:
     def url(name: str) -> str:
         return absolute(url_for("pages.release_file", version=r.version, name=name))
 
-    return {"version": r.version, "latest": r.latest, "released": r.released,
-            "url": absolute(url_for("pages.release_listing", version=r.version)), "sha256sums": url(SUMS_FILE),
-            "readme": url(r.readme.name) if r.readme else None,
-            "changelog": url(r.changelog.name) if r.changelog else None,
-            "problems": r.problems, "files": [_file_json(d, url(d.name)) for d in r.files]}
+    return {
+        "version": r.version,
+        "latest": r.latest,
+        "released": r.released,
+        "url": absolute(url_for("pages.release_listing", version=r.version)),
+        "sha256sums": url(SUMS_FILE),
+        "readme": url(r.readme.name) if r.readme else None,
+        "changelog": url(r.changelog.name) if r.changelog else None,
+        "problems": r.problems,
+        "files": [_file_json(d, url(d.name)) for d in r.files],
+    }
 
 
 @bp.get("/downloads.json")
@@ -503,15 +609,31 @@ def downloads(as_json: bool = False):
     releases = list_release_listings(config.releases_root)
     alternates = [(url_for("pages.downloads"), HTML), (url_for("pages.downloads_json"), "application/json")]
     if as_json or request.args.get("format") == "json":
-        latest = ({"version": releases[0].version, "url": absolute(url_for("pages.release_listing", version=LATEST))}
-                  if releases else None)
-        return finish(jsonify({
-            "release": config.release,
-            "files": [_file_json(d, url_for("pages.download", name=d.name)) for d in files],
-            "latest": latest,
-            "releases": [_release_json(r) for r in releases]}), alternates, vary=False)
-    html = render_template("downloads.html", files=files, releases=releases, serving=config.release,
-                           how_to_release=HOW_TO_RELEASE, alternates=alternates)
+        latest = (
+            {"version": releases[0].version, "url": absolute(url_for("pages.release_listing", version=LATEST))}
+            if releases
+            else None
+        )
+        return finish(
+            jsonify(
+                {
+                    "release": config.release,
+                    "files": [_file_json(d, url_for("pages.download", name=d.name)) for d in files],
+                    "latest": latest,
+                    "releases": [_release_json(r) for r in releases],
+                }
+            ),
+            alternates,
+            vary=False,
+        )
+    html = render_template(
+        "downloads.html",
+        files=files,
+        releases=releases,
+        serving=config.release,
+        how_to_release=HOW_TO_RELEASE,
+        alternates=alternates,
+    )
     return finish(Response(html, mimetype="text/html"), alternates, vary=False)
 
 
@@ -603,6 +725,7 @@ def release_iri(version: str, name: str):
 
 # -- the vocabulary --------------------------------------------------------------------------------
 
+
 @bp.get("/vocab")
 @bp.get("/vocab.<ext>")
 def vocab(ext: str | None = None):
@@ -631,6 +754,7 @@ def vocab_term(term: str):
 
 
 # -- resources -------------------------------------------------------------------------------------
+
 
 def description(s: Site, iri: str) -> list[ox.Triple]:
     """What we publish about a resource: its concise bounded description; a fact also brings its
@@ -662,8 +786,12 @@ def render_resource(iri: str, fmt: RdfFormat | None, alternates: list[tuple[str,
     elif str(CLASTO) + "Claim" in types:
         html = render_template("claim.html", claim=data.claim(s, iri), **common)
     elif str(CLASTO) + "EvidenceLine" in types:
-        claims = [data.claim(s, c) for c in sorted(set(s.subjects(str(CLASTO) + "supportedBy", iri))
-                                                     | set(s.subjects(str(CLASTO) + "disputedBy", iri)))]
+        claims = [
+            data.claim(s, c)
+            for c in sorted(
+                set(s.subjects(str(CLASTO) + "supportedBy", iri)) | set(s.subjects(str(CLASTO) + "disputedBy", iri))
+            )
+        ]
         html = render_template("evidence.html", ev=data.evidence(s, iri), claims=claims, **common)
     else:
         html = render_template("resource.html", r=_resource_view(s, iri, types, triples), **common)
@@ -675,13 +803,22 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
     sk = "http://www.w3.org/2004/02/skos/core#"
     rdfs = "http://www.w3.org/2000/01/rdf-schema#"
     kind = _kind(s, iri, types)
-    inbound = sorted({(q.subject.value, q.predicate.value) for q in s.store.quads_for_pattern(
-        None, None, ox.NamedNode(iri)) if isinstance(q.subject, ox.NamedNode)})
+    inbound = sorted(
+        {
+            (q.subject.value, q.predicate.value)
+            for q in s.store.quads_for_pattern(None, None, ox.NamedNode(iri))
+            if isinstance(q.subject, ox.NamedNode)
+        }
+    )
     return {
-        "kind": kind, "kicker": kind if kind.startswith("miRNA") else kind[:1].upper() + kind[1:],
+        "kind": kind,
+        "kicker": kind if kind.startswith("miRNA") else kind[:1].upper() + kind[1:],
         "types": sorted(types),
-        "label": next((t.object.value for t in triples if t.subject == ox.NamedNode(iri)
-                       and t.predicate.value == RDFS_LABEL), None) or s.label(iri),
+        "label": next(
+            (t.object.value for t in triples if t.subject == ox.NamedNode(iri) and t.predicate.value == RDFS_LABEL),
+            None,
+        )
+        or s.label(iri),
         "curie": s.curie(iri),
         "alt_labels": sorted(set(s.literals(iri, sk + "altLabel"))),
         "definition": s.literal(iri, "http://purl.obolibrary.org/obo/IAO_0000115") or s.literal(iri, sk + "definition"),
@@ -698,7 +835,8 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
         "cited_by": s.subjects("http://purl.org/dc/terms/source", iri),
         "usage": [(u.fact, sorted({data.role_name(s, p, via) for p, via in u.roles})) for u in data.usage(s, iri)],
         "statements": [(_term(t.subject), t.predicate.value, _term(t.object)) for t in triples],
-        "inbound": inbound[:100], "inbound_total": len(inbound),
+        "inbound": inbound[:100],
+        "inbound_total": len(inbound),
         "external": iri if not iri.startswith(s.base) else None,
     }
 
@@ -767,8 +905,16 @@ def resource(rest: str):
 # a release is published while the server runs.
 
 PAGE_CACHE_KEY = "clastordf_page_cache"
-_UNCACHED = ("pages.health", "pages.download", "pages.downloads", "pages.downloads_json", "pages.release_listing",
-             "pages.release_file", "pages.release_node", "pages.release_iri")
+_UNCACHED = (
+    "pages.health",
+    "pages.download",
+    "pages.downloads",
+    "pages.downloads_json",
+    "pages.release_listing",
+    "pages.release_file",
+    "pages.release_node",
+    "pages.release_iri",
+)
 
 
 def page_cache() -> ResponseCache:
@@ -800,8 +946,9 @@ def _keep_page(response: Response) -> Response:
         return response
     if response.headers.get("ETag"):  # already a replay, or a file with its own validator
         return response
-    entry = freeze(response.get_data(), response.content_type or "application/octet-stream",
-                   list(response.headers.items()))
+    entry = freeze(
+        response.get_data(), response.content_type or "application/octet-stream", list(response.headers.items())
+    )
     page_cache().put(key, entry)
     response.set_etag(entry.etag)
     return response.make_conditional(request)

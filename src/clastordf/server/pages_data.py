@@ -51,7 +51,7 @@ def resolver_url(iri: str) -> str:
     """The database page of an identifiers.org IRI (the IRI itself resolves too, one hop slower)."""
     for prefix, pattern in RESOLVERS.items():
         if iri.startswith(prefix):
-            return pattern.format(iri[len(prefix):])
+            return pattern.format(iri[len(prefix) :])
     return iri
 
 
@@ -97,18 +97,19 @@ class Publication:
 
 def publication(site: Site, iri: str) -> Publication:
     """A publication node: PMID from its identifiers.org IRI, DOI from ``owl:sameAs`` or ``dcterms:identifier``."""
-    pmid = iri[len(PUBMED):] if iri.startswith(PUBMED) else None
+    pmid = iri[len(PUBMED) :] if iri.startswith(PUBMED) else None
     doi = None
     if iri.startswith("https://doi.org/"):
-        doi = iri[len("https://doi.org/"):]
+        doi = iri[len("https://doi.org/") :]
     for same in site.iris(iri, OWL + "sameAs"):
         if same.startswith("https://doi.org/"):
-            doi = same[len("https://doi.org/"):]
+            doi = same[len("https://doi.org/") :]
     ident = site.literal(iri, DCTERMS_NS + "identifier")
     if doi is None and ident and ident.startswith("doi:"):
         doi = ident[4:]
-    return Publication(iri, site.label(iri), site.literal(iri, DCTERMS_NS + "title"),
-                       site.literal(iri, DCTERMS_NS + "date"), pmid, doi)
+    return Publication(
+        iri, site.label(iri), site.literal(iri, DCTERMS_NS + "title"), site.literal(iri, DCTERMS_NS + "date"), pmid, doi
+    )
 
 
 @dataclass
@@ -129,11 +130,17 @@ class Evidence:
 
 def evidence(site: Site, iri: str) -> Evidence:
     return Evidence(
-        iri, local_id(iri), site.iris(iri, C + "evidenceType"), site.iris(iri, C + "experimentalSystem"),
-        site.iris(iri, IN_TAXON), site.literal(iri, RDFS + "comment"),
+        iri,
+        local_id(iri),
+        site.iris(iri, C + "evidenceType"),
+        site.iris(iri, C + "experimentalSystem"),
+        site.iris(iri, IN_TAXON),
+        site.literal(iri, RDFS + "comment"),
         [publication(site, p) for p in site.iris(iri, DCTERMS_NS + "source")],
-        site.literal(iri, str(BIOLINK) + "knowledge_level"), site.literal(iri, str(BIOLINK) + "agent_type"),
-        site.iris(iri, C + "anatomicalSite"))
+        site.literal(iri, str(BIOLINK) + "knowledge_level"),
+        site.literal(iri, str(BIOLINK) + "agent_type"),
+        site.iris(iri, C + "anatomicalSite"),
+    )
 
 
 @dataclass
@@ -170,13 +177,22 @@ def claim(site: Site, iri: str) -> Claim:
         return one_iri(site, iri, p)
 
     disputing = [evidence(site, e) for e in site.iris(iri, C + "disputedBy")]
-    return Claim(iri, local_id(iri), one(RDF + "subject"), one(RDF + "predicate"), one(RDF + "object"),
-                 site.iris(iri, CONTEXT), one(C + "evidenceLevel"), one(C + "computedEvidenceLevel"),
-                 site.literal(iri, C + "evidenceLevelReason"),
-                 is_true(site.literal(iri, C + "contested")) or bool(disputing),
-                 site.literal(iri, RDFS + "comment"),
-                 [evidence(site, e) for e in site.iris(iri, C + "supportedBy")], disputing,
-                 site.subjects(C + "hasClaim", iri))
+    return Claim(
+        iri,
+        local_id(iri),
+        one(RDF + "subject"),
+        one(RDF + "predicate"),
+        one(RDF + "object"),
+        site.iris(iri, CONTEXT),
+        one(C + "evidenceLevel"),
+        one(C + "computedEvidenceLevel"),
+        site.literal(iri, C + "evidenceLevelReason"),
+        is_true(site.literal(iri, C + "contested")) or bool(disputing),
+        site.literal(iri, RDFS + "comment"),
+        [evidence(site, e) for e in site.iris(iri, C + "supportedBy")],
+        disputing,
+        site.subjects(C + "hasClaim", iri),
+    )
 
 
 @dataclass
@@ -256,29 +272,51 @@ def fact(site: Site, iri: str) -> Fact:
         return site.iris(iri, C + p)
 
     types = site.types(iri)
-    locations = [SourceLocation(loc, f"{REVIEW_ARTICLE}#{loc.split('-row', 1)[0]}")
-                 for loc in sorted(site.literals(iri, C + "sourceLocation"))]
+    locations = [
+        SourceLocation(loc, f"{REVIEW_ARTICLE}#{loc.split('-row', 1)[0]}")
+        for loc in sorted(site.literals(iri, C + "sourceLocation"))
+    ]
     claims = [claim(site, c) for c in sorted(iris("hasClaim"), key=_claim_order)]
     return Fact(
-        iri=iri, id=local_id(iri),
+        iri=iri,
+        id=local_id(iri),
         kind="regulation" if C + "RegulationFact" in types else "clastokine",
-        label=site.literal(iri, LABEL), comment=site.literal(iri, RDFS + "comment"),
-        ligand=iris("ligand"), ligand_form=site.literal(iri, C + "ligandForm"), regulator=iris("regulator"),
-        mechanism=iris("mechanism"), sources=iris("sourceCellType"), producing=iris("producingCellType"),
-        releasing=iris("releasingCellType"), targets=iris("targetCellType"),
-        cell_types=iris("cellType"), receptors=iris("receptor"), promotes=iris("promotes"),
-        inhibits=iris("inhibits"), upregulates=iris("upregulates"), downregulates=iris("downregulates"),
-        contested_sources=iris("contestedSourceCellType"), contested_receptors=iris("contestedReceptor"),
-        contested_promotes=iris("contestedPromotes"), contested_inhibits=iris("contestedInhibits"),
-        contested_upregulates=iris("contestedUpregulates"), contested_downregulates=iris("contestedDownregulates"),
-        pathways=iris("pathway"), carrier=iris("carrier"), phases=iris("remodelingPhase"),
+        label=site.literal(iri, LABEL),
+        comment=site.literal(iri, RDFS + "comment"),
+        ligand=iris("ligand"),
+        ligand_form=site.literal(iri, C + "ligandForm"),
+        regulator=iris("regulator"),
+        mechanism=iris("mechanism"),
+        sources=iris("sourceCellType"),
+        producing=iris("producingCellType"),
+        releasing=iris("releasingCellType"),
+        targets=iris("targetCellType"),
+        cell_types=iris("cellType"),
+        receptors=iris("receptor"),
+        promotes=iris("promotes"),
+        inhibits=iris("inhibits"),
+        upregulates=iris("upregulates"),
+        downregulates=iris("downregulates"),
+        contested_sources=iris("contestedSourceCellType"),
+        contested_receptors=iris("contestedReceptor"),
+        contested_promotes=iris("contestedPromotes"),
+        contested_inhibits=iris("contestedInhibits"),
+        contested_upregulates=iris("contestedUpregulates"),
+        contested_downregulates=iris("contestedDownregulates"),
+        pathways=iris("pathway"),
+        carrier=iris("carrier"),
+        phases=iris("remodelingPhase"),
         review_category=one_iri(site, iri, C + "reviewCategory"),
         evidence_level=one_iri(site, iri, C + "evidenceLevel"),
         contested=is_true(site.literal(iri, C + "contested")) or any(c.contested for c in claims),
-        human_by_orthology=is_true(site.literal(iri, C + "humanByOrthology")), studied_ligand=iris("studiedLigand"),
-        inferred=iris("inferredType"), taxa=site.iris(iri, IN_TAXON),
-        therapeutic=site.literals(iri, C + "therapeuticNote"), biomarker=site.literals(iri, C + "biomarkerNote"),
-        derived_from=site.iris(iri, PROV + "wasDerivedFrom"), source_locations=locations,
+        human_by_orthology=is_true(site.literal(iri, C + "humanByOrthology")),
+        studied_ligand=iris("studiedLigand"),
+        inferred=iris("inferredType"),
+        taxa=site.iris(iri, IN_TAXON),
+        therapeutic=site.literals(iri, C + "therapeuticNote"),
+        biomarker=site.literals(iri, C + "biomarkerNote"),
+        derived_from=site.iris(iri, PROV + "wasDerivedFrom"),
+        source_locations=locations,
         references=[publication(site, p) for p in site.iris(iri, DCTERMS_NS + "references")],
         disputing_references=[publication(site, p) for p in iris("disputingReference")],
         claims=claims,
@@ -292,6 +330,7 @@ def _claim_order(iri: str) -> tuple[str, int]:
 
 
 # -- facts list ----------------------------------------------------------------------------------
+
 
 @dataclass
 class FactRow:
@@ -326,15 +365,29 @@ def fact_rows(site: Site) -> list[FactRow]:
     rows = []
     for kind, cls in (("clastokine", C + "ClastokineFact"), ("regulation", C + "RegulationFact")):
         for iri in site.subjects(RDF_TYPE, cls):
+
             def iris(p: str, iri: str = iri) -> list[str]:
                 return site.iris(iri, C + p)
 
-            rows.append(FactRow(
-                iri, local_id(iri), kind, site.literal(iri, LABEL) or "", iris("ligand") + iris("regulator"),
-                iris("mechanism"), iris("reviewCategory"), iris("evidenceLevel"),
-                is_true(site.literal(iri, C + "contested")), iris("sourceCellType"), iris("contestedSourceCellType"),
-                iris("producingCellType"), iris("releasingCellType"), iris("targetCellType") + iris("cellType"),
-                iris("inferredType")))
+            rows.append(
+                FactRow(
+                    iri,
+                    local_id(iri),
+                    kind,
+                    site.literal(iri, LABEL) or "",
+                    iris("ligand") + iris("regulator"),
+                    iris("mechanism"),
+                    iris("reviewCategory"),
+                    iris("evidenceLevel"),
+                    is_true(site.literal(iri, C + "contested")),
+                    iris("sourceCellType"),
+                    iris("contestedSourceCellType"),
+                    iris("producingCellType"),
+                    iris("releasingCellType"),
+                    iris("targetCellType") + iris("cellType"),
+                    iris("inferredType"),
+                )
+            )
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -376,8 +429,14 @@ def usage(site: Site, iri: str) -> list[Usage]:
 
 def role_name(site: Site, predicate: str, via: str | None) -> str:
     """A reader's word for a role: ``ligand``, ``subunit of <complex>``, ``claim subject`` …"""
-    words = {RDF + "subject": "claim subject", RDF + "object": "claim object", CONTEXT: "claim context",
-             IN_TAXON: "taxon", DCTERMS_NS + "references": "reference", DCTERMS_NS + "source": "source"}
+    words = {
+        RDF + "subject": "claim subject",
+        RDF + "object": "claim object",
+        CONTEXT: "claim context",
+        IN_TAXON: "taxon",
+        DCTERMS_NS + "references": "reference",
+        DCTERMS_NS + "source": "source",
+    }
     if via and predicate in (C + "receptor", C + "ligand", C + "regulator") and site.iris(via, HAS_PART):
         return f"{site.label(predicate)} complex subunit"
     word = words.get(predicate) or site.label(predicate)
@@ -388,39 +447,49 @@ def role_name(site: Site, predicate: str, via: str | None) -> str:
 
 # -- landing page --------------------------------------------------------------------------------
 
+
 def counts(site: Site) -> dict[str, int]:
     """The headline numbers of the landing page (and of ``/health``)."""
     pre = f"PREFIX clasto: <{C}> PREFIX dcterms: <{DCTERMS_NS}> "
     return {
-        "facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { clasto:ClastokineFact "
-                                  "clasto:RegulationFact } ?f a ?t }"),
+        "facts": site.count(
+            pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { clasto:ClastokineFact "
+            "clasto:RegulationFact } ?f a ?t }"
+        ),
         "clastokine_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a clasto:ClastokineFact }"),
         "regulation_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a clasto:RegulationFact }"),
         "claims": site.count(pre + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a clasto:Claim }"),
         "evidence_lines": site.count(pre + "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a clasto:EvidenceLine }"),
-        "publications": site.count(pre + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e a clasto:EvidenceLine ; "
-                                         "dcterms:source ?p }"),
-        "entities": site.count(pre + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?f clasto:ligand|clasto:receptor|"
-                                     f"clasto:regulator|clasto:upregulates|clasto:downregulates ?y . "
-                                     f"?y <{HAS_PART}>? ?x . FILTER NOT EXISTS {{ ?x a <{OWL}Class> }} "
-                                     f"FILTER NOT EXISTS {{ ?x <{HAS_PART}> ?z }} }}"),
+        "publications": site.count(
+            pre + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e a clasto:EvidenceLine ; dcterms:source ?p }"
+        ),
+        "entities": site.count(
+            pre + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?f clasto:ligand|clasto:receptor|"
+            f"clasto:regulator|clasto:upregulates|clasto:downregulates ?y . "
+            f"?y <{HAS_PART}>? ?x . FILTER NOT EXISTS {{ ?x a <{OWL}Class> }} "
+            f"FILTER NOT EXISTS {{ ?x <{HAS_PART}> ?z }} }}"
+        ),
         "triples": site.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
-        "contested_facts": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { "
-                                            "clasto:ClastokineFact clasto:RegulationFact } ?f a ?t ; "
-                                            "clasto:contested ?c FILTER(STR(?c) IN (\"true\", \"1\")) }"),
-        "inferred_clastokines": site.count(pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f clasto:inferredType "
-                                                 "clasto:Clastokine }"),
+        "contested_facts": site.count(
+            pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { "
+            "clasto:ClastokineFact clasto:RegulationFact } ?f a ?t ; "
+            'clasto:contested ?c FILTER(STR(?c) IN ("true", "1")) }'
+        ),
+        "inferred_clastokines": site.count(
+            pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f clasto:inferredType clasto:Clastokine }"
+        ),
     }
 
 
 def dataset_node(site: Site) -> str | None:
     """The dataset description node: the ``void:Dataset`` with a ``pav:version`` (the release)."""
-    rows = site.query("SELECT ?d WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; <http://purl.org/pav/version> ?v } "
-                      "ORDER BY ?d LIMIT 1")
+    rows = site.query(
+        "SELECT ?d WHERE { ?d a <http://rdfs.org/ns/void#Dataset> ; <http://purl.org/pav/version> ?v } "
+        "ORDER BY ?d LIMIT 1"
+    )
     return rows[0]["d"] if rows else None
 
 
 def version(site: Site) -> str | None:
     node = dataset_node(site)
     return site.literal(node, "http://purl.org/pav/version") if node else None
-

@@ -37,14 +37,19 @@ def _int(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
-def void_triples(site: Site, dataset: str, *, triples: int, endpoint: str, dumps: list[str], homepage: str,
-                 examples: list[str]) -> list[ox.Triple]:
+def void_triples(
+    site: Site, dataset: str, *, triples: int, endpoint: str, dumps: list[str], homepage: str, examples: list[str]
+) -> list[ox.Triple]:
     """The dataset node's own description from the store, plus what only the server knows: size,
     endpoint, dump URLs, this server's URI space, example resources and vocabularies."""
     d = _n(dataset)
     out = list(site.cbd(dataset))
-    extra = [(RDF_TYPE, _n(VOID + "Dataset")), (VOID + "triples", _int(triples)),
-             (VOID + "sparqlEndpoint", _n(endpoint)), (FOAF + "homepage", _n(homepage))]
+    extra = [
+        (RDF_TYPE, _n(VOID + "Dataset")),
+        (VOID + "triples", _int(triples)),
+        (VOID + "sparqlEndpoint", _n(endpoint)),
+        (FOAF + "homepage", _n(homepage)),
+    ]
     if not site.literals(dataset, VOID + "uriSpace"):  # the data's own statement wins: it is about its IRIs
         extra.append((VOID + "uriSpace", ox.Literal(site.base)))
     extra += [(VOID + "dataDump", _n(url)) for url in dumps]
@@ -68,10 +73,12 @@ def graph_triples(site: Site, graph: str, dataset: str | None, endpoint: str) ->
     """A named graph described: its size, what it holds and where to query it."""
     g = _n(graph)
     n = site.count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    out = [ox.Triple(g, _n(RDF_TYPE), _n(SD + "Graph")),
-           ox.Triple(g, _n(RDFS + "label"), ox.Literal("named graph holding one release of clastordf", language="en")),
-           ox.Triple(g, _n(VOID + "triples"), _int(n)),
-           ox.Triple(g, _n(RDFS + "seeAlso"), _n(endpoint))]
+    out = [
+        ox.Triple(g, _n(RDF_TYPE), _n(SD + "Graph")),
+        ox.Triple(g, _n(RDFS + "label"), ox.Literal("named graph holding one release of clastordf", language="en")),
+        ox.Triple(g, _n(VOID + "triples"), _int(n)),
+        ox.Triple(g, _n(RDFS + "seeAlso"), _n(endpoint)),
+    ]
     if dataset:
         out.append(ox.Triple(g, _n(DCTERMS + "source"), _n(dataset)))
     return out

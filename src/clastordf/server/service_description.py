@@ -69,30 +69,48 @@ def dataset_stats(store: ox.Store) -> DatasetStats:
         "distinctObjects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s ?p ?o }"),
         "classes": _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }"),
     }
-    named = {row["g"].value: int(row["n"].value) for row in store.query(
-        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")}
+    named = {
+        row["g"].value: int(row["n"].value)
+        for row in store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    }
     has_description = bool(store.query(f"ASK {{ <{DATASET_IRI}> ?p ?o }}", use_default_graph_as_union=True))
     return DatasetStats(default, named, has_description)
 
 
-def describe(endpoint: str, stats: DatasetStats, *, media_types: Iterable[str], federated: bool,
-             query_timeout: float, result_limit: int) -> list[ox.Triple]:
+def describe(
+    endpoint: str,
+    stats: DatasetStats,
+    *,
+    media_types: Iterable[str],
+    federated: bool,
+    query_timeout: float,
+    result_limit: int,
+) -> list[ox.Triple]:
     """The service description of the endpoint at ``endpoint`` (its own URL) as triples."""
     sd = ox.NamedNode(endpoint)
     triples: list[ox.Triple] = []
 
-    def add(s: ox.NamedNode | ox.BlankNode, p: str | ox.NamedNode, o: ox.NamedNode | ox.BlankNode | ox.Literal,
-            ) -> None:
+    def add(
+        s: ox.NamedNode | ox.BlankNode,
+        p: str | ox.NamedNode,
+        o: ox.NamedNode | ox.BlankNode | ox.Literal,
+    ) -> None:
         triples.append(ox.Triple(s, ox.NamedNode(p) if isinstance(p, str) else p, o))
 
     add(sd, RDF_TYPE, ox.NamedNode(SD + "Service"))
     add(sd, SD + "endpoint", sd)
     add(sd, DCTERMS_TITLE, ox.Literal("clastordf SPARQL endpoint", language="en"))
-    add(sd, RDFS_COMMENT, ox.Literal(
-        f"Read-only SPARQL 1.1 Query endpoint. A query runs for at most {query_timeout:g} s; an answer holds "
-        f"at most {result_limit} rows or triples, and a capped answer carries the HTTP headers "
-        f"'X-Result-Truncated: true' and 'X-Result-Limit: {result_limit}'. SPARQL Update and LOAD are refused; "
-        f"SERVICE is refused unless its endpoint is on the server's allow-list.", language="en"))
+    add(
+        sd,
+        RDFS_COMMENT,
+        ox.Literal(
+            f"Read-only SPARQL 1.1 Query endpoint. A query runs for at most {query_timeout:g} s; an answer holds "
+            f"at most {result_limit} rows or triples, and a capped answer carries the HTTP headers "
+            f"'X-Result-Truncated: true' and 'X-Result-Limit: {result_limit}'. SPARQL Update and LOAD are refused; "
+            f"SERVICE is refused unless its endpoint is on the server's allow-list.",
+            language="en",
+        ),
+    )
     add(sd, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
     for media_type in media_types:
         add(sd, SD + "resultFormat", ox.NamedNode(FORMAT_IRIS[media_type]))

@@ -75,22 +75,29 @@ class EndpointError(Exception):
 
 # --- looking at the query text before running it ---------------------------------------------------
 
-_STRING = "|".join([
-    r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''",
-    r'"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""',
-    r"'(?:[^'\\\r\n]|\\.)*'",
-    r'"(?:[^"\\\r\n]|\\.)*"',
-])
-_LEXER = re.compile("|".join([
-    r"(?P<ws>\s+)",
-    r"(?P<comment>#[^\r\n]*)",
-    f"(?P<string>{_STRING})",
-    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-    r"(?P<var>[?$]\w+)",
-    r"(?P<name>(?:[\w\-\u00B7.:%]|\\.)+)",  # keywords, prefixed names, numbers (escapes as in PN_LOCAL)
-    r"(?P<esc>\\.)",  # a stray escape: never let it start a string or a comment
-    r"(?P<other>.)",
-]), re.DOTALL)
+_STRING = "|".join(
+    [
+        r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''",
+        r'"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""',
+        r"'(?:[^'\\\r\n]|\\.)*'",
+        r'"(?:[^"\\\r\n]|\\.)*"',
+    ]
+)
+_LEXER = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>\s+)",
+            r"(?P<comment>#[^\r\n]*)",
+            f"(?P<string>{_STRING})",
+            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+            r"(?P<var>[?$]\w+)",
+            r"(?P<name>(?:[\w\-\u00B7.:%]|\\.)+)",  # keywords, prefixed names, numbers (escapes as in PN_LOCAL)
+            r"(?P<esc>\\.)",  # a stray escape: never let it start a string or a comment
+            r"(?P<other>.)",
+        ]
+    ),
+    re.DOTALL,
+)
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SERVICE = re.compile("service", re.IGNORECASE)
 _SILENT = re.compile("silent", re.IGNORECASE)
@@ -111,8 +118,7 @@ def _unescape_codepoints(text: str) -> str:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup or "other", m.group()) for m in _LEXER.finditer(text)
-            if m.lastgroup not in ("ws", "comment")]
+    return [(m.lastgroup or "other", m.group()) for m in _LEXER.finditer(text) if m.lastgroup not in ("ws", "comment")]
 
 
 def _absolute(iri: str) -> str | None:
@@ -146,8 +152,14 @@ def _prologue(toks: list[tuple[str, str]]) -> tuple[int, dict[str, str | None]]:
         word = toks[i][1].upper() if toks[i][0] == "name" else ""
         if word == "BASE" and i + 1 < len(toks) and toks[i + 1][0] == "iri":
             i += 2
-        elif (word == "PREFIX" and i + 2 < len(toks) and toks[i + 1][0] == "name" and toks[i + 1][1].endswith(":")
-              and toks[i + 1][1].count(":") == 1 and toks[i + 2][0] == "iri"):
+        elif (
+            word == "PREFIX"
+            and i + 2 < len(toks)
+            and toks[i + 1][0] == "name"
+            and toks[i + 1][1].endswith(":")
+            and toks[i + 1][1].count(":") == 1
+            and toks[i + 2][0] == "iri"
+        ):
             prefixes[toks[i + 1][1][:-1]] = _absolute(toks[i + 2][1][1:-1])
             i += 3
         else:
@@ -180,7 +192,7 @@ def _targets(rest: str, toks: list[tuple[str, str]], j: int, prefixes: dict[str,
         readings.append(_expand(rest, prefixes))
     silent = _SILENT.match(rest)
     if silent:
-        readings.extend(_targets(rest[silent.end():], toks, j, prefixes))
+        readings.extend(_targets(rest[silent.end() :], toks, j, prefixes))
     found = [r for r in readings if r is not _UNDECLARED]
     return [r if isinstance(r, str) else None for r in found] or [None]
 
@@ -193,15 +205,16 @@ def _scan(text: str, info: QueryInfo, first_pass: bool) -> None:
         if start < len(toks) and toks[start][0] == "name":
             word = toks[start][1].upper()
             info.form = word if word in QUERY_FORMS | UPDATE_FORMS else None
-        info.has_from = any(kind == "name" and (t.upper() == "FROM" or t.upper().startswith("FROM:"))
-                            for kind, t in toks[start:])
+        info.has_from = any(
+            kind == "name" and (t.upper() == "FROM" or t.upper().startswith("FROM:")) for kind, t in toks[start:]
+        )
     for i in range(start, len(toks)):
         kind, text_ = toks[i]
         if kind != "name":
             continue
         keyword = _SERVICE.search(text_.split(":", 1)[0])  # in a local name it would be part of the name
         if keyword:
-            info.services.extend(_targets(text_[keyword.end():], toks, i + 1, prefixes))
+            info.services.extend(_targets(text_[keyword.end() :], toks, i + 1, prefixes))
 
 
 def inspect_query(text: str) -> QueryInfo:
@@ -265,16 +278,20 @@ def check_services(query: str, info: QueryInfo, allowlist: tuple[str, ...]) -> b
 
     def refuse(target: str | None) -> EndpointError:
         what = f"SERVICE <{target}>" if target else "a SERVICE whose endpoint is not a fixed, absolute IRI"
-        return EndpointError(403, f"{what} is not allowed: this endpoint calls only allow-listed SPARQL endpoints "
-                                  f"(allowed: {listed})")
+        return EndpointError(
+            403, f"{what} is not allowed: this endpoint calls only allow-listed SPARQL endpoints (allowed: {listed})"
+        )
 
     for target in info.services:
         if target not in allowed:
             raise refuse(target)
     second = _rdflib_services(query)
     if second is None:
-        raise EndpointError(403, "the query mentions 'service' and the endpoint's SERVICE check could not parse "
-                                 "it, so it is refused; SERVICE calls are allowed only to: " + listed)
+        raise EndpointError(
+            403,
+            "the query mentions 'service' and the endpoint's SERVICE check could not parse "
+            "it, so it is refused; SERVICE calls are allowed only to: " + listed,
+        )
     for target in second:
         if target not in allowed:
             raise refuse(target)
@@ -316,12 +333,27 @@ def engine_functions(query: str) -> list[str]:
 SRJ, SRX, CSV, TSV = RESULTS_FORMATS
 TTL, NT, JSONLD, RDFXML = GRAPH_FORMATS
 RESULTS_ALIASES = {"application/json": SRJ, "application/xml": SRX, "text/xml": SRX}
-GRAPH_ALIASES = {"application/x-turtle": TTL, "text/plain": NT, "application/json": JSONLD,
-                 "application/xml": RDFXML, "text/xml": RDFXML}
+GRAPH_ALIASES = {
+    "application/x-turtle": TTL,
+    "text/plain": NT,
+    "application/json": JSONLD,
+    "application/xml": RDFXML,
+    "text/xml": RDFXML,
+}
 FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
-    "json": (SRJ, JSONLD), "xml": (SRX, RDFXML), "csv": (CSV, None), "tsv": (TSV, None),
-    "turtle": (None, TTL), "ttl": (None, TTL), "nt": (None, NT), "ntriples": (None, NT), "n-triples": (None, NT),
-    "jsonld": (None, JSONLD), "json-ld": (None, JSONLD), "rdfxml": (None, RDFXML), "rdf-xml": (None, RDFXML),
+    "json": (SRJ, JSONLD),
+    "xml": (SRX, RDFXML),
+    "csv": (CSV, None),
+    "tsv": (TSV, None),
+    "turtle": (None, TTL),
+    "ttl": (None, TTL),
+    "nt": (None, NT),
+    "ntriples": (None, NT),
+    "n-triples": (None, NT),
+    "jsonld": (None, JSONLD),
+    "json-ld": (None, JSONLD),
+    "rdfxml": (None, RDFXML),
+    "rdf-xml": (None, RDFXML),
     "rdf": (None, RDFXML),
 }
 
@@ -338,8 +370,9 @@ DEFAULT_CHOICE = Choice(SRJ, TTL)
 
 
 def _lists_html(accept: MIMEAccept) -> bool:
-    return any(q > 0 and value.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
-               for value, q in accept)
+    return any(
+        q > 0 and value.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml") for value, q in accept
+    )
 
 
 def _best(accept: MIMEAccept, canonical: tuple[str, ...], aliases: dict[str, str], default: str) -> str | None:
@@ -368,13 +401,14 @@ def negotiate(params: MultiDict[str, str]) -> Choice:
         graph = media if media in GRAPH_FORMATS else GRAPH_ALIASES.get(media)
         if results or graph:
             return Choice(results, graph)
-        raise EndpointError(400, f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)} "
-                                 f"or a media type")
+        raise EndpointError(400, f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)} or a media type")
     if not request.headers.get("Accept", "").strip():
         return DEFAULT_CHOICE
     accept = request.accept_mimetypes
-    return Choice(_best(accept, tuple(RESULTS_FORMATS), RESULTS_ALIASES, SRJ),
-                  _best(accept, tuple(GRAPH_FORMATS), GRAPH_ALIASES, TTL))
+    return Choice(
+        _best(accept, tuple(RESULTS_FORMATS), RESULTS_ALIASES, SRJ),
+        _best(accept, tuple(GRAPH_FORMATS), GRAPH_ALIASES, TTL),
+    )
 
 
 def _not_acceptable(what: str, offered: dict[str, object]) -> EndpointError:
@@ -401,8 +435,11 @@ def _read_request() -> tuple[MultiDict[str, str], str | None]:
         raise EndpointError(403, UPDATE_REFUSED)
     if not mimetype and not request.get_data(cache=True):
         return request.args, None  # a bare POST with the parameters in the URL
-    raise EndpointError(415, f"a POST body must be application/x-www-form-urlencoded or application/sparql-query, "
-                             f"not {mimetype or 'untyped'}")
+    raise EndpointError(
+        415,
+        f"a POST body must be application/x-www-form-urlencoded or application/sparql-query, "
+        f"not {mimetype or 'untyped'}",
+    )
 
 
 def _graph_params(params: MultiDict[str, str], name: str) -> tuple[str, ...] | None:
@@ -427,8 +464,7 @@ def executor_pool() -> ExecutorPool:
                 st = state()
                 if st.store_dir is None:
                     raise RuntimeError("there is no embedded store to run queries on: the data is a remote backend")
-                pool = ExecutorPool(st.store_dir, st.config.executors,
-                                    isolate_network=not st.config.service_allowlist)
+                pool = ExecutorPool(st.store_dir, st.config.executors, isolate_network=not st.config.service_allowlist)
                 app.extensions[EXECUTOR_KEY] = pool
     return pool
 
@@ -442,9 +478,19 @@ def _stats() -> DatasetStats:
     return extensions[STATS_KEY]
 
 
-_FAILURES = {"syntax": 400, "not-acceptable": 406, "too-large": 422, "service": 502, "timeout": 503,
-             "busy": 503, "crashed": 503, "internal": 500, "backend-refused": 400, "backend-error": 502,
-             "backend-down": 503}
+_FAILURES = {
+    "syntax": 400,
+    "not-acceptable": 406,
+    "too-large": 422,
+    "service": 502,
+    "timeout": 503,
+    "busy": 503,
+    "crashed": 503,
+    "internal": 500,
+    "backend-refused": 400,
+    "backend-error": 502,
+    "backend-down": 503,
+}
 
 
 def _failure(e: QueryFailed) -> EndpointError:
@@ -454,9 +500,11 @@ def _failure(e: QueryFailed) -> EndpointError:
         return EndpointError(500, "internal error while running the query; the details are in the server log")
     if e.kind in ("timeout", "crashed", "backend-down", "backend-error"):
         log.warning("query %s: %s", e.kind, e.message)
-    message = {"syntax": f"syntax error in the query: {e.message}",
-               "service": f"the SERVICE endpoint could not be queried: {e.message}",
-               "timeout": f"{e.message}; make the query more selective or add a LIMIT"}.get(e.kind, e.message)
+    message = {
+        "syntax": f"syntax error in the query: {e.message}",
+        "service": f"the SERVICE endpoint could not be queried: {e.message}",
+        "timeout": f"{e.message}; make the query more selective or add a LIMIT",
+    }.get(e.kind, e.message)
     retry = {"busy": "1", "backend-down": "10"}.get(e.kind)
     return EndpointError(status, message, {"Retry-After": retry} if retry else None)
 
@@ -500,24 +548,45 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     if remote is not None:
         calls = engine_functions(query)
         if calls:
-            raise EndpointError(403, f"{', '.join(calls[:3])}: engine-specific functions (bif:, sql:) are not "
-                                     f"allowed; this endpoint answers standard SPARQL 1.1 queries only")
+            raise EndpointError(
+                403,
+                f"{', '.join(calls[:3])}: engine-specific functions (bif:, sql:) are not "
+                f"allowed; this endpoint answers standard SPARQL 1.1 queries only",
+            )
     if choice.results is None and (choice.graph is None or info.form in ("SELECT", "ASK")):
         raise _not_acceptable("A SELECT or ASK result", RESULTS_FORMATS)
     if choice.graph is None and info.form in ("CONSTRUCT", "DESCRIBE"):
         raise _not_acceptable("A CONSTRUCT or DESCRIBE result", GRAPH_FORMATS)
-    job = Job(query, choice.results, choice.graph, config.result_limit, default_graphs, named_graphs,
-              union_default_graph=not info.has_from, prefixes=info.prefixes, federated=federated, form=info.form)
+    job = Job(
+        query,
+        choice.results,
+        choice.graph,
+        config.result_limit,
+        default_graphs,
+        named_graphs,
+        union_default_graph=not info.has_from,
+        prefixes=info.prefixes,
+        federated=federated,
+        form=info.form,
+    )
     try:
         answer = (remote or executor_pool()).run(job, config.query_timeout)
     except QueryFailed as e:
         raise _failure(e) from None
-    headers = [("X-Result-Limit", str(config.result_limit)),
-               ("X-Result-Truncated", "true" if answer.truncated else "false"), ("Vary", "Accept")]
+    headers = [
+        ("X-Result-Limit", str(config.result_limit)),
+        ("X-Result-Truncated", "true" if answer.truncated else "false"),
+        ("Vary", "Accept"),
+    ]
     if answer.truncated:
         unit = "triples" if answer.kind == "graph" else "rows"
-        headers.append(("Warning", f'199 - "result truncated to the first {config.result_limit} {unit}: '
-                                   f'the endpoint answers at most {config.result_limit} per query"'))
+        headers.append(
+            (
+                "Warning",
+                f'199 - "result truncated to the first {config.result_limit} {unit}: '
+                f'the endpoint answers at most {config.result_limit} per query"',
+            )
+        )
     entry = freeze(answer.body, _content_type(answer.media_type), headers)
     if not federated:  # a remote endpoint's answer may change; ours does not
         result_cache().put(key, entry)
@@ -529,9 +598,14 @@ def _service_description(params: MultiDict[str, str]) -> Response:
     choice = negotiate(params)
     if choice.graph is None:
         raise _not_acceptable("The service description", GRAPH_FORMATS)
-    triples = describe(request.base_url, _stats(), media_types=[*RESULTS_FORMATS, *GRAPH_FORMATS],
-                       federated=bool(config.service_allowlist), query_timeout=config.query_timeout,
-                       result_limit=config.result_limit)
+    triples = describe(
+        request.base_url,
+        _stats(),
+        media_types=[*RESULTS_FORMATS, *GRAPH_FORMATS],
+        federated=bool(config.service_allowlist),
+        query_timeout=config.query_timeout,
+        result_limit=config.result_limit,
+    )
     response = Response(serialize(triples, GRAPH_FORMATS[choice.graph]), content_type=_content_type(choice.graph))
     response.vary.add("Accept")
     return response
@@ -542,8 +616,9 @@ def _preflight() -> Response:
     del response.headers["Content-Type"]
     response.headers["Allow"] = ALLOW
     response.headers["Access-Control-Allow-Methods"] = ALLOW
-    response.headers["Access-Control-Allow-Headers"] = (request.headers.get("Access-Control-Request-Headers")
-                                                        or "Accept, Content-Type")
+    response.headers["Access-Control-Allow-Headers"] = (
+        request.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type"
+    )
     response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
@@ -554,8 +629,7 @@ def endpoint() -> Response:
     if request.method == "OPTIONS":
         return _preflight()
     if request.method not in ("GET", "HEAD", "POST"):
-        raise EndpointError(405, f"{request.method} is not supported here; query with GET or POST",
-                            {"Allow": ALLOW})
+        raise EndpointError(405, f"{request.method} is not supported here; query with GET or POST", {"Allow": ALLOW})
     limit = state().config.max_request_bytes
     if len(request.query_string) > limit:
         raise EndpointError(413, f"the query string is larger than the limit of {limit} bytes")
@@ -599,8 +673,11 @@ def _endpoint_error(e: EndpointError) -> Response:
 def _backend_error(e: BackendError) -> Response:
     """The remote backend failed outside a query (the service description's counts)."""
     log.warning("SPARQL backend: %s", e.message)
-    return _text(502 if e.kind in ("failed", "bad-answer", "refused") else 503, e.message,
-                 {"Retry-After": "10"} if e.kind == "unavailable" else None)
+    return _text(
+        502 if e.kind in ("failed", "bad-answer", "refused") else 503,
+        e.message,
+        {"Retry-After": "10"} if e.kind == "unavailable" else None,
+    )
 
 
 @bp.errorhandler(HTTPException)

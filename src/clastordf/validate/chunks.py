@@ -88,29 +88,87 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 Triple = tuple[Node, Node, Node]
 
 # Constraint parameters that read only the value nodes themselves (terms, counts of them).
-_VALUE_TERM = frozenset(SH[n] for n in (
-    "datatype", "nodeKind", "pattern", "flags", "minLength", "maxLength", "languageIn", "uniqueLang", "in",
-    "hasValue", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "minCount", "maxCount"))
+_VALUE_TERM = frozenset(
+    SH[n]
+    for n in (
+        "datatype",
+        "nodeKind",
+        "pattern",
+        "flags",
+        "minLength",
+        "maxLength",
+        "languageIn",
+        "uniqueLang",
+        "in",
+        "hasValue",
+        "minInclusive",
+        "maxInclusive",
+        "minExclusive",
+        "maxExclusive",
+        "minCount",
+        "maxCount",
+    )
+)
 # Parameters that compare the value nodes with other triples of the same focus node.
-_FOCUS_TRIPLES = frozenset(SH[n] for n in (
-    "equals", "disjoint", "lessThan", "lessThanOrEquals", "closed", "ignoredProperties"))
+_FOCUS_TRIPLES = frozenset(
+    SH[n] for n in ("equals", "disjoint", "lessThan", "lessThanOrEquals", "closed", "ignoredProperties")
+)
 # Parameters that do not select or test anything.
-_ANNOTATIONS = frozenset(SH[n] for n in (
-    "message", "severity", "deactivated", "name", "description", "order", "group", "defaultValue", "path",
-    "targetClass"))
+_ANNOTATIONS = frozenset(
+    SH[n]
+    for n in (
+        "message",
+        "severity",
+        "deactivated",
+        "name",
+        "description",
+        "order",
+        "group",
+        "defaultValue",
+        "path",
+        "targetClass",
+    )
+)
 _LOGICAL_LISTS = frozenset((SH["or"], SH["and"], SH.xone))
 # Every SHACL term the analysis understands; anything else in the shapes refuses chunking.
-_KNOWN = (_VALUE_TERM | _FOCUS_TRIPLES | _ANNOTATIONS | _LOGICAL_LISTS
-          | {SH["not"], SH["class"], SH.property, SH.sparql, SH.select, SH.prefixes, SH.declare, SH.prefix,
-             SH.namespace, SH.alternativePath})
+_KNOWN = (
+    _VALUE_TERM
+    | _FOCUS_TRIPLES
+    | _ANNOTATIONS
+    | _LOGICAL_LISTS
+    | {
+        SH["not"],
+        SH["class"],
+        SH.property,
+        SH.sparql,
+        SH.select,
+        SH.prefixes,
+        SH.declare,
+        SH.prefix,
+        SH.namespace,
+        SH.alternativePath,
+    }
+)
 # SPARQL algebra nodes whose variables are all bound in one scope, reached from $this.
-_SPARQL_SCOPE_NODES = frozenset((
-    "SelectQuery", "Project", "Distinct", "Filter", "BGP", "Join", "GroupGraphPatternSub", "TriplesBlock"))
+_SPARQL_SCOPE_NODES = frozenset(
+    ("SelectQuery", "Project", "Distinct", "Filter", "BGP", "Join", "GroupGraphPatternSub", "TriplesBlock")
+)
 _SPARQL_EXISTS = frozenset(("Builtin_EXISTS", "Builtin_NOTEXISTS"))
 # Expression nodes compute on bound values and read no triples (EXISTS aside).
-_SPARQL_EXPRESSIONS = frozenset((
-    "ConditionalAndExpression", "ConditionalOrExpression", "RelationalExpression", "AdditiveExpression",
-    "MultiplicativeExpression", "UnaryNot", "UnaryMinus", "UnaryPlus", "Function", "literal"))
+_SPARQL_EXPRESSIONS = frozenset(
+    (
+        "ConditionalAndExpression",
+        "ConditionalOrExpression",
+        "RelationalExpression",
+        "AdditiveExpression",
+        "MultiplicativeExpression",
+        "UnaryNot",
+        "UnaryMinus",
+        "UnaryPlus",
+        "Function",
+        "literal",
+    )
+)
 
 
 class NotChunkable(Exception):
@@ -144,7 +202,8 @@ def analyse_shapes(shapes: Graph) -> Reach:
     for class_type in class_types:
         for node in shapes.subjects(RDF.type, class_type):
             if any(str(p).startswith(str(SH)) for p in shapes.predicates(node)) or any(
-                    t in (SH.NodeShape, SH.PropertyShape) for t in shapes.objects(node, RDF.type)):
+                t in (SH.NodeShape, SH.PropertyShape) for t in shapes.objects(node, RDF.type)
+            ):
                 raise NotChunkable(f"{node} is a class and a shape (an implicit class target)")
     analysis = _Analysis(shapes)
     targets = set()
@@ -216,9 +275,11 @@ def _sparql_predicates(shapes: Graph, constraint: Node) -> set[URIRef]:
     text = str(selects[0])
     if "$PATH" in text or "$shapesGraph" in text:
         raise NotChunkable(f"SPARQL constraint {constraint} uses $PATH or $shapesGraph")
-    prefixes = {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
-                for declarer in shapes.objects(constraint, SH.prefixes)
-                for d in shapes.objects(declarer, SH.declare)}
+    prefixes = {
+        str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
+        for declarer in shapes.objects(constraint, SH.prefixes)
+        for d in shapes.objects(declarer, SH.declare)
+    }
     header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
     try:
         query = prepareQuery(header + text)
@@ -264,7 +325,7 @@ def _collect(value: object, patterns: list[tuple], nested: list[CompValue]) -> N
         for key, item in value.items():
             if key == "triples":
                 # Inside EXISTS rdflib keeps a `;`-joined run of patterns as one flat list: cut it in threes.
-                patterns.extend(tuple(t[i:i + 3]) for t in item for i in range(0, len(t), 3))
+                patterns.extend(tuple(t[i : i + 3]) for t in item for i in range(0, len(t), 3))
             else:
                 _collect(item, patterns, nested)
     elif isinstance(value, list | tuple):
@@ -312,7 +373,7 @@ def chunks(data: Graph, reach: Reach, chunk_size: int, focus: list[Node] | None 
     types: dict[Node, tuple[Node, ...]] = {}  # objects recur across focus nodes (statuses, evidence)
     ordered = _colocated(data, reach, focus)
     for start in range(0, len(ordered), chunk_size):
-        owned = ordered[start:start + chunk_size]
+        owned = ordered[start : start + chunk_size]
         triples = set(shared)
         for node in owned:
             _add_reach(data, reach, node, triples, types)

@@ -91,8 +91,8 @@ def _short(node) -> str:
     if isinstance(node, URIRef):
         text = str(node)
         for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if text.startswith(ns) and "/" not in text[len(ns):]:
-                return f"{prefix}:{text[len(ns):]}"
+            if text.startswith(ns) and "/" not in text[len(ns) :]:
+                return f"{prefix}:{text[len(ns) :]}"
         return f"<{text}>"
     return str(node)
 
@@ -132,8 +132,16 @@ class _PreparedQueryGraph(Graph):
     with the same namespaces rdflib would use, which are part of the cache key.
     """
 
-    def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
-              initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
+    def query(
+        self,
+        query_object,
+        processor="sparql",
+        result="sparql",
+        initNs=None,  # noqa: N803
+        initBindings=None,
+        use_store_provided=True,
+        **kwargs,
+    ):  # noqa: N803
         # Only rdflib's in-memory stores: a store with its own SPARQL engine gets the text, as rdflib gives it.
         if isinstance(query_object, str) and processor == "sparql" and isinstance(self.store, Memory | SimpleMemory):
             initNs = initNs or dict(self.namespaces())  # noqa: N806 (rdflib's own default)
@@ -154,13 +162,18 @@ def _results(data: Graph, shapes: Graph, inplace: bool = True) -> list[tuple[Nod
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
         message = report.value(result, SH.resultMessage)
-        out.append((focus, Violation(
-            focus=_short(focus),
-            path=_path_text(report, report.value(result, SH.resultPath)),
-            message=str(message) if message else "constraint violated",
-            value=_short(report.value(result, SH.value)),
-            origin="",
-        )))
+        out.append(
+            (
+                focus,
+                Violation(
+                    focus=_short(focus),
+                    path=_path_text(report, report.value(result, SH.resultPath)),
+                    message=str(message) if message else "constraint violated",
+                    value=_short(report.value(result, SH.value)),
+                    origin="",
+                ),
+            )
+        )
     return out
 
 
@@ -174,8 +187,9 @@ def _whole_graph(data: Graph, shapes: Graph) -> list[tuple[Node, Violation]]:
         target += data
     else:
         # The same store seen through a Graph that prepares its queries: no copy.
-        target = _PreparedQueryGraph(store=data.store, identifier=data.identifier,
-                                     namespace_manager=data.namespace_manager)
+        target = _PreparedQueryGraph(
+            store=data.store, identifier=data.identifier, namespace_manager=data.namespace_manager
+        )
     return _results(target, shapes)
 
 
@@ -219,8 +233,9 @@ def _chunk_size(focus: int, workers: int) -> int:
     return max(1, min(CHUNK_SIZE, math.ceil(focus / (4 * max(workers, 1)))))
 
 
-def _chunked(data: Graph, shapes: Graph, reach: Reach, workers: int,
-             chunk_size: int | None) -> tuple[list[tuple[str, Violation]], RunStats]:
+def _chunked(
+    data: Graph, shapes: Graph, reach: Reach, workers: int, chunk_size: int | None
+) -> tuple[list[tuple[str, Violation]], RunStats]:
     focus = focus_nodes(data, reach)
     size = chunk_size or _chunk_size(len(focus), workers)
     namespaces = list(data.namespaces())
@@ -237,8 +252,9 @@ def _chunked(data: Graph, shapes: Graph, reach: Reach, workers: int,
         return out, RunStats("chunked", len(data), len(focus), count, 1, _peak_rss_mb())
     # spawn: workers start clean (no copy of this process's memory, no forked threads), on every OS.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(shapes.serialize(format="nt"),)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(shapes.serialize(format="nt"),)
+    ) as pool:
         pending: set[Future[Any]] = set()
 
         def collect(done: set[Future[Any]]) -> None:
@@ -270,9 +286,15 @@ def _default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def validate_graph(data: Graph, shapes: Graph, origins: dict[str, Loc] | None = None, *,
-                   chunked: bool | None = None, workers: int | None = None,
-                   chunk_size: int | None = None) -> list[Violation]:
+def validate_graph(
+    data: Graph,
+    shapes: Graph,
+    origins: dict[str, Loc] | None = None,
+    *,
+    chunked: bool | None = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+) -> list[Violation]:
     """Validate ``data`` against ``shapes``; return every violation (empty list = conforms).
 
     ``chunked`` chooses between validating the whole graph in this process (False) and in chunks
@@ -308,8 +330,12 @@ def validate_graph(data: Graph, shapes: Graph, origins: dict[str, Loc] | None = 
                     # A worker died (killed for memory, or the main module cannot be imported
                     # again): the answer must not depend on that, so validate here instead.
                     reason = f"worker processes failed ({err})"
-                    warnings.warn(f"SHACL validation in worker processes failed ({err}); "
-                                  "validating the whole graph in this process", RuntimeWarning, stacklevel=2)
+                    warnings.warn(
+                        f"SHACL validation in worker processes failed ({err}); "
+                        "validating the whole graph in this process",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
     if found is None:
         found = [(str(focus), v) for focus, v in _whole_graph(data, shapes)]
         last_run = RunStats("whole", len(data), reason=reason)

@@ -101,8 +101,11 @@ def _genes(graph: Graph, entity: URIRef) -> list[int]:
     if taxa and HUMAN not in taxa:
         return []
     links = [*graph.objects(entity, SKOS.exactMatch), *graph.objects(entity, GENE_PRODUCT_OF)]
-    return sorted(int(str(m).removeprefix(NCBIGENE)) for m in links
-                  if str(m).startswith(NCBIGENE) and str(m).removeprefix(NCBIGENE).isdigit())
+    return sorted(
+        int(str(m).removeprefix(NCBIGENE))
+        for m in links
+        if str(m).startswith(NCBIGENE) and str(m).removeprefix(NCBIGENE).isdigit()
+    )
 
 
 #: The lineages when the graph carries no ontology (CL osteoclast, mononuclear osteoclast; MSC, marrow
@@ -132,8 +135,11 @@ def _contested(graph: Graph, fact: URIRef) -> bool:
 def _sets(graph: Graph) -> list[GeneSet]:
     oc = _lineage(graph, CLASTO.OsteoclastLineageCell, _OC_LINEAGE)
     ob = _lineage(graph, CLASTO.OsteoblastLineageCell, _OB_LINEAGE)
-    facts = sorted(f for f in graph.subjects(RDF.type, CLASTO.ClastokineFact)
-                   if isinstance(f, URIRef) and _is_coupling_signal(graph, f, oc, ob))
+    facts = sorted(
+        f
+        for f in graph.subjects(RDF.type, CLASTO.ClastokineFact)
+        if isinstance(f, URIRef) and _is_coupling_signal(graph, f, oc, ob)
+    )
     everything = GeneSet("all", "All osteoclast-to-osteoblast signal ligands and receptors", DATASET_IRI)
     mechanisms: dict[URIRef, GeneSet] = {}
     processes: dict[tuple[str, URIRef], GeneSet] = {}
@@ -142,23 +148,32 @@ def _sets(graph: Graph) -> list[GeneSet]:
         everything.add(members, fact, contested)
         for mech in graph.objects(fact, CLASTO.mechanism):
             if isinstance(mech, URIRef):
-                mechanisms.setdefault(mech, GeneSet(
-                    f"mechanism:{_curie(mech)}",
-                    f"Osteoclast-to-osteoblast signal ligands and receptors, {_label(graph, mech)}",
-                    str(mech))).add(members, fact, contested)
-        for verb, prop, flagged in (("promotes", CLASTO.promotes, False), ("inhibits", CLASTO.inhibits, False),
-                                    ("promotes", CLASTO.contestedPromotes, True),
-                                    ("inhibits", CLASTO.contestedInhibits, True)):
+                mechanisms.setdefault(
+                    mech,
+                    GeneSet(
+                        f"mechanism:{_curie(mech)}",
+                        f"Osteoclast-to-osteoblast signal ligands and receptors, {_label(graph, mech)}",
+                        str(mech),
+                    ),
+                ).add(members, fact, contested)
+        for verb, prop, flagged in (
+            ("promotes", CLASTO.promotes, False),
+            ("inhibits", CLASTO.inhibits, False),
+            ("promotes", CLASTO.contestedPromotes, True),
+            ("inhibits", CLASTO.contestedInhibits, True),
+        ):
             for go in graph.objects(fact, prop):
                 if isinstance(go, URIRef):
                     key = f"contested-{verb}" if flagged else verb
                     title = f"{verb.capitalize()} {_label(graph, go)}" + (" (contested)" if flagged else "")
                     processes.setdefault((key, go), GeneSet(f"{key}:{_curie(go)}", title, str(go))).add(
-                        members, fact, contested or flagged)
+                        members, fact, contested or flagged
+                    )
     ordered = sorted(mechanisms.values(), key=lambda s: (s.title.casefold(), s.id))
-    ordered += sorted(processes.values(),
-                      key=lambda s: (s.title.split(" ", 1)[1].casefold(), "inhibits" in s.id,
-                                     s.id.startswith("contested"), s.id))
+    ordered += sorted(
+        processes.values(),
+        key=lambda s: (s.title.split(" ", 1)[1].casefold(), "inhibits" in s.id, s.id.startswith("contested"), s.id),
+    )
     return [everything, *ordered]
 
 

@@ -37,12 +37,32 @@ BP_NS = "http://www.biopax.org/release/biopax-level3.owl#"
 RDF_ID = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}id"
 
 #: ArrowHead values PathVisio knows: its basic set and the MIM plugin's (GPML 2013a era).
-ARROWHEADS: frozenset[str] = frozenset({
-    "Line", "Arrow", "TBar", "Receptor", "ReceptorSquare", "ReceptorRound", "LigandSquare", "LigandRound",
-    "mim-necessary-stimulation", "mim-binding", "mim-conversion", "mim-stimulation", "mim-modification",
-    "mim-catalysis", "mim-inhibition", "mim-cleavage", "mim-covalent-bond", "mim-branching-left",
-    "mim-branching-right", "mim-transcription-translation", "mim-gap", "mim-translocation",
-})
+ARROWHEADS: frozenset[str] = frozenset(
+    {
+        "Line",
+        "Arrow",
+        "TBar",
+        "Receptor",
+        "ReceptorSquare",
+        "ReceptorRound",
+        "LigandSquare",
+        "LigandRound",
+        "mim-necessary-stimulation",
+        "mim-binding",
+        "mim-conversion",
+        "mim-stimulation",
+        "mim-modification",
+        "mim-catalysis",
+        "mim-inhibition",
+        "mim-cleavage",
+        "mim-covalent-bond",
+        "mim-branching-left",
+        "mim-branching-right",
+        "mim-transcription-translation",
+        "mim-gap",
+        "mim-translocation",
+    }
+)
 
 #: Data source names PathVisio files still carry, with their current BridgeDb name.
 GROUP_PAD = 6.0  # matches the export and the renderer: a complex box surrounds its members by this much
@@ -142,8 +162,10 @@ def _ref_errors(root: etree._Element) -> list[str]:
     for element in _gpml(root, "BiopaxRef"):
         if (element.text or "").strip() not in publications:
             owner = element.getparent()
-            errors.append(f"ref: {describe(owner) if owner is not None else 'BiopaxRef'}: BiopaxRef "
-                          f"{(element.text or '').strip()!r} names no bp:PublicationXref")
+            errors.append(
+                f"ref: {describe(owner) if owner is not None else 'BiopaxRef'}: BiopaxRef "
+                f"{(element.text or '').strip()!r} names no bp:PublicationXref"
+            )
     return errors
 
 

@@ -190,13 +190,15 @@ def _xref(graph: Graph, iri: str) -> tuple[str, str, str]:
     if iri.startswith("https://identifiers.org/mirbase/"):
         return "Rna", "miRBase Sequence", _local_id(iri)
     matches = sorted(str(m) for m in graph.objects(URIRef(iri), SKOS.exactMatch))
-    for prefix, database in (("https://identifiers.org/ncbigene/", "Entrez Gene"),
-                             ("https://identifiers.org/ensembl/", "Ensembl")):
+    for prefix, database in (
+        ("https://identifiers.org/ncbigene/", "Entrez Gene"),
+        ("https://identifiers.org/ensembl/", "Ensembl"),
+    ):
         for match in matches:
             if match.startswith(prefix):
                 # WikiPathways' convention for a gene-identified node; its RDF then says wp:GeneProduct,
                 # which the usual "genes of a pathway" queries ask for.
-                return "GeneProduct", database, match[len(prefix):]
+                return "GeneProduct", database, match[len(prefix) :]
     if iri.startswith("https://identifiers.org/uniprot/"):
         return "Protein", "UniProtKB", _local_id(iri)
     return "Protein", "", ""
@@ -259,13 +261,15 @@ def _claims(graph: Graph, fact: URIRef) -> list[_Claim]:
     return claims
 
 
-def _signal(graph: Graph, fact: URIRef, side_of: Callable[[str], str | None],
-            members_of: Callable[[str], tuple[str, ...]]) -> Signal | None:
+def _signal(
+    graph: Graph, fact: URIRef, side_of: Callable[[str], str | None], members_of: Callable[[str], tuple[str, ...]]
+) -> Signal | None:
     """Read one fact; ``None`` when it has no ligand or no producing cell of either lineage."""
     ligand = _one(graph, fact, CLASTO.ligand)
     # A contested source still places the ligand; the line is dashed because the fact is contested.
-    producers = {side_of(str(c)) for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType)
-                 for c in graph.objects(fact, p)} - {None}
+    producers = {
+        side_of(str(c)) for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType) for c in graph.objects(fact, p)
+    } - {None}
     targets = {side_of(str(c)) for c in graph.objects(fact, CLASTO.targetCellType)} - {None}
     if ligand is None or not producers:
         return None
@@ -276,37 +280,52 @@ def _signal(graph: Graph, fact: URIRef, side_of: Callable[[str], str | None],
 
     def sides_of(iris: set[str], predicates: set[URIRef]) -> set[str]:
         """Sides where the claims about ``iris`` say it happens; the fact's target side otherwise."""
-        found = {side for c in claims if c.obj in iris and c.predicate in predicates and c.context
-                 and (side := side_of(c.context)) is not None}
+        found = {
+            side
+            for c in claims
+            if c.obj in iris and c.predicate in predicates and c.context and (side := side_of(c.context)) is not None
+        }
         return found or {primary}
 
     receptors = sorted(str(r) for p in (CLASTO.receptor, CLASTO.contestedReceptor) for r in graph.objects(fact, p))
-    effects = sorted([(str(e), "+") for p in (CLASTO.promotes, CLASTO.contestedPromotes)
-                      for e in graph.objects(fact, p)]
-                     + [(str(e), "-") for p in (CLASTO.inhibits, CLASTO.contestedInhibits)
-                        for e in graph.objects(fact, p)])
+    effects = sorted(
+        [(str(e), "+") for p in (CLASTO.promotes, CLASTO.contestedPromotes) for e in graph.objects(fact, p)]
+        + [(str(e), "-") for p in (CLASTO.inhibits, CLASTO.contestedInhibits) for e in graph.objects(fact, p)]
+    )
     receptor_sides = {r: sides_of({r, *members_of(r)}, _RECEPTOR_PREDICATES) for r in receptors}
     effect_sides = {e: sides_of({e[0]}, _EFFECT_PREDICATES) for e in effects}
     arm_sides = sorted(set().union(*receptor_sides.values(), *effect_sides.values()) or {primary})
-    arms = tuple(Arm(s, tuple(r for r in receptors if s in receptor_sides[r]),
-                     tuple(e for e in effects if s in effect_sides[e])) for s in arm_sides)
+    arms = tuple(
+        Arm(s, tuple(r for r in receptors if s in receptor_sides[r]), tuple(e for e in effects if s in effect_sides[e]))
+        for s in arm_sides
+    )
     mechanism = _one(graph, fact, CLASTO.mechanism)
     level = _one(graph, fact, CLASTO.evidenceLevel)
     form = _one(graph, fact, CLASTO.ligandForm)
     return Signal(
-        fact=str(fact), label=_label(graph, fact), ligand=str(ligand), form=str(form) if form else "",
+        fact=str(fact),
+        label=_label(graph, fact),
+        ligand=str(ligand),
+        form=str(form) if form else "",
         mechanism=_local_id(str(mechanism)) if mechanism else "Secreted",
         evidence_level=_local_id(str(level)) if level else "",
         contested=any(bool(v.toPython()) for v in graph.objects(fact, CLASTO.contested)),
-        producer_side=producer, arms=arms,
+        producer_side=producer,
+        arms=arms,
         pathways=tuple(sorted(str(p) for p in graph.objects(fact, CLASTO.pathway))),
         references=tuple(sorted(str(r) for r in graph.objects(fact, DCTERMS.references))),
         claim_refs=tuple((c.obj, c.refs) for c in claims if c.refs),
         produced_refs=tuple(sorted({r for c in claims if c.predicate == _PRODUCED_BY for r in c.refs})),
         carrier=str(_one(graph, fact, CLASTO.carrier) or ""),
-        cells=tuple(sorted({str(c) for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType,
-                                             CLASTO.targetCellType)
-                            for c in graph.objects(fact, p)})),
+        cells=tuple(
+            sorted(
+                {
+                    str(c)
+                    for p in (CLASTO.sourceCellType, CLASTO.contestedSourceCellType, CLASTO.targetCellType)
+                    for c in graph.objects(fact, p)
+                }
+            )
+        ),
     )
 
 
@@ -315,7 +334,7 @@ def _publication(graph: Graph, iri: str) -> Publication | None:
     if iri.startswith("https://identifiers.org/pubmed/"):
         database, identifier = "PubMed", _local_id(iri)
     elif iri.startswith("https://doi.org/"):
-        database, identifier = "DOI", iri[len("https://doi.org/"):]
+        database, identifier = "DOI", iri[len("https://doi.org/") :]
     else:
         return None
     title = _one(graph, node, DCTERMS.title)
@@ -364,8 +383,12 @@ def read_model(graph: Graph) -> Model:
 def _dataset_metadata(graph: Graph) -> dict[str, str]:
     dataset = URIRef(DATASET_IRI)
     meta = {}
-    for key, predicate in (("creator", DCTERMS.creator), ("license", DCTERMS.license),
-                           ("modified", DCTERMS.modified), ("issued", DCTERMS.issued)):
+    for key, predicate in (
+        ("creator", DCTERMS.creator),
+        ("license", DCTERMS.license),
+        ("modified", DCTERMS.modified),
+        ("issued", DCTERMS.issued),
+    ):
         value = _one(graph, dataset, predicate)
         if value is not None:
             meta[key] = str(value)
@@ -405,8 +428,9 @@ def _num(value: float) -> str:
     return f"{round(value, 1):.1f}"
 
 
-def _el(parent: etree._Element, tag: str, attrs: Iterable[tuple[str, str]] = (), text: str | None = None
-        ) -> etree._Element:
+def _el(
+    parent: etree._Element, tag: str, attrs: Iterable[tuple[str, str]] = (), text: str | None = None
+) -> etree._Element:
     element = etree.SubElement(parent, f"{{{GPML_NS}}}{tag}")
     for name, value in attrs:
         element.set(name, value)
@@ -425,7 +449,7 @@ def _description(model: Model, version: str) -> str:
         "membrane (complexes as groups), and the GO processes each signal promotes (mim-stimulation) or "
         "inhibits (mim-inhibition) inside the target cell; dashed lines are contested facts (some study "
         "disputes a claim) or facts without in vivo evidence. "
-        f"Generated from the clastordf dataset, version {version}, curated from the review \"{review}\" "
+        f'Generated from the clastordf dataset, version {version}, curated from the review "{review}" '
         "(Daponte et al., eLife 2024;13:e95083, doi:10.7554/eLife.95083) and the primary studies it cites. "
         f"The drawing follows Figure 2 of the review as recorded by Pathway Figure OCR (PFOCR record "
         f"{PFOCR_FIGURE}, {PFOCR_URL}, CC0)."
@@ -462,8 +486,13 @@ def _node_style(node: DNode, ligand_side: str | None) -> list[tuple[str, str]]:
     entity = node.entity
     style = [("FontSize", str(FONT)), ("Valign", "Middle")]
     if entity.node_type == "Pathway":
-        return [("FontWeight", "Bold"), ("FontSize", str(EFFECT_FONT)), ("Valign", "Middle"),
-                ("ShapeType", "RoundedRectangle"), ("Color", COLORS["effect"])]
+        return [
+            ("FontWeight", "Bold"),
+            ("FontSize", str(EFFECT_FONT)),
+            ("Valign", "Middle"),
+            ("ShapeType", "RoundedRectangle"),
+            ("Color", COLORS["effect"]),
+        ]
     if entity.node_type == "Metabolite":
         style.append(("Color", COLORS["metabolite"]))
     elif entity.node_type == "Rna":
@@ -473,8 +502,9 @@ def _node_style(node: DNode, ligand_side: str | None) -> list[tuple[str, str]]:
     return style
 
 
-def _write_nodes(root: etree._Element, diagram: Diagram, ids: _Ids, group_ids: dict[str, str],
-                 pub_ids: dict[str, str]) -> dict[str, str]:
+def _write_nodes(
+    root: etree._Element, diagram: Diagram, ids: _Ids, group_ids: dict[str, str], pub_ids: dict[str, str]
+) -> dict[str, str]:
     """DataNodes sorted by GraphId; returns unit key -> GraphId to reference (node or group)."""
     refs_of: dict[str, str] = {}
     rows = []
@@ -492,15 +522,21 @@ def _write_nodes(root: etree._Element, diagram: Diagram, ids: _Ids, group_ids: d
             _el(element, "Comment", [("Source", "clastordf")], note)
         _write_refs(element, node.refs, pub_ids)
         box = node.box
-        geometry = [("CenterX", _num(box.cx)), ("CenterY", _num(box.cy)), ("Width", _num(box.width)),
-                    ("Height", _num(box.height)), ("ZOrder", "32768")]
+        geometry = [
+            ("CenterX", _num(box.cx)),
+            ("CenterY", _num(box.cy)),
+            ("Width", _num(box.width)),
+            ("Height", _num(box.height)),
+            ("ZOrder", "32768"),
+        ]
         _el(element, "Graphics", geometry + _node_style(node, unit.side if unit.is_ligand else None))
         _el(element, "Xref", [("Database", node.entity.database), ("ID", node.entity.identifier)])
     return refs_of
 
 
-def _write_interactions(root: etree._Element, diagram: Diagram, ids: _Ids, refs_of: dict[str, str],
-                        pub_ids: dict[str, str]) -> None:
+def _write_interactions(
+    root: etree._Element, diagram: Diagram, ids: _Ids, refs_of: dict[str, str], pub_ids: dict[str, str]
+) -> None:
     routes = route_edges(diagram)
     rows = sorted((ids("ia", "|".join(key)), key) for key in diagram.edges)
     for graph_id, key in rows:
@@ -519,8 +555,13 @@ def _write_interactions(root: etree._Element, diagram: Diagram, ids: _Ids, refs_
         for index, point in enumerate(points):
             if isinstance(point, Attach):
                 x, y, rel_x, rel_y = anchor_point(diagram.units[point.unit].box, point.side, point.rel)
-                attrs = [("X", _num(x)), ("Y", _num(y)), ("GraphRef", refs_of[point.unit]),
-                         ("RelX", f"{rel_x:.3f}"), ("RelY", f"{rel_y:.3f}")]
+                attrs = [
+                    ("X", _num(x)),
+                    ("Y", _num(y)),
+                    ("GraphRef", refs_of[point.unit]),
+                    ("RelX", f"{rel_x:.3f}"),
+                    ("RelY", f"{rel_y:.3f}"),
+                ]
             else:
                 attrs = [("X", _num(point[0])), ("Y", _num(point[1]))]
             if index == len(points) - 1:
@@ -542,26 +583,42 @@ def _write_decorations(root: etree._Element, diagram: Diagram, ids: _Ids) -> Non
         label = {k: v for k, v in attrs.items() if k != "Href"}
         head = [("TextLabel", text), ("GraphId", graph_id)] + ([("Href", attrs["Href"])] if "Href" in attrs else [])
         element = _el(root, "Label", head)
-        geometry = [("CenterX", _num(box.cx)), ("CenterY", _num(box.cy)), ("Width", _num(box.width)),
-                    ("Height", _num(box.height)), ("ZOrder", "28672"), ("Valign", "Middle")]
+        geometry = [
+            ("CenterX", _num(box.cx)),
+            ("CenterY", _num(box.cy)),
+            ("Width", _num(box.width)),
+            ("Height", _num(box.height)),
+            ("ZOrder", "28672"),
+            ("Valign", "Middle"),
+        ]
         _el(element, "Graphics", geometry + sorted(label.items()))
     for graph_id, _, box, attrs in sorted((ids("sh", k), t, b, a) for k, t, b, a in diagram.shapes):
         element = _el(root, "Shape", [("GraphId", graph_id)])
-        geometry = [("CenterX", _num(box.cx)), ("CenterY", _num(box.cy)), ("Width", _num(box.width)),
-                    ("Height", _num(box.height)), ("ZOrder", "16384")]
+        geometry = [
+            ("CenterX", _num(box.cx)),
+            ("CenterY", _num(box.cy)),
+            ("Width", _num(box.width)),
+            ("Height", _num(box.height)),
+            ("ZOrder", "16384"),
+        ]
         _el(element, "Graphics", geometry + sorted(attrs.items()) + [("Rotation", "0.0")])
 
 
-def _write_biopax(root: etree._Element, model: Model, diagram: Diagram, pub_ids: dict[str, str],
-                  used: set[str]) -> None:
+def _write_biopax(
+    root: etree._Element, model: Model, diagram: Diagram, pub_ids: dict[str, str], used: set[str]
+) -> None:
     biopax = _el(root, "Biopax")
     nsmap = {"bp": BP_NS, "rdf": RDF_NS}
     for iri in sorted(used, key=lambda r: pub_ids[r]):
         publication = model.publications[iri]
         xref = etree.SubElement(biopax, f"{{{BP_NS}}}PublicationXref", nsmap=nsmap)
         xref.set(f"{{{RDF_NS}}}id", pub_ids[iri])
-        for tag, value in (("ID", publication.identifier), ("DB", publication.database),
-                           ("TITLE", publication.title), ("YEAR", publication.year)):
+        for tag, value in (
+            ("ID", publication.identifier),
+            ("DB", publication.database),
+            ("TITLE", publication.title),
+            ("YEAR", publication.year),
+        ):
             if value:
                 child = etree.SubElement(xref, f"{{{BP_NS}}}{tag}")
                 child.set(f"{{{RDF_NS}}}datatype", XSD_STRING)
@@ -583,7 +640,8 @@ def render_gpml(model: Model, signals: list[Signal], version: str, name: str = P
     root = _pathway_element(model, version, name)
     _el(root, "Comment", [("Source", "WikiPathways-description")], _description(model, version))
     used = {r for e in diagram.edges.values() for r in e.refs} | {
-        r for u in diagram.units.values() for n in u.nodes for r in n.refs}
+        r for u in diagram.units.values() for n in u.nodes for r in n.refs
+    }
     used = {r for r in used if r in model.publications} | ({str(REVIEW_IRI)} & set(model.publications))
     pub_ids = {iri: _pub_id(ids, model.publications[iri]) for iri in sorted(used)}
     _write_refs(root, [str(REVIEW_IRI)], pub_ids)
@@ -597,8 +655,16 @@ def render_gpml(model: Model, signals: list[Signal], version: str, name: str = P
     complexes = sorted((refs_of[u.key], u) for u in diagram.units.values() if u.complex is not None)
     for graph_id, unit in complexes:
         assert unit.complex is not None
-        _el(root, "Group", [("GroupId", group_ids[unit.key]), ("GraphId", graph_id), ("Style", "Complex"),
-                            ("TextLabel", unit.complex.label)])
+        _el(
+            root,
+            "Group",
+            [
+                ("GroupId", group_ids[unit.key]),
+                ("GraphId", graph_id),
+                ("Style", "Complex"),
+                ("TextLabel", unit.complex.label),
+            ],
+        )
     _el(root, "InfoBox", [("CenterX", "0.0"), ("CenterY", "0.0")])
     _write_biopax(root, model, diagram, pub_ids, used)
     etree.indent(root, space="  ")

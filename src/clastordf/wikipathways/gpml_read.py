@@ -91,14 +91,26 @@ def _compiled(regex: str) -> re.Pattern[str] | None:
 
 #: Other names GPML files use for a BridgeDb data source (older BridgeDb names and informal ones).
 ALIASES: dict[str, str] = {
-    "NCBI Gene": "Entrez Gene", "GeneID": "Entrez Gene", "EntrezGene": "Entrez Gene", "Entrez": "Entrez Gene",
-    "Ensembl Human": "Ensembl", "Ensembl Mouse": "Ensembl",
-    "Uniprot-TrEMBL": "UniProtKB", "Uniprot-SwissProt": "UniProtKB", "UniProt": "UniProtKB",
-    "UniProtKB/TrEMBL": "UniProtKB", "UniProtKB/Swiss-Prot": "UniProtKB", "SwissProt": "UniProtKB",
+    "NCBI Gene": "Entrez Gene",
+    "GeneID": "Entrez Gene",
+    "EntrezGene": "Entrez Gene",
+    "Entrez": "Entrez Gene",
+    "Ensembl Human": "Ensembl",
+    "Ensembl Mouse": "Ensembl",
+    "Uniprot-TrEMBL": "UniProtKB",
+    "Uniprot-SwissProt": "UniProtKB",
+    "UniProt": "UniProtKB",
+    "UniProtKB/TrEMBL": "UniProtKB",
+    "UniProtKB/Swiss-Prot": "UniProtKB",
+    "SwissProt": "UniProtKB",
     "TrEMBL": "UniProtKB",
-    "HGNC Symbol": "HGNC", "HGNC Accession": "HGNC Accession number",
-    "miRBase mature": "miRBase mature sequence", "miRBase": "miRBase Sequence",
-    "PubChem Compound": "PubChem-compound", "PubChem": "PubChem-compound", "ChemSpider": "Chemspider",
+    "HGNC Symbol": "HGNC",
+    "HGNC Accession": "HGNC Accession number",
+    "miRBase mature": "miRBase mature sequence",
+    "miRBase": "miRBase Sequence",
+    "PubChem Compound": "PubChem-compound",
+    "PubChem": "PubChem-compound",
+    "ChemSpider": "Chemspider",
     "Gene Ontology": "GeneOntology",
 }
 
@@ -121,9 +133,7 @@ def _read_datasources() -> tuple[DataSource, ...]:
 #: The BridgeDb data sources, as WikiPathways names them.
 DATASOURCES: tuple[DataSource, ...] = _read_datasources()
 
-_BY_NAME: dict[str, DataSource] = {
-    name.casefold(): ds for ds in DATASOURCES for name in (ds.name, *ds.aliases)
-}
+_BY_NAME: dict[str, DataSource] = {name.casefold(): ds for ds in DATASOURCES for name in (ds.name, *ds.aliases)}
 
 
 def datasource(database: str) -> DataSource | None:
@@ -431,8 +441,12 @@ class _Reader:
         self.source = source
 
     def error(self, message: str, el: etree._Element | None) -> GpmlError:
-        return GpmlError(message, source=self.source, line=el.sourceline if el is not None else None,
-                         element=etree.QName(el).localname if el is not None else None)
+        return GpmlError(
+            message,
+            source=self.source,
+            line=el.sourceline if el is not None else None,
+            element=etree.QName(el).localname if el is not None else None,
+        )
 
     def number(self, el: etree._Element, name: str, *, required: bool = True) -> float | None:
         raw = el.get(name)
@@ -490,21 +504,39 @@ class _Reader:
         return Xref(x.get("Database", ""), x.get("ID", ""), x.sourceline or 0)
 
     def data_node(self, el: etree._Element) -> DataNode:
-        return DataNode(**self.common(el), text_label=el.get("TextLabel", ""), type=el.get("Type", "Unknown"),
-                        xref=self.xref(el) or Xref("", "", el.sourceline or 0), box=self.box(el))
+        return DataNode(
+            **self.common(el),
+            text_label=el.get("TextLabel", ""),
+            type=el.get("Type", "Unknown"),
+            xref=self.xref(el) or Xref("", "", el.sourceline or 0),
+            box=self.box(el),
+        )
 
     def state(self, el: etree._Element) -> State:
-        return State(**self.common(el), graph_ref=el.get("GraphRef"), text_label=el.get("TextLabel", ""),
-                     state_type=el.get("StateType", "Unknown"), xref=self.xref(el))
+        return State(
+            **self.common(el),
+            graph_ref=el.get("GraphRef"),
+            text_label=el.get("TextLabel", ""),
+            state_type=el.get("StateType", "Unknown"),
+            xref=self.xref(el),
+        )
 
     def point(self, el: etree._Element) -> Point:
-        return Point(self.number(el, "X") or 0.0, self.number(el, "Y") or 0.0, el.get("GraphRef"),
-                     el.get("ArrowHead", "Line"), self.number(el, "RelX", required=False),
-                     self.number(el, "RelY", required=False), el.get("GraphId"), el.sourceline or 0)
+        return Point(
+            self.number(el, "X") or 0.0,
+            self.number(el, "Y") or 0.0,
+            el.get("GraphRef"),
+            el.get("ArrowHead", "Line"),
+            self.number(el, "RelX", required=False),
+            self.number(el, "RelY", required=False),
+            el.get("GraphId"),
+            el.sourceline or 0,
+        )
 
     def anchor(self, el: etree._Element) -> Anchor:
-        return Anchor(el.get("GraphId"), self.number(el, "Position") or 0.0, el.get("Shape", "ReceptorRound"),
-                      el.sourceline or 0)
+        return Anchor(
+            el.get("GraphId"), self.number(el, "Position") or 0.0, el.get("Shape", "ReceptorRound"), el.sourceline or 0
+        )
 
     def line(self, el: etree._Element, graphical: bool) -> Interaction:
         g = self.graphics(el)
@@ -514,22 +546,36 @@ class _Reader:
         if len(points) < 2:
             raise self.error(f"a line needs at least two Points, found {len(points)}", el)
         anchors = tuple(self.anchor(a) for a in self.children(g, "Anchor"))
-        return Interaction(**self.common(el), points=points, anchors=anchors, xref=self.xref(el),
-                           type=el.get("Type"), graphical=graphical)
+        return Interaction(
+            **self.common(el),
+            points=points,
+            anchors=anchors,
+            xref=self.xref(el),
+            type=el.get("Type"),
+            graphical=graphical,
+        )
 
     def label(self, el: etree._Element) -> Label:
         return Label(**self.common(el), text_label=el.get("TextLabel", ""), href=el.get("Href"), box=self.box(el))
 
     def shape(self, el: etree._Element) -> Shape:
         g = self.graphics(el)
-        return Shape(**self.common(el), text_label=el.get("TextLabel", ""),
-                     shape_type=g.get("ShapeType") if g is not None else None, box=self.box(el))
+        return Shape(
+            **self.common(el),
+            text_label=el.get("TextLabel", ""),
+            shape_type=g.get("ShapeType") if g is not None else None,
+            box=self.box(el),
+        )
 
     def group(self, el: etree._Element) -> Group:
         if not el.get("GroupId"):
             raise self.error("a Group needs a GroupId", el)
-        return Group(**self.common(el), group_id=el.get("GroupId", ""), style=el.get("Style", "None"),
-                     text_label=el.get("TextLabel"))
+        return Group(
+            **self.common(el),
+            group_id=el.get("GroupId", ""),
+            style=el.get("Style", "None"),
+            text_label=el.get("TextLabel"),
+        )
 
     def publication(self, el: etree._Element) -> PublicationXref:
         def texts(name: str) -> list[str]:
@@ -537,8 +583,16 @@ class _Reader:
 
         rdf_id = el.get(f"{{{RDF_NS}}}id") or el.get(f"{{{RDF_NS}}}ID") or ""
         first = {n: (texts(n) or [""])[0] for n in ("ID", "DB", "TITLE", "SOURCE", "YEAR")}
-        return PublicationXref(rdf_id, first["ID"], first["DB"], first["TITLE"], first["SOURCE"], first["YEAR"],
-                               tuple(texts("AUTHORS")), el.sourceline or 0)
+        return PublicationXref(
+            rdf_id,
+            first["ID"],
+            first["DB"],
+            first["TITLE"],
+            first["SOURCE"],
+            first["YEAR"],
+            tuple(texts("AUTHORS")),
+            el.sourceline or 0,
+        )
 
     def ontology_tag(self, el: etree._Element) -> OntologyTag:
         def text(name: str) -> str:

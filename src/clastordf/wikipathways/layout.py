@@ -113,8 +113,12 @@ class Box:
 
     def overlaps(self, other: Box, margin: float = 0.0) -> bool:
         """True when the boxes share interior area (touching edges do not count)."""
-        return (self.left < other.right + margin and other.left < self.right + margin
-                and self.top < other.bottom + margin and other.top < self.bottom + margin)
+        return (
+            self.left < other.right + margin
+            and other.left < self.right + margin
+            and self.top < other.bottom + margin
+            and other.top < self.bottom + margin
+        )
 
     def grown(self, pad: float) -> Box:
         return Box(self.cx, self.cy, self.width + 2 * pad, self.height + 2 * pad)
@@ -135,7 +139,7 @@ def overlapping_pairs(boxes: Sequence[tuple[str, Box]], margin: float = 0.0) -> 
     pairs: list[tuple[str, str]] = []
     for pos, i in enumerate(order):
         name_i, box_i = boxes[i]
-        for j in order[pos + 1:]:
+        for j in order[pos + 1 :]:
             name_j, box_j = boxes[j]
             if box_j.left >= box_i.right + margin:
                 break
@@ -144,8 +148,9 @@ def overlapping_pairs(boxes: Sequence[tuple[str, Box]], margin: float = 0.0) -> 
     return pairs
 
 
-def place_in_order(desired: Sequence[float], heights: Sequence[float], gaps: Sequence[float],
-                   top: float) -> list[float]:
+def place_in_order(
+    desired: Sequence[float], heights: Sequence[float], gaps: Sequence[float], top: float
+) -> list[float]:
     """Centres for boxes stacked in the given order, as close as possible to ``desired``.
 
     The order is fixed (it was chosen to avoid crossings); boxes may not overlap: box ``i`` starts at
@@ -197,14 +202,25 @@ def barycenter(values: Sequence[float], default: float) -> float:
 
 # -------------------------------------------------------------------------------------------- diagram
 
-_LEVEL_TEXT = {"InVivoSupport": "in vivo support", "InVitroOnly": "in vitro only",
-               "AuthorStatementOnly": "author statement only"}
+_LEVEL_TEXT = {
+    "InVivoSupport": "in vivo support",
+    "InVitroOnly": "in vitro only",
+    "AuthorStatementOnly": "author statement only",
+}
 
 #: Columns from left to right. Ligands sit on their producing cell's membrane (or in the vesicle /
 #: matrix regions of the gap), receptors on the target cell's membrane, a cell's receptors for its
 #: own ligands one column further in, and the processes a signal changes in the innermost column.
-COLUMNS = ("osteoclast_effect", "osteoclast_inner", "osteoclast_membrane", "vesicle", "matrix",
-           "osteoblast_membrane", "osteoblast_inner", "osteoblast_effect")
+COLUMNS = (
+    "osteoclast_effect",
+    "osteoclast_inner",
+    "osteoclast_membrane",
+    "vesicle",
+    "matrix",
+    "osteoblast_membrane",
+    "osteoblast_inner",
+    "osteoblast_effect",
+)
 GAP_COLUMNS = ("vesicle", "matrix")
 MECHANISM_RANK = {name: rank for rank, name in enumerate(MECHANISMS)}
 
@@ -284,8 +300,9 @@ class Unit:
         """Give the unit's DataNodes their boxes from the unit's centre (members stacked)."""
         top = self.y - self.height / 2 + (GROUP_PAD if self.complex is not None else 0.0)
         for node in self.nodes:
-            node.box = Box(self.x, top + node.height / 2, self.width - (2 * GROUP_PAD if self.complex else 0),
-                           node.height)
+            node.box = Box(
+                self.x, top + node.height / 2, self.width - (2 * GROUP_PAD if self.complex else 0), node.height
+            )
             top += node.height + COMPLEX_GAP
 
 
@@ -368,8 +385,9 @@ class _Builder:
             units[key] = Unit(key, side, column, ligand.label, [])
         return units[key]
 
-    def edge(self, kind: str, source: Unit, target: Unit, via: Unit | None, signal: Signal,
-             refs: Iterable[str], note: str) -> None:
+    def edge(
+        self, kind: str, source: Unit, target: Unit, via: Unit | None, signal: Signal, refs: Iterable[str], note: str
+    ) -> None:
         key = (kind, source.key, target.key, via.key if via else "")
         edge = self.diagram.edges.setdefault(key, Edge(kind, source.key, target.key, via.key if via else None))
         edge.facts.add(signal.fact)
@@ -391,8 +409,9 @@ class _Builder:
             column = f"{arm.side}_membrane" if arm.side != signal.producer_side else f"{arm.side}_inner"
             hubs = [self.unit(arm.side, r, column) for r in arm.receptors]
             for hub in hubs:
-                refs = signal.refs_about({hub.complex.iri if hub.complex else hub.nodes[0].entity.iri,
-                                          *(n.entity.iri for n in hub.nodes)})
+                refs = signal.refs_about(
+                    {hub.complex.iri if hub.complex else hub.nodes[0].entity.iri, *(n.entity.iri for n in hub.nodes)}
+                )
                 self.edge("binding", ligand, hub, None, signal, refs, _fact_note(signal, self.model))
             via = self.slot(arm.side, ligand, column) if arm.effects and not hubs else None
             for go, sign in arm.effects:
@@ -412,8 +431,9 @@ def _ligand_column(signal: Signal) -> str:
 
 def _fact_note(signal: Signal, model: Model) -> str:
     """A comment line about a fact for ligands and binding lines: which, in what form, how settled, via what."""
-    state = ", ".join(filter(None, [_LEVEL_TEXT.get(signal.evidence_level, ""),
-                                    "contested" if signal.contested else ""]))
+    state = ", ".join(
+        filter(None, [_LEVEL_TEXT.get(signal.evidence_level, ""), "contested" if signal.contested else ""])
+    )
     parts = [f"{signal.fact_id} ({state or 'no evidence level'}): {signal.label}"]
     if signal.form:
         parts.append(f"form: {signal.form}")
@@ -462,8 +482,10 @@ def _assign_bands(diagram: Diagram) -> None:
 
 
 def _column(diagram: Diagram, name: str, band: int | None = None) -> list[Unit]:
-    return sorted((u for u in diagram.units.values() if u.column == name and (band is None or u.band == band)),
-                  key=lambda u: (u.label.lower(), u.key))
+    return sorted(
+        (u for u in diagram.units.values() if u.column == name and (band is None or u.band == band)),
+        key=lambda u: (u.label.lower(), u.key),
+    )
 
 
 def _stack(units: list[Unit], desired: list[float], top: float, gaps: list[float] | None = None) -> None:
@@ -490,12 +512,15 @@ def _mean_y(diagram: Diagram, links: dict[str, set[str]], unit: Unit, among: set
     return sum(ys) / len(ys) if ys else None
 
 
-def _order_by(units: list[Unit], links: dict[str, set[str]], rank: dict[str, int],
-              section: Callable[[Unit], int] = lambda u: 0) -> list[Unit]:
+def _order_by(
+    units: list[Unit], links: dict[str, set[str]], rank: dict[str, int], section: Callable[[Unit], int] = lambda u: 0
+) -> list[Unit]:
     """Sort units by the mean rank of their linked units (barycentre heuristic against crossings)."""
+
     def key(unit: Unit) -> tuple[int, float, str, str]:
         ranks = [rank[k] for k in links.get(unit.key, ()) if k in rank]
         return section(unit), barycenter(ranks, float("inf")), unit.label.lower(), unit.key
+
     return sorted(units, key=key)
 
 
@@ -506,8 +531,9 @@ def _place(diagram: Diagram) -> None:
     # Band 0: reverse ligands on the osteoblast membrane facing their osteoclast receptors.
     reverse_ligands = _column(diagram, f"{OB}_membrane", 0)
     _stack(reverse_ligands, _sequential(reverse_ligands, top), top)
-    reverse_receptors = _order_by(_column(diagram, f"{OC}_membrane", 0), links,
-                                  {u.key: i for i, u in enumerate(reverse_ligands)})
+    reverse_receptors = _order_by(
+        _column(diagram, f"{OC}_membrane", 0), links, {u.key: i for i, u in enumerate(reverse_ligands)}
+    )
     _stack(reverse_receptors, _sequential(reverse_receptors, top), top)
     band0 = reverse_ligands + reverse_receptors
     band1_top = max((u.box.bottom for u in band0), default=top - BAND_GAP) + BAND_GAP
@@ -518,8 +544,10 @@ def _place(diagram: Diagram) -> None:
             return -1  # a ligand that is also a reverse receptor (ephrin B2) borders the reverse band
         return unit.section
 
-    ligands = sorted(_column(diagram, f"{OC}_membrane", 1) + _column(diagram, "vesicle")
-                     + _column(diagram, "matrix"), key=lambda u: (section(u), u.label.lower(), u.key))
+    ligands = sorted(
+        _column(diagram, f"{OC}_membrane", 1) + _column(diagram, "vesicle") + _column(diagram, "matrix"),
+        key=lambda u: (section(u), u.label.lower(), u.key),
+    )
     hubs = _column(diagram, f"{OB}_membrane", 1)
     for _ in range(4):
         hubs = _order_by(hubs, links, {u.key: i for i, u in enumerate(ligands)})
@@ -537,8 +565,9 @@ def _place(diagram: Diagram) -> None:
     _set_x(diagram)
 
 
-def _follow(diagram: Diagram, links: dict[str, set[str]], units: list[Unit], among: set[str],
-            top: float) -> list[float]:
+def _follow(
+    diagram: Diagram, links: dict[str, set[str]], units: list[Unit], among: set[str], top: float
+) -> list[float]:
     """Wished-for centres: the mean of the linked units, or just below the previous unit."""
     wished, previous = [], top
     for unit in units:
@@ -556,8 +585,9 @@ def _place_followers(diagram: Diagram, links: dict[str, set[str]], top: float) -
             placed = {k for k, u in diagram.units.items() if not u.column.endswith("_effect") or u.column == column}
             placed -= {u.key for u in units}
             wished = {u.key: _mean_y(diagram, links, u, placed) for u in units}
-            units.sort(key=lambda u: (wished[u.key] if wished[u.key] is not None else float("inf"),
-                                      u.label.lower(), u.key))
+            units.sort(
+                key=lambda u: (wished[u.key] if wished[u.key] is not None else float("inf"), u.label.lower(), u.key)
+            )
             _stack(units, _follow(diagram, links, units, placed, top), top)
 
 
@@ -627,8 +657,7 @@ def _add_label(diagram: Diagram, key: str, text: str, box: Box, **attrs: str) ->
     diagram.labels.append((key, text, box, attrs))
 
 
-def _text_box(text: str, left: float, cy: float, size: float, bold: bool = False,
-              max_width: float = 10_000.0) -> Box:
+def _text_box(text: str, left: float, cy: float, size: float, bold: bool = False, max_width: float = 10_000.0) -> Box:
     """The box a left-aligned label needs (wrapped to ``max_width``)."""
     factor = 1.08 if bold else 1.0
     lines = wrap_text(text, max_width - 8, size * factor)
@@ -639,19 +668,34 @@ def _text_box(text: str, left: float, cy: float, size: float, bold: bool = False
 
 def _cell(diagram: Diagram, model: Model, side: str, left: float, right: float, bottom: float) -> None:
     box = Box((left + right) / 2, (CELL_TOP + bottom) / 2, right - left, bottom - CELL_TOP)
-    diagram.shapes.append((f"cell|{side}", "", box, {"ShapeType": "RoundedRectangle", "Color": COLORS[side],
-                                                      "FillColor": FILLS[side], "LineThickness": "3.0"}))
+    diagram.shapes.append(
+        (
+            f"cell|{side}",
+            "",
+            box,
+            {"ShapeType": "RoundedRectangle", "Color": COLORS[side], "FillColor": FILLS[side], "LineThickness": "3.0"},
+        )
+    )
     name = f"{side.capitalize()} lineage"
     title = _text_box(name, left + 14, CELL_TOP + 16, 13, bold=True)
-    _add_label(diagram, f"label|cell|{side}", name, title, FontSize="13", FontWeight="Bold", Color=COLORS[side],
-               Align="Left")
+    _add_label(
+        diagram, f"label|cell|{side}", name, title, FontSize="13", FontWeight="Bold", Color=COLORS[side], Align="Left"
+    )
     cells = sorted(model.cell_types[c][0] for c in diagram.cells if model.cell_types[c][1] == side)
     if cells:
         text = ", ".join(cells)
         members = _text_box(text, left + 14, 0, 10, max_width=right - left - 40)
         members = Box(members.cx, CELL_TOP + 30 + members.height / 2, members.width, members.height)
-        _add_label(diagram, f"label|cells|{side}", text, members, FontSize="10", Color="555555", Align="Left",
-                   FontStyle="Italic")
+        _add_label(
+            diagram,
+            f"label|cells|{side}",
+            text,
+            members,
+            FontSize="10",
+            Color="555555",
+            Align="Left",
+            FontStyle="Italic",
+        )
 
 
 def _decorate(diagram: Diagram, model: Model) -> None:
@@ -671,25 +715,52 @@ def _decorate(diagram: Diagram, model: Model) -> None:
     if vesicle:
         inner = bounding_box([u.box for u in vesicle])
         oval = Box(inner.cx, inner.cy, inner.width * 1.45 + 16, inner.height * 1.3 + 24)
-        diagram.shapes.append(("vesicle", "", oval, {"ShapeType": "Oval", "Color": COLORS["vesicle"],
-                                                      "FillColor": FILLS["vesicle"], "LineThickness": "2.0"}))
+        diagram.shapes.append(
+            (
+                "vesicle",
+                "",
+                oval,
+                {
+                    "ShapeType": "Oval",
+                    "Color": COLORS["vesicle"],
+                    "FillColor": FILLS["vesicle"],
+                    "LineThickness": "2.0",
+                },
+            )
+        )
         names = sorted({model.carriers[c] for c in diagram.carriers}) or ["extracellular vesicle"]
         text = ", ".join(names)
         label = _text_box(text, 0, 0, 10, max_width=GAP_WIDTH - 30)
-        _add_label(diagram, "label|vesicle", text,
-                   Box(oval.cx, oval.top - 4 - label.height / 2, label.width, label.height),
-                   FontSize="10", FontStyle="Italic", Color=COLORS["vesicle"])
+        _add_label(
+            diagram,
+            "label|vesicle",
+            text,
+            Box(oval.cx, oval.top - 4 - label.height / 2, label.width, label.height),
+            FontSize="10",
+            FontStyle="Italic",
+            Color=COLORS["vesicle"],
+        )
     matrix = [u for u in diagram.units.values() if u.column == "matrix"]
     if matrix:
         inner = bounding_box([u.box for u in matrix], pad=18)
         right = ob_left - max((u.width for u in ob_membrane), default=0.0) / 2 - 16
         band = Box((MARGIN + right) / 2, inner.cy, right - MARGIN, inner.height + 20)
-        diagram.shapes.append(("matrix", "", band, {"ShapeType": "Rectangle", "Color": COLORS["matrix"],
-                                                     "FillColor": FILLS["matrix"], "LineThickness": "2.0"}))
+        diagram.shapes.append(
+            (
+                "matrix",
+                "",
+                band,
+                {
+                    "ShapeType": "Rectangle",
+                    "Color": COLORS["matrix"],
+                    "FillColor": FILLS["matrix"],
+                    "LineThickness": "2.0",
+                },
+            )
+        )
         text = "Bone matrix: factors released and activated by osteoclastic resorption"
         label = _text_box(text, MARGIN + 12, band.cy, 11, bold=True, max_width=inner.left - MARGIN - 30)
-        _add_label(diagram, "label|matrix", text, label, FontSize="11", FontWeight="Bold", Color="7a6546",
-                   Align="Left")
+        _add_label(diagram, "label|matrix", text, label, FontSize="11", FontWeight="Bold", Color="7a6546", Align="Left")
         bottom = max(bottom, band.bottom)
     _titles(diagram, model)
     _legend(diagram, bottom + 26)
@@ -698,22 +769,41 @@ def _decorate(diagram: Diagram, model: Model) -> None:
 def _titles(diagram: Diagram, model: Model) -> None:
     title = _text_box(diagram.name, MARGIN, MARGIN + 10, 16, bold=True)
     _add_label(diagram, "label|title", diagram.name, title, FontSize="16", FontWeight="Bold", Align="Left")
-    source = (f"Drawn from clastordf (CC0); facts curated from {model.dataset.get('review_label')}, "
-              f"doi:10.7554/eLife.95083; layout after its Figure 2 (PFOCR {PFOCR_FIGURE}).")
+    source = (
+        f"Drawn from clastordf (CC0); facts curated from {model.dataset.get('review_label')}, "
+        f"doi:10.7554/eLife.95083; layout after its Figure 2 (PFOCR {PFOCR_FIGURE})."
+    )
     sub = _text_box(source, MARGIN, MARGIN + 32, 10)
-    _add_label(diagram, "label|source", source, sub, FontSize="10", Color="555555", Align="Left",
-               Href="https://doi.org/10.7554/eLife.95083")
+    _add_label(
+        diagram,
+        "label|source",
+        source,
+        sub,
+        FontSize="10",
+        Color="555555",
+        Align="Left",
+        Href="https://doi.org/10.7554/eLife.95083",
+    )
 
 
 def _legend(diagram: Diagram, y: float) -> None:
     """Line samples for the three MIM arrowheads and the two line styles."""
     x = MARGIN
-    samples = [("binding", "binds its receptor (mim-binding)", "binding", "Solid"),
-               ("stimulation", "promotes the process (mim-stimulation)", "+", "Solid"),
-               ("inhibition", "inhibits the process (mim-inhibition)", "-", "Solid"),
-               ("putative", "dashed: contested, or no in vivo evidence", "binding", "Broken")]
-    _add_label(diagram, "label|legend", "Legend", _text_box("Legend", x, y, 11, bold=True),
-               FontSize="11", FontWeight="Bold", Align="Left")
+    samples = [
+        ("binding", "binds its receptor (mim-binding)", "binding", "Solid"),
+        ("stimulation", "promotes the process (mim-stimulation)", "+", "Solid"),
+        ("inhibition", "inhibits the process (mim-inhibition)", "-", "Solid"),
+        ("putative", "dashed: contested, or no in vivo evidence", "binding", "Broken"),
+    ]
+    _add_label(
+        diagram,
+        "label|legend",
+        "Legend",
+        _text_box("Legend", x, y, 11, bold=True),
+        FontSize="11",
+        FontWeight="Bold",
+        Align="Left",
+    )
     x += 70
     for key, text, kind, style in samples:
         attrs = {"Color": COLORS[kind], "LineThickness": "1.5"}

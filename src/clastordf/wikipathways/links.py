@@ -75,8 +75,9 @@ class EntityIndex:
 
     def __init__(self, graph: Graph):
         self.by_iri: dict[str, URIRef] = {}
-        entities = {s for t in (CLASTO.GeneProduct, MIRNA) for s in graph.subjects(RDF.type, t)
-                     if isinstance(s, URIRef)}
+        entities = {
+            s for t in (CLASTO.GeneProduct, MIRNA) for s in graph.subjects(RDF.type, t) if isinstance(s, URIRef)
+        }
         for e in sorted(entities):
             self.by_iri.setdefault(str(e), e)
         for e in sorted(entities):
@@ -137,15 +138,17 @@ def _link_pathway(path: Path, pathway: Pathway, wpid: str, index: EntityIndex, r
     for node in pathway.data_nodes:
         problem = node.xref.problem()
         if problem:
-            report.problems.append(Problem(str(path), node.xref.line or node.line, _node_record(node), "Xref",
-                                           f"{problem}; not linked"))
+            report.problems.append(
+                Problem(str(path), node.xref.line or node.line, _node_record(node), "Xref", f"{problem}; not linked")
+            )
             continue
         entity = index.lookup(node.xref)
         if entity is not None:
             source = node.xref.datasource
             kind = "HGNC symbol" if source is not None and source.code == "H" else node.xref.database.strip()
-            report.links.append(Link(wpid, str(entity), kind, node.xref.id.strip(), node.graph_id or "",
-                                     node.text_label))
+            report.links.append(
+                Link(wpid, str(entity), kind, node.xref.id.strip(), node.graph_id or "", node.text_label)
+            )
 
 
 def _rdf(report: LinkReport) -> None:
@@ -172,13 +175,21 @@ def scan(folder: Path, graph: Graph) -> LinkReport:
         try:
             pathway = read_gpml(path)
         except GpmlError as exc:
-            report.problems.append(Problem(exc.source, exc.line or 0, f"<{exc.element}>" if exc.element else "",
-                                           "", exc.message))
+            report.problems.append(
+                Problem(exc.source, exc.line or 0, f"<{exc.element}>" if exc.element else "", "", exc.message)
+            )
             continue
         wpid = wpid_of(path, pathway)
         if wpid is None:
-            report.problems.append(Problem(str(path), 0, "", "", "no WikiPathways id (WPnnn) in the file name, "
-                                           "an info.json or the pathway's Version; not linked"))
+            report.problems.append(
+                Problem(
+                    str(path),
+                    0,
+                    "",
+                    "",
+                    "no WikiPathways id (WPnnn) in the file name, an info.json or the pathway's Version; not linked",
+                )
+            )
             continue
         _link_pathway(path, pathway, wpid, index, report)
     report.links.sort()

@@ -79,8 +79,10 @@ class _Marker:
             "bar-arrow": f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/><path d="M-3,0 L-3,10" stroke="{c}"/>',
         }
         body = shapes.get(self.kind, shapes["arrow"])
-        return (f'<marker id="{self.id}" viewBox="-4 -2 16 14" refX="10" refY="5" markerWidth="9" '
-                f'markerHeight="9" orient="auto-start-reverse" markerUnits="userSpaceOnUse">{body}</marker>')
+        return (
+            f'<marker id="{self.id}" viewBox="-4 -2 16 14" refX="10" refY="5" markerWidth="9" '
+            f'markerHeight="9" orient="auto-start-reverse" markerUnits="userSpaceOnUse">{body}</marker>'
+        )
 
 
 #: GPML ArrowHead values -> marker kinds.  Unknown values fall back to a plain arrow.
@@ -152,8 +154,9 @@ class _Renderer:
         self.markers[marker.id] = marker
         return f"url(#{marker.id})"
 
-    def text(self, box: Box, label: str, g: etree._Element | None, default_color: str = "#000000",
-             cls: str = "") -> str:
+    def text(
+        self, box: Box, label: str, g: etree._Element | None, default_color: str = "#000000", cls: str = ""
+    ) -> str:
         size = _float(g, "FontSize", 12.0)
         bold = g is not None and g.get("FontWeight") == "Bold"
         lines = wrap_text(label, max(box.width - 8, 10), size * (1.08 if bold else 1.0))
@@ -161,24 +164,41 @@ class _Renderer:
         anchor, x = {"Left": ("start", box.left + 4), "Right": ("end", box.right - 4)}.get(align, ("middle", box.cx))
         line_height = size + 3
         first = box.cy - line_height * (len(lines) - 1) / 2
-        attrs = [f'x="{x:.1f}"', f'font-size="{size:g}"', f'text-anchor="{anchor}"', 'dominant-baseline="central"',
-                 f'fill="{_color(g.get("Color") if g is not None else None, default_color)}"']
+        attrs = [
+            f'x="{x:.1f}"',
+            f'font-size="{size:g}"',
+            f'text-anchor="{anchor}"',
+            'dominant-baseline="central"',
+            f'fill="{_color(g.get("Color") if g is not None else None, default_color)}"',
+        ]
         if bold:
             attrs.append('font-weight="bold"')
         if g is not None and g.get("FontStyle") == "Italic":
             attrs.append('font-style="italic"')
         if cls:
             attrs.append(f'class="{cls}"')
-        spans = "".join(f'<tspan x="{x:.1f}" y="{first + i * line_height:.1f}">{escape(line)}</tspan>'
-                        for i, line in enumerate(lines))
-        return f'<text {" ".join(attrs)}>{spans}</text>'
+        spans = "".join(
+            f'<tspan x="{x:.1f}" y="{first + i * line_height:.1f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+        return f"<text {' '.join(attrs)}>{spans}</text>"
 
-    def shape_svg(self, box: Box, shape_type: str, stroke: str, fill: str, width: float, dashed: bool,
-                  cls: str, rotation: float = 0.0) -> str:
+    def shape_svg(
+        self,
+        box: Box,
+        shape_type: str,
+        stroke: str,
+        fill: str,
+        width: float,
+        dashed: bool,
+        cls: str,
+        rotation: float = 0.0,
+    ) -> str:
         """One SVG element for a GPML shape type (unknown types are drawn as rectangles)."""
         arc = shape_type == "Arc"
-        common = (f'class="{cls}" fill="{"none" if arc else fill}" stroke="{stroke}" stroke-width="{width:g}"'
-                  + (' stroke-dasharray="5,3"' if dashed else ""))
+        common = f'class="{cls}" fill="{"none" if arc else fill}" stroke="{stroke}" stroke-width="{width:g}"' + (
+            ' stroke-dasharray="5,3"' if dashed else ""
+        )
         if rotation:
             common += f' transform="rotate({math.degrees(rotation):.2f} {box.cx:.1f} {box.cy:.1f})"'
         if arc:  # PathVisio's arc: the lower half of the ellipse, before rotation
@@ -186,11 +206,15 @@ class _Renderer:
             path = f"M{box.left:.1f},{box.cy:.1f} A{rx:.1f},{ry:.1f} 0 0 0 {box.right:.1f},{box.cy:.1f}"
             return f'<path {common} d="{path}"/>'
         if shape_type in ("Oval", "Circle"):
-            return (f'<ellipse {common} cx="{box.cx:.1f}" cy="{box.cy:.1f}" rx="{box.width / 2:.1f}" '
-                    f'ry="{box.height / 2:.1f}"/>')
+            return (
+                f'<ellipse {common} cx="{box.cx:.1f}" cy="{box.cy:.1f}" rx="{box.width / 2:.1f}" '
+                f'ry="{box.height / 2:.1f}"/>'
+            )
         radius = min(12.0, box.height / 3) if shape_type in ("RoundedRectangle", "RoundRectangle") else 0.0
-        return (f'<rect {common} x="{box.left:.1f}" y="{box.top:.1f}" width="{box.width:.1f}" '
-                f'height="{box.height:.1f}" rx="{radius:.1f}"/>')
+        return (
+            f'<rect {common} x="{box.left:.1f}" y="{box.top:.1f}" width="{box.width:.1f}" '
+            f'height="{box.height:.1f}" rx="{radius:.1f}"/>'
+        )
 
     def shapes(self) -> list[str]:
         out = []
@@ -201,8 +225,18 @@ class _Renderer:
             fill = _color(g.get("FillColor") if g is not None else None, "none")
             shape_type = g.get("ShapeType", "Rectangle") if g is not None else "Rectangle"
             dashed = g is not None and g.get("LineStyle") == "Broken"
-            out.append(self.shape_svg(box, shape_type, stroke, fill, _float(g, "LineThickness", 1.0), dashed,
-                                      "shape", _rotation(g.get("Rotation") if g is not None else None)))
+            out.append(
+                self.shape_svg(
+                    box,
+                    shape_type,
+                    stroke,
+                    fill,
+                    _float(g, "LineThickness", 1.0),
+                    dashed,
+                    "shape",
+                    _rotation(g.get("Rotation") if g is not None else None),
+                )
+            )
             if element.get("TextLabel"):
                 out.append(self.text(box, element.get("TextLabel", ""), g))
         return out
@@ -232,8 +266,13 @@ class _Renderer:
                     continue
                 color = _color(g.get("Color"), "#000000")
                 coords = " ".join(f"{_float(p, 'X'):.1f},{_float(p, 'Y'):.1f}" for p in points)
-                attrs = [f'class="{tag.lower()}"', f'points="{coords}"', 'fill="none"', f'stroke="{color}"',
-                         f'stroke-width="{_float(g, "LineThickness", 1.0):g}"']
+                attrs = [
+                    f'class="{tag.lower()}"',
+                    f'points="{coords}"',
+                    'fill="none"',
+                    f'stroke="{color}"',
+                    f'stroke-width="{_float(g, "LineThickness", 1.0):g}"',
+                ]
                 if g.get("LineStyle") == "Broken":
                     attrs.append('stroke-dasharray="6,4"')
                 end = self.marker(points[-1].get("ArrowHead"), color)
@@ -243,7 +282,7 @@ class _Renderer:
                 if start:
                     attrs.append(f'marker-start="{start}"')
                 arrow = points[-1].get("ArrowHead", "Line")
-                out.append(f'<polyline data-arrowhead={quoteattr(arrow)} {" ".join(attrs)}/>')
+                out.append(f"<polyline data-arrowhead={quoteattr(arrow)} {' '.join(attrs)}/>")
         return out
 
     def data_nodes(self) -> list[str]:
@@ -256,11 +295,21 @@ class _Renderer:
             shape_type = g.get("ShapeType", "Rectangle") if g is not None else "Rectangle"
             label = element.get("TextLabel", "")
             graph_id = element.get("GraphId", "")
-            out.append(f'<g class="datanode" data-graphid={quoteattr(graph_id)} '
-                       f'data-type={quoteattr(element.get("Type", "Unknown"))}><title>{escape(label)}</title>')
-            out.append(self.shape_svg(box, "Rectangle" if shape_type in ("None", "") else shape_type, stroke, fill,
-                                      _float(g, "LineThickness", 1.0), g is not None and g.get("LineStyle") == "Broken",
-                                      "node"))
+            out.append(
+                f'<g class="datanode" data-graphid={quoteattr(graph_id)} '
+                f"data-type={quoteattr(element.get('Type', 'Unknown'))}><title>{escape(label)}</title>"
+            )
+            out.append(
+                self.shape_svg(
+                    box,
+                    "Rectangle" if shape_type in ("None", "") else shape_type,
+                    stroke,
+                    fill,
+                    _float(g, "LineThickness", 1.0),
+                    g is not None and g.get("LineStyle") == "Broken",
+                    "node",
+                )
+            )
             out.append(self.text(box, label, g, stroke))
             out.append("</g>")
         return out
@@ -290,5 +339,6 @@ def render_svg(gpml_text: str) -> str:
         f'viewBox="0 0 {width:g} {height:g}" font-family="Arial, Helvetica, sans-serif">\n'
         f"<title>{escape(name)}</title>\n<defs>{markers}</defs>\n"
         f'<rect class="board" x="0" y="0" width="{width:g}" height="{height:g}" fill="#ffffff"/>\n'
-        + "\n".join(body) + "\n</svg>\n"
+        + "\n".join(body)
+        + "\n</svg>\n"
     )

@@ -75,21 +75,51 @@ PUBMED_PAGE = "http://www.ncbi.nlm.nih.gov/pubmed/"
 
 #: Prefixes for writing wp: RDF the way WikiPathways' dumps do.
 WP_PREFIXES: dict[str, str] = {
-    "cito": str(CITO), "dc": str(DC), "dcterms": str(DCTERMS), "foaf": str(FOAF), "obo": str(OBO),
-    "pav": str(PAV), "rdf": str(RDF), "rdfs": str(RDFS), "skos": str(SKOS), "void": str(VOID), "wp": str(WP),
-    "wprdf": "http://rdf.wikipathways.org/", "owl": str(OWL), "prov": str(PROV),
+    "cito": str(CITO),
+    "dc": str(DC),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "obo": str(OBO),
+    "pav": str(PAV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "skos": str(SKOS),
+    "void": str(VOID),
+    "wp": str(WP),
+    "wprdf": "http://rdf.wikipathways.org/",
+    "owl": str(OWL),
+    "prov": str(PROV),
 }
 
 #: NCBI Taxonomy ids of the organisms WikiPathways has pathways for (BridgeDb ``Organism``).
 ORGANISMS: dict[str, str] = {
-    "Homo sapiens": "9606", "Mus musculus": "10090", "Rattus norvegicus": "10116", "Bos taurus": "9913",
-    "Canis familiaris": "9615", "Sus scrofa": "9823", "Gallus gallus": "9031", "Danio rerio": "7955",
-    "Xenopus tropicalis": "8364", "Drosophila melanogaster": "7227", "Caenorhabditis elegans": "6239",
-    "Saccharomyces cerevisiae": "4932", "Arabidopsis thaliana": "3702", "Escherichia coli": "562",
-    "Pan troglodytes": "9598", "Equus caballus": "9796", "Oryza sativa": "4530", "Zea mays": "4577",
-    "Plasmodium falciparum": "5833", "Mycobacterium tuberculosis": "1773", "Bacillus subtilis": "1423",
-    "Anopheles gambiae": "7165", "Gibberella zeae": "5518", "Populus trichocarpa": "3694",
-    "Solanum lycopersicum": "4081", "Vitis vinifera": "29760", "Triticum aestivum": "4565",
+    "Homo sapiens": "9606",
+    "Mus musculus": "10090",
+    "Rattus norvegicus": "10116",
+    "Bos taurus": "9913",
+    "Canis familiaris": "9615",
+    "Sus scrofa": "9823",
+    "Gallus gallus": "9031",
+    "Danio rerio": "7955",
+    "Xenopus tropicalis": "8364",
+    "Drosophila melanogaster": "7227",
+    "Caenorhabditis elegans": "6239",
+    "Saccharomyces cerevisiae": "4932",
+    "Arabidopsis thaliana": "3702",
+    "Escherichia coli": "562",
+    "Pan troglodytes": "9598",
+    "Equus caballus": "9796",
+    "Oryza sativa": "4530",
+    "Zea mays": "4577",
+    "Plasmodium falciparum": "5833",
+    "Mycobacterium tuberculosis": "1773",
+    "Bacillus subtilis": "1423",
+    "Anopheles gambiae": "7165",
+    "Gibberella zeae": "5518",
+    "Populus trichocarpa": "3694",
+    "Solanum lycopersicum": "4081",
+    "Vitis vinifera": "29760",
+    "Triticum aestivum": "4565",
 }
 
 #: Arrowhead (GPML ``ArrowHead``) → the interaction class it adds, as ``getLineTypeResource`` maps it.
@@ -109,8 +139,12 @@ ARROWHEAD_CLASS: dict[str, URIRef | None] = {
 
 #: Data node Type → its wp: class. ``Unknown`` nodes are not converted at all.
 NODE_CLASS: dict[str, URIRef] = {
-    "GeneProduct": WP.GeneProduct, "Protein": WP.Protein, "Metabolite": WP.Metabolite, "Rna": WP.Rna,
-    "Pathway": WP.Pathway, "Complex": WP.Complex,
+    "GeneProduct": WP.GeneProduct,
+    "Protein": WP.Protein,
+    "Metabolite": WP.Metabolite,
+    "Rna": WP.Rna,
+    "Pathway": WP.Pathway,
+    "Complex": WP.Complex,
 }
 _MAPPED_TYPES = {"GeneProduct", "Protein", "Metabolite", "Rna", "Complex"}
 
@@ -211,8 +245,7 @@ def _node_id(xref: Xref, source: DataSource | None) -> str:
 class _Converter:
     """One conversion: the graph being built and the lookups the converter keeps while building."""
 
-    def __init__(self, pathway: Pathway, wpid: str, revision: str, mapper: Mapper, iris: WpIris,
-                 group_endpoints: bool):
+    def __init__(self, pathway: Pathway, wpid: str, revision: str, mapper: Mapper, iris: WpIris, group_endpoints: bool):
         self.p = pathway
         self.wpid = wpid.strip()
         self.rev = revision.strip().replace(" ", "_")
@@ -278,8 +311,11 @@ class _Converter:
             return
         term = OBO[local]
         self.add(self.pw, WP.ontologyTag, term)
-        for marker, prop in (("PW_", WP.pathwayOntologyTag), ("DOID_", WP.diseaseOntologyTag),
-                             ("CL_", WP.cellTypeOntologyTag)):
+        for marker, prop in (
+            ("PW_", WP.pathwayOntologyTag),
+            ("DOID_", WP.diseaseOntologyTag),
+            ("CL_", WP.cellTypeOntologyTag),
+        ):
             if marker in local:
                 self.add(self.pw, prop, term)
 
@@ -397,8 +433,7 @@ class _Converter:
 
     def dangling(self, line: Interaction) -> bool:
         """An end on an anchor (or on nothing): such a line is handled with the line it points at."""
-        return any(pt.graph_ref is not None and self.p.element(pt.graph_ref) is None
-                   for pt in (line.start, line.end))
+        return any(pt.graph_ref is not None and self.p.element(pt.graph_ref) is None for pt in (line.start, line.end))
 
     def attached(self, line: Interaction) -> tuple[list[Interaction], list[Interaction]]:
         """Lines on this line's anchors: plain-ended ones take part, arrow-ended ones regulate it."""
@@ -445,8 +480,9 @@ class _Converter:
             for pub in self.p.cited(ln.biopax_refs):
                 self.cite(pub, iri)
 
-    def undirected(self, line: Interaction, parts: list[Interaction], sources: list[URIRef],
-                   regs: list[Interaction]) -> None:
+    def undirected(
+        self, line: Interaction, parts: list[Interaction], sources: list[URIRef], regs: list[Interaction]
+    ) -> None:
         iri = self.local("WP/Interaction", line.graph_id or "")
         self.base(iri, parts)
         for r in sources:
@@ -454,8 +490,15 @@ class _Converter:
             self.add(r, DCTERMS.isPartOf, iri)
         self.regulations(iri, regs, "")
 
-    def directed(self, line: Interaction, parts: list[Interaction], sources: list[URIRef], targets: list[URIRef],
-                 head: str, regs: list[Interaction]) -> None:
+    def directed(
+        self,
+        line: Interaction,
+        parts: list[Interaction],
+        sources: list[URIRef],
+        targets: list[URIRef],
+        head: str,
+        regs: list[Interaction],
+    ) -> None:
         iri = self.local("WP/Interaction", line.graph_id or "")
         self.base(iri, parts)
         self.add(iri, RDF.type, WP.DirectedInteraction)
@@ -480,8 +523,10 @@ class _Converter:
         start, end = self.endpoint(line.start.graph_ref), self.endpoint(line.end.graph_ref)
         if start is None or end is None:
             return
-        halves = ((f"{line.graph_id}_1", start, end, line.end.arrowhead),
-                  (f"{line.graph_id}_2", end, start, line.start.arrowhead))
+        halves = (
+            (f"{line.graph_id}_1", start, end, line.end.arrowhead),
+            (f"{line.graph_id}_2", end, start, line.start.arrowhead),
+        )
         for n, (local, src, tgt, head) in enumerate(halves):
             iri = self.local("WP/Interaction", local)
             self.directed_core(iri, head, line.graph_id)
@@ -546,8 +591,15 @@ def _reversible(line: Interaction) -> bool:
     return line.start.arrowhead != "Line" and line.end.arrowhead != "Line"
 
 
-def gpml_to_wp(pathway: Pathway, wpid: str, revision: str, *, mapper: Mapper = self_mappings,
-               iris: WpIris = WIKIPATHWAYS, group_endpoints: bool = False) -> Graph:
+def gpml_to_wp(
+    pathway: Pathway,
+    wpid: str,
+    revision: str,
+    *,
+    mapper: Mapper = self_mappings,
+    iris: WpIris = WIKIPATHWAYS,
+    group_endpoints: bool = False,
+) -> Graph:
     """The wp: RDF WikiPathways publishes for this pathway at this revision (``revision`` without ``r``).
 
     ``mapper`` supplies the ``wp:bdb*`` links (default: only each node's own id); ``iris`` the IRI
@@ -637,10 +689,14 @@ def _parts(graph: Graph, entity: URIRef) -> set[URIRef]:
 def _fact_references(graph: Graph, sources: set[URIRef], targets: set[URIRef]) -> set[URIRef]:
     """References of the facts an interaction draws: ligand → receptor, or regulator → regulated."""
     refs: set[URIRef] = set()
-    pairs = ((CLASTO.ligand, CLASTO.receptor), (CLASTO.regulator, CLASTO.upregulates),
-             (CLASTO.regulator, CLASTO.downregulates))
-    for fact in set(graph.subjects(RDF.type, CLASTO.ClastokineFact)) | set(graph.subjects(RDF.type,
-                                                                                          CLASTO.RegulationFact)):
+    pairs = (
+        (CLASTO.ligand, CLASTO.receptor),
+        (CLASTO.regulator, CLASTO.upregulates),
+        (CLASTO.regulator, CLASTO.downregulates),
+    )
+    for fact in set(graph.subjects(RDF.type, CLASTO.ClastokineFact)) | set(
+        graph.subjects(RDF.type, CLASTO.RegulationFact)
+    ):
         for src_prop, tgt_prop in pairs:
             src = {x for o in graph.objects(fact, src_prop) if isinstance(o, URIRef) for x in _parts(graph, o)}
             tgt = {x for o in graph.objects(fact, tgt_prop) if isinstance(o, URIRef) for x in _parts(graph, o)}
@@ -674,11 +730,15 @@ def _add_fact_references(wp: Graph, graph: Graph, pathway: Pathway, conv: _Conve
         iri = conv.resource.get(id(line))
         if iri is None or (iri, DCTERMS.references, None) in wp:
             continue  # not converted, or the GPML already cites what this interaction rests on
-        refs = _fact_references(graph, _entities(wp, WP.source, node_entity, iri),
-                                _entities(wp, WP.target, node_entity, iri))
+        refs = _fact_references(
+            graph, _entities(wp, WP.source, node_entity, iri), _entities(wp, WP.target, node_entity, iri)
+        )
         for fact_id in _named_facts(pathway, line):
-            refs.update(o for o in graph.objects(URIRef(f"https://w3id.org/clastordf/fact/{fact_id}"),
-                                                 DCTERMS.references) if isinstance(o, URIRef))
+            refs.update(
+                o
+                for o in graph.objects(URIRef(f"https://w3id.org/clastordf/fact/{fact_id}"), DCTERMS.references)
+                if isinstance(o, URIRef)
+            )
         for ref in sorted(refs):
             pmid = str(ref).removeprefix("https://identifiers.org/pubmed/")
             if pmid.isdigit():
@@ -700,20 +760,50 @@ def _void(wp: Graph, version: str, pathway_iri: URIRef) -> None:
     d = WP_DATASET_IRI
     wp.add((d, RDF.type, VOID.Dataset))
     wp.add((d, DCTERMS.title, Literal("clastordf as a WikiPathways (wp:) pathway", lang="en")))
-    wp.add((d, DCTERMS.description, Literal(
-        "The clastordf pathway in the WikiPathways RDF vocabulary, converted from its GPML the way WikiPathways' "
-        "GPML2RDF converter converts pathways; data-source links (wp:bdb*) come from the dataset's exactMatch "
-        "links and references from its facts.", lang="en")))
+    wp.add(
+        (
+            d,
+            DCTERMS.description,
+            Literal(
+                "The clastordf pathway in the WikiPathways RDF vocabulary, converted from its GPML the way "
+                "WikiPathways' GPML2RDF converter converts pathways; data-source links (wp:bdb*) come from "
+                "the dataset's exactMatch links and references from its facts.",
+                lang="en",
+            ),
+        )
+    )
     wp.add((d, PAV.version, Literal(version)))
     wp.add((d, DCTERMS.license, CC0))
     wp.add((d, PROV.wasDerivedFrom, URIRef(DATASET_IRI)))
     wp.add((d, VOID.vocabulary, URIRef(str(WP))))
     wp.add((d, VOID.uriSpace, Literal(CLASTORDF.pathway)))
     wp.add((d, VOID.exampleResource, pathway_iri))
-    for cls in sorted(set(wp.objects(None, RDF.type)) & set(WP[c] for c in (
-            "Pathway", "DataNode", "GeneProduct", "Protein", "Metabolite", "Rna", "Complex", "Interaction",
-            "DirectedInteraction", "Stimulation", "Inhibition", "Binding", "ComplexBinding", "Conversion",
-            "Catalysis", "TranscriptionTranslation", "Translocation", "PublicationReference"))):
+    for cls in sorted(
+        set(wp.objects(None, RDF.type))
+        & set(
+            WP[c]
+            for c in (
+                "Pathway",
+                "DataNode",
+                "GeneProduct",
+                "Protein",
+                "Metabolite",
+                "Rna",
+                "Complex",
+                "Interaction",
+                "DirectedInteraction",
+                "Stimulation",
+                "Inhibition",
+                "Binding",
+                "ComplexBinding",
+                "Conversion",
+                "Catalysis",
+                "TranscriptionTranslation",
+                "Translocation",
+                "PublicationReference",
+            )
+        )
+    ):
         wp.add((d, DCTERMS.subject, cls))
 
 
