@@ -36,7 +36,7 @@ from .terms.index import TermIndex
 from .validate.shacl import Violation, load_shapes, validate_graph
 from .vocab import CE, CF, CX, DATASET_IRI, PREFIXES
 from .wikipathways.gmt import gene_sets
-from .wikipathways.gpml_export import gpml_outputs
+from .wikipathways.gpml_write import gpml_outputs
 from .wikipathways.wprdf import WP_PREFIXES, dataset_wp
 
 Progress = Callable[[str], None]
