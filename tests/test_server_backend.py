@@ -38,7 +38,8 @@ from clastordf.release.layout import SUMS_FILE, sums_text
 from clastordf.release.virtuoso import DUMP_FILE, load_release
 from clastordf.server import backend, create_app, sparql, sparql_client
 from clastordf.server.config import ServerConfig
-from clastordf.server.store import dataset_graph, dataset_version
+from clastordf.server.store import dataset_version
+from clastordf.vocab import dataset_graph
 
 from .conftest import REPO
 from .sparql_answers import group_concat_separators

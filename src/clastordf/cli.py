@@ -16,13 +16,13 @@ from .build import (
     check_import_slim,
     checked_curation,
     import_slim_text,
-    stderr_progress,
 )
 from .curation.reader import read_curation
 from .files import write_atomic
 from .ontology.reasoning import ReasoningError
 from .ontology.slim import ontology_curies
 from .problems import ProblemsFound
+from .progress import stderr_progress
 from .project import Project
 from .rdfio.turtle import serialize
 from .terms.index import TermIndex
@@ -327,7 +327,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     project = _project(args)
     try:
-        make_release(project, args.release_version, _build_dir(args, project), force=args.force)
+        make_release(project, args.release_version, _build_dir(args, project), build=build, force=args.force)
     except ReleaseError as err:
         print(err.report(), file=sys.stderr)
         return 1

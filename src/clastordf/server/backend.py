@@ -40,9 +40,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ..vocab import dataset_graph
 from .executor import MAX_BODY_BYTES, Answer, Job, QueryFailed, serialize_result
 from .sparql_client import BackendError, ConnectionPool, Endpoint, Reply, Results, read_results
-from .store import DATA_FILE, dataset_graph, dataset_version
+from .store import DATA_FILE, dataset_version
 
 if TYPE_CHECKING:
     from .config import ServerConfig
