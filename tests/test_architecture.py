@@ -61,8 +61,8 @@ class Import:
 
 
 @dataclass
-class Graph:
-    """The imports among a set of modules, and the private attributes each reads of another's."""
+class ImportGraph:
+    """The imports among a set of modules."""
 
     modules: set[str]
     imports: list[Import] = field(default_factory=list)
@@ -87,7 +87,8 @@ def unit(module: str) -> str:
 def read_imports(module: str, source: str, modules: set[str], is_package: bool = False) -> list[Import]:
     """Every import of ``module`` (whose text is ``source``) of a module in ``modules``; relative
     imports resolved, ``from package import submodule`` taken as an import of the submodule, and a
-    private attribute read through an imported module (``layout._x``) taken as importing it."""
+    private attribute read through an imported module (``layout._x``) taken as importing that name."""
+    root = module.split(".")[0]
     package = module if is_package else module.rpartition(".")[0]
     found: list[Import] = []
     aliases: dict[str, str] = {}  # local name -> module it is bound to
@@ -95,7 +96,7 @@ def read_imports(module: str, source: str, modules: set[str], is_package: bool =
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] == ROOT:
+                if alias.name.split(".")[0] == root:
                     found.append(Import(module, node.lineno, alias.name))
                     if alias.asname:
                         aliases[alias.asname] = alias.name
@@ -105,7 +106,7 @@ def read_imports(module: str, source: str, modules: set[str], is_package: bool =
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            if target.split(".")[0] != ROOT:
+            if target.split(".")[0] != root:
                 continue
             names = []
             for alias in node.names:
@@ -114,7 +115,7 @@ def read_imports(module: str, source: str, modules: set[str], is_package: bool =
                     aliases[alias.asname or alias.name] = f"{target}.{alias.name}"
                 else:
                     names.append(alias.name)
-            if names or not node.names:
+            if names:
                 found.append(Import(module, node.lineno, target, tuple(names)))
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and is_private(node.attr):
@@ -123,15 +124,15 @@ def read_imports(module: str, source: str, modules: set[str], is_package: bool =
     return [i for i in found if i.target in modules]
 
 
-def package_graph(source: Path = SOURCE) -> Graph:
+def package_graph(source: Path = SOURCE) -> ImportGraph:
     files = {module_name(p, source): p for p in sorted(source.rglob("*.py"))}
-    graph = Graph(set(files))
+    graph = ImportGraph(set(files))
     for module, path in files.items():
         graph.imports += read_imports(module, path.read_text(encoding="utf-8"), graph.modules, path.stem == "__init__")
     return graph
 
 
-def cycles(graph: Graph) -> list[list[Import]]:
+def cycles(graph: ImportGraph) -> list[list[Import]]:
     """The import circles: for each set of modules that import one another (a strongly connected
     component), its shortest circle through its first module, as the imports that make it."""
     edges: dict[str, dict[str, Import]] = {m: {} for m in graph.modules}
@@ -185,7 +186,7 @@ def layer(module: str, layers: tuple[frozenset[str], ...] = LAYERS) -> int:
     raise LookupError(f"{module} is in no layer: add {unit(module)} to LAYERS")
 
 
-def upward(graph: Graph, layers: tuple[frozenset[str], ...] = LAYERS) -> list[Import]:
+def upward(graph: ImportGraph, layers: tuple[frozenset[str], ...] = LAYERS) -> list[Import]:
     """Imports of a higher layer, or of another unit of the same layer."""
     return [
         i
@@ -194,7 +195,7 @@ def upward(graph: Graph, layers: tuple[frozenset[str], ...] = LAYERS) -> list[Im
     ]
 
 
-def private(graph: Graph) -> list[Import]:
+def private(graph: ImportGraph) -> list[Import]:
     """Private names (``_x``) taken from another unit's modules, and private modules of another unit."""
     return [
         i
@@ -204,7 +205,7 @@ def private(graph: Graph) -> list[Import]:
     ]
 
 
-def around_surface(graph: Graph, surfaces: frozenset[str] = SURFACES) -> list[Import]:
+def around_surface(graph: ImportGraph, surfaces: frozenset[str] = SURFACES) -> list[Import]:
     """Imports, from outside a package of ``surfaces``, of one of its modules rather than the package."""
     return [i for i in graph.imports if unit(i.target) in surfaces and unit(i.module) != unit(i.target) != i.target]
 
@@ -249,12 +250,11 @@ MODULES = {"p", "p.a", "p.a.one", "p.a.two", "p.b", "p.b.low", "p.top"}
 TOY_LAYERS = (frozenset({"p"}), frozenset({"p.b"}), frozenset({"p.a"}), frozenset({"p.top"}))
 
 
-def toy(*imports: Import) -> Graph:
-    return Graph(set(MODULES), list(imports))
+def toy(*imports: Import) -> ImportGraph:
+    return ImportGraph(set(MODULES), list(imports))
 
 
-def test_read_imports_resolves_relative_lazy_and_type_checking_imports(monkeypatch):
-    monkeypatch.setattr(f"{__name__}.ROOT", "p")
+def test_read_imports_resolves_relative_lazy_and_type_checking_imports():
     source = (
         "from typing import TYPE_CHECKING\n"
         "from . import two\n"
