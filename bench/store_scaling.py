@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import pyoxigraph  # noqa: E402
 
 from clastordf.release.layout import sums_text  # noqa: E402
-from clastordf.server.store import dataset_graph  # noqa: E402
+from clastordf.vocab import dataset_graph  # noqa: E402
 
 VERSION = "bench"
 GRAPH = dataset_graph(VERSION)

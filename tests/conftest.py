@@ -48,7 +48,9 @@ def real_release(repo: Project, tmp_path_factory: pytest.TempPathFactory) -> Pat
     from clastordf.release.make import make_release
 
     version = read_curation(repo.curation).dataset.version
-    return make_release(repo, version, tmp_path_factory.mktemp("real-release"), progress=lambda _: None).path
+    return make_release(
+        repo, version, tmp_path_factory.mktemp("real-release"), build=build, progress=lambda _: None
+    ).path
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from lxml import etree
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from clastordf.wikipathways import gpml_export
+from clastordf.wikipathways import gpml_write
 from clastordf.wikipathways.gpml_check import ARROWHEADS, check_gpml, validate_gpml
-from clastordf.wikipathways.gpml_export import GpmlInvalid, gpml_outputs, pathway_gpml, pathways_by_mechanism
+from clastordf.wikipathways.gpml_write import GpmlInvalid, gpml_outputs, pathway_gpml, pathways_by_mechanism
 from clastordf.wikipathways.svg import render_svg
 
 NS = {
@@ -101,7 +101,7 @@ def test_export_is_deterministic(dataset: Graph, gpml: str) -> None:
 def test_export_is_the_same_in_another_process(real_build_dir: Path, gpml: str) -> None:
     """No dependence on set order: a different string hash seed gives the same bytes."""
     code = (
-        "import sys; from rdflib import Graph; from clastordf.wikipathways.gpml_export import pathway_gpml; "
+        "import sys; from rdflib import Graph; from clastordf.wikipathways.gpml_write import pathway_gpml; "
         "sys.stdout.buffer.write(pathway_gpml(Graph().parse(sys.argv[1]), sys.argv[2]).encode('utf-8'))"
     )
     result = subprocess.run(
@@ -267,7 +267,7 @@ def test_build_outputs(dataset: Graph, gpml: str, monkeypatch: pytest.MonkeyPatc
     assert files["clastordf.svg"] == render_svg(gpml)
     assert {"clastordf-secreted.gpml", "clastordf-matrix-derived.gpml"} <= set(files)
     assert set(gpml_outputs(dataset, VERSION)) == {"clastordf.gpml", "clastordf.svg"}
-    monkeypatch.setattr(gpml_export, "render_gpml", lambda *args, **kwargs: gpml.replace("<InfoBox", "<Nonsense"))
+    monkeypatch.setattr(gpml_write, "render_gpml", lambda *args, **kwargs: gpml.replace("<InfoBox", "<Nonsense"))
     with pytest.raises(GpmlInvalid, match="clastordf.gpml: .* GPML problem"):
         gpml_outputs(dataset, VERSION)
 

@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 
+from clastordf.build import build
 from clastordf.cli import main
 from clastordf.release.facts_table import COLUMNS
 from clastordf.release.layout import SUMS_FILE, list_releases, read_sums, sha256_file
@@ -59,7 +60,7 @@ def set_version(project, version: str, issued: str) -> None:
 @pytest.fixture
 def first(mini, tmp_path):
     """The mini fixture released as 0.0.1 into tmp_path/build."""
-    result = make_release(mini, "0.0.1", tmp_path / "build", progress=quiet)
+    result = make_release(mini, "0.0.1", tmp_path / "build", build=build, progress=quiet)
     return result.path
 
 
@@ -95,8 +96,8 @@ def test_dumps_hold_the_same_triples(first):
 
 
 def test_release_is_reproducible(mini, tmp_path):
-    a = make_release(mini, "0.0.1", tmp_path / "a", progress=quiet).path
-    b = make_release(mini, "0.0.1", tmp_path / "b", progress=quiet).path
+    a = make_release(mini, "0.0.1", tmp_path / "a", build=build, progress=quiet).path
+    b = make_release(mini, "0.0.1", tmp_path / "b", build=build, progress=quiet).path
     assert (a / SUMS_FILE).read_bytes() == (b / SUMS_FILE).read_bytes()
     for name in read_sums(a / SUMS_FILE):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
@@ -106,7 +107,7 @@ def test_release_is_reproducible(mini, tmp_path):
 
 def test_source_date_epoch_overrides_the_release_date(mini, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")  # 2026-01-02
-    folder = make_release(mini, "0.0.1", tmp_path / "build", progress=quiet).path
+    folder = make_release(mini, "0.0.1", tmp_path / "build", build=build, progress=quiet).path
     graph = Graph().parse(folder / "void.ttl", format="turtle")
     assert graph.value(URIRef(DATASET_IRI), DCTERMS.issued) == Literal("2026-01-02", datatype=XSD.date)
     data = (folder / "clastordf.ttl").read_text(encoding="utf-8")
@@ -116,18 +117,18 @@ def test_source_date_epoch_overrides_the_release_date(mini, tmp_path, monkeypatc
 def test_existing_release_needs_force(mini, first):
     before = (first / SUMS_FILE).read_bytes()
     with pytest.raises(ReleaseError, match="already exists.*--force"):
-        make_release(mini, "0.0.1", first.parent.parent, progress=quiet)
+        make_release(mini, "0.0.1", first.parent.parent, build=build, progress=quiet)
     assert (first / SUMS_FILE).read_bytes() == before
-    make_release(mini, "0.0.1", first.parent.parent, force=True, progress=quiet)
+    make_release(mini, "0.0.1", first.parent.parent, build=build, force=True, progress=quiet)
     assert (first / SUMS_FILE).read_bytes() == before
     assert [p.name for p in first.parent.iterdir()] == ["0.0.1"]
 
 
 def test_version_must_match_the_curation(mini, tmp_path):
     with pytest.raises(ReleaseError, match=r"dataset\.yaml:4: version is '0\.0\.1' but the release is '0\.0\.2'"):
-        make_release(mini, "0.0.2", tmp_path / "build", progress=quiet)
+        make_release(mini, "0.0.2", tmp_path / "build", build=build, progress=quiet)
     with pytest.raises(ReleaseError, match="release version '../x'"):
-        make_release(mini, "../x", tmp_path / "build", progress=quiet)
+        make_release(mini, "../x", tmp_path / "build", build=build, progress=quiet)
     assert not (tmp_path / "build" / "release" / "0.0.2").exists()
 
 
@@ -140,7 +141,7 @@ def test_failed_verification_leaves_nothing(mini, tmp_path, monkeypatch):
 
     monkeypatch.setattr(release, "verify_release", failing)
     with pytest.raises(ReleaseError, match="planted problem"):
-        make_release(mini, "0.0.1", tmp_path / "build", progress=quiet)
+        make_release(mini, "0.0.1", tmp_path / "build", build=build, progress=quiet)
     assert list((tmp_path / "build" / "release").iterdir()) == []
 
 
@@ -151,7 +152,7 @@ def test_second_release_says_what_changed(mini, first):
     text = text.replace(old, "LIF from osteoclasts promotes osteoblast differentiation through LIFR–gp130")
     facts.write_text(text, encoding="utf-8")
     set_version(mini, "0.0.2", "2026-02-01")
-    second = make_release(mini, "0.0.2", first.parent.parent, progress=quiet).path
+    second = make_release(mini, "0.0.2", first.parent.parent, build=build, progress=quiet).path
     changelog = (second / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.startswith("# Changelog\n")
     assert "0.0.2" in changelog and "0.0.1" in changelog

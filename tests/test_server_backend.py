@@ -36,9 +36,10 @@ from rdflib.compare import isomorphic
 from clastordf.cli import main
 from clastordf.release.layout import SUMS_FILE, sums_text
 from clastordf.release.virtuoso import DUMP_FILE, load_release
-from clastordf.server import backend, create_app, sparql, sparql_client
+from clastordf.server import BackendStatus, backend, check_backend, create_app, query_text, sparql, sparql_client
 from clastordf.server.config import ServerConfig
-from clastordf.server.store import dataset_graph, dataset_version
+from clastordf.server.store import dataset_version
+from clastordf.vocab import dataset_graph
 
 from .conftest import REPO
 from .sparql_answers import group_concat_separators
@@ -660,11 +661,30 @@ def test_a_backend_that_is_down(server_config, graph):
     assert client.get("/downloads").status_code == 200  # files need no backend
 
 
+def test_check_backend_counts_the_served_graph(server_config, oxigraph_url, graph, real_build_dir):
+    """What `serve --backend` says before serving: the triples of the graph the pages will query."""
+    data = pyoxigraph.Store()
+    data.bulk_load(path=str(real_build_dir / "clastordf.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    status = check_backend(replace(server_config, backend=f"sparql:{oxigraph_url}"))
+    assert status == BackendStatus(oxigraph_url, graph, triples=len(data))
+    empty = check_backend(replace(server_config, backend=f"sparql:{oxigraph_url}", backend_graph="urn:x:nothing"))
+    assert empty == BackendStatus(oxigraph_url, "urn:x:nothing", triples=0)
+
+
+def test_check_backend_says_why_a_backend_does_not_answer(server_config, graph):
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    status = check_backend(replace(server_config, backend=f"sparql:{url}"))
+    assert (status.endpoint, status.graph, status.triples) == (url, graph, None)
+    assert status.error is not None and status.error.startswith(f"the SPARQL backend {url} is unavailable: ")
+    with pytest.raises(ValueError, match="is not an http:// or https:// URL"):
+        check_backend(replace(server_config, backend="sparql:ftp://localhost/sparql"))
+
+
 # --- settings and the command line -------------------------------------------------------------------------
 
 
 def test_doctests():
-    for module in (backend, sparql_client, sparql, sys.modules[__name__]):
+    for module in (backend, sparql_client, sparql, query_text, sys.modules[__name__]):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 

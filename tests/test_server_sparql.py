@@ -18,7 +18,8 @@ import rdflib
 
 from clastordf.server import sparql
 from clastordf.server.executor import Job, QueryFailed
-from clastordf.server.sparql import EndpointError, check_services, inspect_query
+from clastordf.server.query_text import inspect_query
+from clastordf.server.sparql import EndpointError, check_services
 
 from .conftest import REPO
 

@@ -35,7 +35,7 @@ from clastordf.release.virtuoso import (
     load_release,
     ntriples_count,
 )
-from clastordf.server.store import dataset_graph
+from clastordf.vocab import dataset_graph
 
 from . import sparql_answers
 from .conftest import REPO

@@ -369,7 +369,7 @@ def test_complex_and_void(ours):
 
 def test_our_own_export_converts(dataset):
     """The pathway the build exports converts to wp: RDF with its gene links."""
-    from clastordf.wikipathways.gpml_export import pathway_gpml
+    from clastordf.wikipathways.gpml_write import pathway_gpml
 
     wp = dataset_wp(dataset, pathway_gpml(dataset, "0.1.0"), "0.1.0")
     assert set(wp.subjects(RDF.type, WP.Pathway))

@@ -7,12 +7,11 @@ written through temporary files so ``build/`` never holds half a result.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -22,12 +21,13 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from .curation.derive import check_facts, derive_all
 from .curation.model import Curation, Loc
 from .curation.reader import read_curation
-from .files import write_atomic
+from .files import build_date, write_atomic
 from .graph.builder import build_graph
 from .ontology.page import render_ontology_page
 from .ontology.reasoning import METHODS, Inference, ReasoningError, classify
 from .ontology.slim import check_ontology, import_slim, merged, version_iri, versioned
 from .problems import Problem, ProblemsFound
+from .progress import Progress, stderr_progress
 from .project import Project
 from .rdfio.rdfxml import serialize_rdfxml
 from .rdfio.turtle import serialize
@@ -36,14 +36,8 @@ from .terms.index import TermIndex
 from .validate.shacl import Violation, load_shapes, validate_graph
 from .vocab import CE, CF, CX, DATASET_IRI, PREFIXES
 from .wikipathways.gmt import gene_sets
-from .wikipathways.gpml_export import gpml_outputs
+from .wikipathways.gpml_write import gpml_outputs
 from .wikipathways.wprdf import WP_PREFIXES, dataset_wp
-
-Progress = Callable[[str], None]
-
-
-def stderr_progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -227,12 +221,6 @@ def wikipathways_outputs(graph: Graph, version: str) -> dict[str, str]:
     files["clastordf-wp.ttl"] = serialize(dataset_wp(graph, files["clastordf.gpml"], version), WP_PREFIXES)
     files["clastordf.gmt"] = gene_sets(graph, version)
     return files
-
-
-def build_date() -> date | None:
-    """The date ``SOURCE_DATE_EPOCH`` pins (reproducible builds), if it is set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return datetime.fromtimestamp(int(epoch), tz=UTC).date() if epoch else None
 
 
 def reasoning_method(requested: str | None = None) -> str:

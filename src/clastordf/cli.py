@@ -16,13 +16,13 @@ from .build import (
     check_import_slim,
     checked_curation,
     import_slim_text,
-    stderr_progress,
 )
 from .curation.reader import read_curation
 from .files import write_atomic
 from .ontology.reasoning import ReasoningError
 from .ontology.slim import ontology_curies
 from .problems import ProblemsFound
+from .progress import stderr_progress
 from .project import Project
 from .rdfio.turtle import serialize
 from .terms.index import TermIndex
@@ -32,7 +32,7 @@ from .validate.shacl import load_shapes, validate_graph
 from .vocab import PREFIXES
 
 if TYPE_CHECKING:
-    from .server.config import ServerConfig
+    from .server import ServerConfig
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -61,9 +61,7 @@ def build_is_stale(project: Project, out: Path) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server.config import ServerConfig
-    from .server.run import serve
-    from .server.store import prepare_store
+    from .server import ServerConfig, prepare_store, serve
 
     # A release is not built, and a remote backend is not built for: with --build-dir they need no
     # project, a copy of build/ (or of build/release) is enough.
@@ -109,10 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
     """``serve --backend sparql:URL``: no build and no store; the build (or release) folder gives the
     downloads, the ontology page and the version, whose graph the backend is asked for."""
-    from .server.backend import RemoteStore
-    from .server.linkeddata import Site
-    from .server.run import serve
-    from .server.sparql_client import BackendError
+    from .server import check_backend, serve
 
     config = config.resolve_release()  # an unknown release: exit 2, naming the releases there are
     if not config.data_dir.is_dir():
@@ -123,30 +118,27 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
         )
         return 2
     try:
-        store = RemoteStore.from_config(config)
+        backend = check_backend(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    graph = f"graph <{store.graph}>" if store.graph else "its default graph"
-    try:  # a backend that is down now may be up later: say so, but serve (/health tells the state)
-        count = Site(store, config.base).count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        print(f"backend {store.endpoint.url}: {graph} holds {count} triples", file=sys.stderr)
-        if count == 0:
+    graph = f"graph <{backend.graph}>" if backend.graph else "its default graph"
+    if backend.triples is None:  # a backend that is down now may be up later: say so, but serve
+        print(
+            f"warning: {backend.error}; serving anyway (pages answer 503 and /health says so until it answers)",
+            file=sys.stderr,
+        )
+    else:
+        print(f"backend {backend.endpoint}: {graph} holds {backend.triples} triples", file=sys.stderr)
+        if backend.triples == 0:
             print(
                 f"warning: {graph} is empty on the backend: load the release into it (`clastordf virtuoso load "
                 f"--release VERSION`) or name the graph that holds the data with --backend-graph",
                 file=sys.stderr,
             )
-    except BackendError as exc:
-        print(
-            f"warning: {exc.message}; serving anyway (pages answer 503 and /health says so until it answers)",
-            file=sys.stderr,
-        )
-    finally:
-        store.close()
     what = f"release {config.release} ({config.data_dir})" if config.release else str(config.data_dir)
     print(
-        f"serving {what} from {store.endpoint.url} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
+        f"serving {what} from {backend.endpoint} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
         file=sys.stderr,
     )
     serve(config, args.host, args.port, args.workers, args.threads)
@@ -327,7 +319,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     project = _project(args)
     try:
-        make_release(project, args.release_version, _build_dir(args, project), force=args.force)
+        make_release(project, args.release_version, _build_dir(args, project), build=build, force=args.force)
     except ReleaseError as err:
         print(err.report(), file=sys.stderr)
         return 1

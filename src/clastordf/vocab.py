@@ -19,6 +19,8 @@ DOI = Namespace("https://doi.org/")
 BASE = "https://w3id.org/clastordf/"
 DATASET_IRI = BASE + "dataset"
 REVIEW_IRI = DOI["10.7554/eLife.95083"]
+#: Where the named graphs of the dataset's versions live (see :func:`dataset_graph`).
+GRAPH_BASE = BASE + "graph/"
 
 #: The classes of facts (every fact is one of these).
 FACT_CLASSES: tuple[str, ...] = (str(CLASTO.ClastokineFact), str(CLASTO.RegulationFact))
@@ -48,6 +50,17 @@ BUILTIN_TERMS: tuple[str, ...] = (
     "NCBITaxon:10090",
     "ECO:0000304",
 )
+
+
+def dataset_graph(version: str) -> str:
+    """The named graph one version of the dataset is loaded into, by the server's embedded store and
+    by a Virtuoso load alike.
+
+    >>> dataset_graph("0.1.0")
+    'https://w3id.org/clastordf/graph/0.1.0'
+    """
+    return GRAPH_BASE + version
+
 
 PREFIXES = {
     "rdf": str(RDF),

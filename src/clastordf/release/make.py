@@ -15,11 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Protocol
 
-from ..build import Progress, build, build_date, stderr_progress
 from ..curation.model import Dataset
 from ..curation.reader import read_curation
-from ..files import write_atomic
+from ..files import build_date, write_atomic
+from ..progress import Progress, stderr_progress
 from ..project import Project
 from ..rdfio.dumps import JsonLdContext, jsonld_document, jsonld_text, read_turtle, write_ntriples_gz
 from ..vocab import BASE, PREFIXES
@@ -45,6 +46,15 @@ from .layout import (
 )
 from .metadata import ReleaseFile, ReleaseInfo, dataset_jsonld, readme, void_turtle
 from .verify import verify_release
+
+
+class Builder(Protocol):
+    """What fills a folder with the project's build, dated ``modified``: :func:`clastordf.build.build`.
+
+    The caller hands it over because the pipeline sits above the stages it runs, this one included.
+    """
+
+    def __call__(self, project: Project, out_dir: Path, progress: Progress, *, modified: date) -> object: ...
 
 
 class ReleaseError(Exception):
@@ -173,11 +183,12 @@ def make_release(
     version: str,
     build_dir: Path,
     *,
+    build: Builder,
     force: bool = False,
     base: str = BASE,
     progress: Progress = stderr_progress,
 ) -> ReleaseResult:
-    """Build, describe, verify and install release ``version`` under ``build_dir/release/``.
+    """Build (with ``build``), describe, verify and install release ``version`` under ``build_dir/release/``.
 
     The curated ``version`` in ``curation/dataset.yaml`` must equal ``version`` (the curation says
     what is released; the command confirms it), and an existing release is replaced only with ``force``.

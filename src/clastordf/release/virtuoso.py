@@ -37,8 +37,8 @@ import tty
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import Progress, stderr_progress
-from ..server.store import dataset_graph
+from ..progress import Progress, stderr_progress
+from ..vocab import dataset_graph
 from .layout import NTRIPLES_DUMP, SUMS_FILE, BadSums, check_version, read_sums, sha256_file
 
 #: The release file the loader reads: gzipped N-Triples, which Virtuoso decompresses itself.

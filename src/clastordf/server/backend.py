@@ -40,9 +40,11 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ..vocab import dataset_graph
 from .executor import MAX_BODY_BYTES, Answer, Job, QueryFailed, serialize_result
+from .query_text import inspect_query
 from .sparql_client import BackendError, ConnectionPool, Endpoint, Reply, Results, read_results
-from .store import DATA_FILE, dataset_graph, dataset_version
+from .store import DATA_FILE, dataset_version
 
 if TYPE_CHECKING:
     from .config import ServerConfig
@@ -128,12 +130,6 @@ def served_graph(config: ServerConfig) -> str | None:
             f"from it; run `clastordf build`, serve a --release, or give --backend-graph"
         )
     return dataset_graph(dataset_version(data))
-
-
-def _form(query: str) -> str | None:
-    from .sparql import inspect_query  # the endpoint's tokenizer (late: the package sparql needs imports us)
-
-    return inspect_query(query).form
 
 
 class RemoteStore:
@@ -293,7 +289,7 @@ class RemoteStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Run a trusted query over the served graph: the default graph and the only named graph (so
         ``use_default_graph_as_union``, accepted as the embedded store takes it, changes nothing)."""
-        form = _form(query)
+        form = inspect_query(query).form
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self._triples(query, self._served_dataset(), keep=None, timeout=self.timeout)[0]
         return self._solutions(query, self._served_dataset(), ask=form == "ASK", keep=None, timeout=self.timeout)[0]

@@ -36,8 +36,8 @@ from flask import (
 from ..release.layout import LATEST, SUMS_FILE, list_releases
 from ..vocab import CLASTO
 from . import pages_data as data
-from . import state
 from .cache import ResponseCache, freeze
+from .context import state
 from .downloads import Download, ReleaseListing, find_release, list_downloads, list_release_listings
 from .linkeddata import (
     BY_EXT,

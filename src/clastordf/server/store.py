@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pyoxigraph
 
-from ..vocab import DATASET_IRI
+from ..vocab import DATASET_IRI, dataset_graph
 
 DATA_FILE = "clastordf.ttl"
-GRAPH_BASE = "https://w3id.org/clastordf/graph/"
 PAV_VERSION = "http://purl.org/pav/version"
-
-
-def dataset_graph(version: str) -> str:
-    """The named graph one release is loaded into (the same name a Virtuoso load uses).
-
-    >>> dataset_graph("0.1.0")
-    'https://w3id.org/clastordf/graph/0.1.0'
-    """
-    return GRAPH_BASE + version
 
 
 def dataset_version(data: Path) -> str:

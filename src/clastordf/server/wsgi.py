@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import create_app
+from .app import create_app
 from .config import ServerConfig
 
 app = create_app(ServerConfig.from_env())

@@ -24,17 +24,11 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the model types only; the export imports this module at run time
-    from .gpml_export import Entity, Model, Signal
+from .model import OB, OC, Entity, Model, Signal
 
 PATHWAY_NAME = "Osteoclast–osteoblast coupling factors (clastokines)"
 PFOCR_FIGURE = "PMC11003748__elife-95083-fig2"
-
-#: The two sides of the drawing: the lineage a cell type belongs to.
-OC = "osteoclast"
-OB = "osteoblast"
 
 #: Mechanisms in drawing order (top to bottom in the forward band) and the name of their sub-pathway.
 MECHANISMS: dict[str, str] = {

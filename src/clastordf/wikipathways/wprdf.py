@@ -810,7 +810,7 @@ def _void(wp: Graph, version: str, pathway_iri: URIRef) -> None:
 def dataset_wp(graph: Graph, gpml_text: str, version: str, *, pathway_id: str = PATHWAY_ID) -> Graph:
     """wp: RDF for clastordf's own pathway: its GPML converted, then completed from the dataset graph.
 
-    The GPML (``gpml_export.pathway_gpml``) is converted as WikiPathways would (IRIs under
+    The GPML (``gpml_write.pathway_gpml``) is converted as WikiPathways would (IRIs under
     ``https://w3id.org/clastordf/pathway/``, revision = ``version``), with these additions, since we
     have what WikiPathways fetches from web services: ``wp:bdb*`` from the dataset's
     ``skos:exactMatch`` links and labels; ``dcterms:references`` on each interaction the GPML cites

@@ -1,0 +1,35 @@
+"""The app factory: the Flask app serving one build, one release or a remote SPARQL endpoint."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import pages, sparql
+from .backend import RemoteStore
+from .config import ServerConfig
+from .context import EXTENSION, ServerState
+from .store import open_store, prepare_store
+
+
+def create_app(config: ServerConfig) -> Flask:
+    """Make the app for the build in ``config.build_dir``, or for ``config.release`` (the store is
+    prepared if needed), or, with ``config.backend``, for a remote SPARQL endpoint (no store; the
+    build or release folder still gives the downloads, the vocabulary page and the version).
+    An unknown release raises :class:`~.config.UnknownRelease`, a bad backend :class:`ValueError`."""
+    config = config.resolve_release()
+    app = Flask("clastordf.server")  # the package: its templates/ and static/, and its logger's name
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    if config.backend:
+        app.extensions[EXTENSION] = ServerState(config, None, RemoteStore.from_config(config))
+    else:
+        store_dir = prepare_store(config.data_dir, config.store_location)
+        app.extensions[EXTENSION] = ServerState(config, store_dir, open_store(store_dir))
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+    if config.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    return app

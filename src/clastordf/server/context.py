@@ -1,0 +1,36 @@
+"""What the routes of one app share: its settings and its data (see :func:`state`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from flask import current_app
+
+from .backend import RemoteStore
+from .config import ServerConfig
+
+
+@dataclass
+class ServerState:
+    """What the routes share: the settings and the data, read-only: the embedded store (and where it
+    lives, for the query executors) or a :class:`~.backend.RemoteStore` (then ``store_dir`` is None)."""
+
+    config: ServerConfig
+    store_dir: Path | None
+    store: pyoxigraph.Store | RemoteStore
+
+    @property
+    def remote(self) -> RemoteStore | None:
+        """The remote backend, if the data is one."""
+        return self.store if isinstance(self.store, RemoteStore) else None
+
+
+#: Where :func:`~.app.create_app` keeps the :class:`ServerState` in ``app.extensions``.
+EXTENSION = "clastordf"
+
+
+def state() -> ServerState:
+    """The current app's :class:`ServerState` (inside a request or app context)."""
+    return current_app.extensions[EXTENSION]
