@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 
 from .config import ServerConfig
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class GunicornServer(BaseApplication):
@@ -21,7 +24,7 @@ class GunicornServer(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
+    def load(self) -> Flask:
         from . import create_app
 
         return create_app(self.server_config)

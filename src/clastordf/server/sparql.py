@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -43,7 +44,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import state
 from .cache import Cached, ResponseCache, freeze
-from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed
+from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed, QueryRunner
 from .service_description import DatasetStats, dataset_stats, describe, serialize
 from .sparql_client import BackendError
 
@@ -411,7 +412,7 @@ def negotiate(params: MultiDict[str, str]) -> Choice:
     )
 
 
-def _not_acceptable(what: str, offered: dict[str, object]) -> EndpointError:
+def _not_acceptable(what: str, offered: Mapping[str, object]) -> EndpointError:
     return EndpointError(406, f"{what} is available as {', '.join(offered)}; none of these is acceptable")
 
 
@@ -525,7 +526,8 @@ def result_cache() -> ResponseCache:
 def _replay(entry: Cached) -> Response:
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
+    return response
 
 
 def _run_query(query: str, params: MultiDict[str, str]) -> Response:
@@ -570,7 +572,8 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         form=info.form,
     )
     try:
-        answer = (remote or executor_pool()).run(job, config.query_timeout)
+        runner: QueryRunner = remote if remote is not None else executor_pool()
+        answer = runner.run(job, config.query_timeout)
     except QueryFailed as e:
         raise _failure(e) from None
     headers = [
