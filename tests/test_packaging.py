@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from clastordf import __version__
 from clastordf.cli import _whole_number
@@ -49,6 +50,15 @@ def test_whole_numbers_are_checked():
             assert "CLASTORDF_WORKERS" in str(err)
         else:
             raise AssertionError(bad)
+
+
+def test_the_package_ships_its_type_marker():
+    """PEP 561: type checkers read an installed package's annotations only when py.typed comes with it."""
+    import clastordf
+
+    assert (Path(clastordf.__file__).parent / "py.typed").is_file()
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data["clastordf"]
 
 
 def test_the_code_licence_is_stated_apart_from_the_data():

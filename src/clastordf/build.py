@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.term import Identifier
 
 from .curation.derive import check_facts, derive_all
 from .curation.model import Curation, Loc
@@ -138,7 +139,7 @@ def origins(curation: Curation) -> dict[str, Loc]:
     return out
 
 
-def subject_rank(subject: URIRef) -> int:
+def subject_rank(subject: Identifier) -> int:
     """Order of sections in the Turtle file: dataset, facts, evidence, complexes, the rest."""
     text = str(subject)
     for rank, ns in enumerate((DATASET_IRI, str(CF), str(CE), str(CX))):
@@ -262,7 +263,7 @@ def build(
         edit = Graph().parse(project.ontology_edit, format="turtle")
         slim = import_slim(index)
     inference = Inference()
-    if reason:
+    if method is not None:  # reasoning is on
         with timings.stage("reason", progress):
             inference = classify(merged(edit, slim), graph, method=method)
             if inference.outside_fragment:

@@ -142,11 +142,11 @@ def derive_fact(fact: Fact, curation: Curation) -> Derived:
             elif ev.doi:
                 d["dois"].add(ev.doi)
         for eid in claim.disputed_by:
-            ev = curation.evidence.get(eid)
-            if ev is not None and ev.pmid:
-                d["disputing_pmids"].add(ev.pmid)
-            elif ev is not None and ev.doi:
-                d["disputing_dois"].add(ev.doi)
+            against = curation.evidence.get(eid)
+            if against is not None and against.pmid:
+                d["disputing_pmids"].add(against.pmid)
+            elif against is not None and against.doi:
+                d["disputing_dois"].add(against.doi)
         computed = evidence_level(support)
         out.computed_levels[claim.id] = computed
         out.claim_levels[claim.id] = claim.level_override or computed

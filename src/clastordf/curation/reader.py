@@ -85,6 +85,7 @@ class _Reader:
         if value is None or not isinstance(value, str | int) or not str(value).strip():
             self.problem(loc, field, "missing identifier", line)
             return None
+        label: str | None
         text, _, label = str(value).partition(" ! ")
         text, label = text.strip(), label.strip() or None
         if ":" in text:

@@ -118,7 +118,9 @@ class GraphBuilder:
         self.add(node, RDF.type, CLASTO[fact.type])
         self.add(node, RDFS.label, en(fact.label))
         agent = self.ref(fact.agent)
+        values: tuple[tuple[URIRef, list[str]], ...]
         if fact.type == "ClastokineFact":
+            assert fact.mechanism is not None, fact.id  # the reader requires one of a clastokine fact
             self.add(node, CLASTO.ligand, agent)
             self.add(node, CLASTO.mechanism, CLASTO[fact.mechanism])
             values = (
@@ -215,7 +217,9 @@ class GraphBuilder:
             self.add(node, CLASTO.anatomicalSite, self.term(site.text))
         if ev.cell_manipulated:
             self.add(node, CLASTO.cellManipulated, self.term(ev.cell_manipulated.text))
-        self.add(node, DCTERMS.source, PUBMED[ev.pmid] if ev.pmid else DOI[ev.doi])
+        source = PUBMED[ev.pmid] if ev.pmid else DOI[ev.doi] if ev.doi else None
+        assert source is not None, ev.id  # the reader requires a PMID or a DOI
+        self.add(node, DCTERMS.source, source)
         self.add(node, BIOLINK.knowledge_level, Literal("knowledge_assertion"))
         self.add(node, BIOLINK.agent_type, Literal("manual_agent"))
         if ev.comment:
@@ -258,7 +262,8 @@ class GraphBuilder:
             self.add(node, ORTHOLOGOUS_TO, mouse)
             self.add(mouse, RDF.type, CLASTO.GeneProduct)
             self.add(mouse, IN_TAXON, self.term("NCBITaxon:10090"))
-            mouse_label = self.index.get(mgi[0]).label if mgi and self.index.get(mgi[0]) else None
+            mouse_record = self.index.get(mgi[0]) if mgi else None
+            mouse_label = mouse_record.label if mouse_record else None
             self.add(mouse, RDFS.label, Literal(mouse_label or gene.key))
             for m in mgi:
                 self.add(mouse, SKOS.exactMatch, URIRef(expand(m)))

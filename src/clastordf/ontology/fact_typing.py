@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 #: Types that declare an entity or an axiom's node rather than assert a class of an individual.
 DECLARATIONS = frozenset(
@@ -80,8 +81,10 @@ _STRUCTURE = frozenset(
 )
 _BUILT_IN = (str(OWL), str(RDF), str(RDFS))
 
+#: a value the rules compare: an individual, or a literal (a data property's value, matched by equality)
+Value = URIRef | Literal
 #: each fact's ``(property, value)`` pairs
-Edges = Mapping[URIRef, list[tuple[URIRef, URIRef]]]
+Edges = Mapping[URIRef, list[tuple[URIRef, Value]]]
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Definition:
     cls: URIRef
     classes: frozenset[URIRef]
     some: tuple[tuple[URIRef, URIRef], ...]
-    values: tuple[tuple[URIRef, URIRef], ...]
+    values: tuple[tuple[URIRef, Value], ...]
 
 
 @dataclass
@@ -104,7 +107,7 @@ class Rules:
     ranges: dict[URIRef, set[URIRef]] = field(default_factory=dict)
     functional: set[URIRef] = field(default_factory=set)
     disjoint: set[frozenset[URIRef]] = field(default_factory=set)
-    different: set[frozenset[URIRef]] = field(default_factory=set)
+    different: set[frozenset[Value]] = field(default_factory=set)
 
     @property
     def defined(self) -> set[URIRef]:
@@ -119,9 +122,9 @@ class Contradiction:
     (``individuals``)."""
 
     prop: URIRef | None = None
-    value: URIRef | None = None
+    value: Value | None = None
     classes: tuple[URIRef, URIRef] | None = None
-    individuals: tuple[URIRef, URIRef] | None = None
+    individuals: tuple[Value, Value] | None = None
 
 
 @dataclass
@@ -139,14 +142,16 @@ class Typing:
         return not self.contradictions and not self.together
 
 
-def _items(tbox: Graph, head) -> list | None:
+def _items(tbox: Graph, head: Node | None) -> list[Node] | None:
+    if head is None:  # no list at all: as empty as rdf:nil
+        return []
     try:
         return list(tbox.items(head))
     except Exception:  # a malformed RDF list
         return None
 
 
-def _restriction(tbox: Graph, node) -> tuple[str, URIRef, URIRef] | None:
+def _restriction(tbox: Graph, node: Node) -> tuple[str, URIRef, Value] | None:
     prop = tbox.value(node, OWL.onProperty)
     some, value = tbox.value(node, OWL.someValuesFrom), tbox.value(node, OWL.hasValue)
     others = {p for p in tbox.predicates(node, None)} - {RDF.type, OWL.onProperty, OWL.someValuesFrom, OWL.hasValue}
@@ -154,12 +159,12 @@ def _restriction(tbox: Graph, node) -> tuple[str, URIRef, URIRef] | None:
         return None
     filler = some if some is not None else value
     # A value may be a literal (a data property's hasValue, e.g. contested true): matched by equality.
-    if not isinstance(filler, URIRef) and not (value is not None and isinstance(filler, Literal)):
-        return None
-    return ("some" if some is not None else "value"), prop, filler
+    if isinstance(filler, URIRef) or (value is not None and isinstance(filler, Literal)):
+        return ("some" if some is not None else "value"), prop, filler
+    return None
 
 
-def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
+def rules_of(tbox: Graph) -> tuple[Rules, list[str], set[Node]]:
     """Read the rules from ``tbox``; also return what lies outside the fragment and the nodes used.
 
     >>> g = Graph().parse(data='''@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix : <urn:x:> .
@@ -168,7 +173,9 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
     >>> sorted(rules.unions[URIRef("urn:x:L")]), problems
     ([rdflib.term.URIRef('urn:x:A'), rdflib.term.URIRef('urn:x:B')], [])
     """
-    rules, problems, used = Rules(), [], set()
+    rules = Rules()
+    problems: list[str] = []
+    used: set[Node] = set()
     for cls, expr in tbox.subject_objects(OWL.equivalentClass):
         if isinstance(cls, URIRef) and isinstance(expr, URIRef):
             continue  # a named equivalence: HermiT's hierarchy has it
@@ -180,10 +187,11 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
         conjuncts = tbox.value(expr, OWL.intersectionOf)
         if members is not None and conjuncts is None:
             items = _items(tbox, members)
-            if items is None or not all(isinstance(m, URIRef) for m in items):
+            named = [m for m in items or () if isinstance(m, URIRef)]
+            if items is None or len(named) != len(items):
                 problems.append(f"{cls}: a union of anything but named classes")
                 continue
-            rules.unions[cls] = frozenset(items)
+            rules.unions[cls] = frozenset(named)
             used |= _list_nodes(tbox, members)
         elif conjuncts is not None and members is None:
             items = _items(tbox, conjuncts)
@@ -191,7 +199,9 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
                 problems.append(f"{cls}: a malformed intersection")
                 continue
             used |= _list_nodes(tbox, conjuncts)
-            classes, some, values = set(), [], []
+            classes: set[URIRef] = set()
+            some: list[tuple[URIRef, URIRef]] = []
+            values: list[tuple[URIRef, Value]] = []
             for item in items:
                 if isinstance(item, URIRef):
                     classes.add(item)
@@ -205,38 +215,47 @@ def rules_of(tbox: Graph) -> tuple[Rules, list[str], set]:
                     break
                 used.add(item)
                 kind, prop, filler = restriction
-                (some if kind == "some" else values).append((prop, filler))
+                if kind == "some" and isinstance(filler, URIRef):  # _restriction: a literal is only a `value`
+                    some.append((prop, filler))
+                else:
+                    values.append((prop, filler))
             else:
                 definition = Definition(cls, frozenset(classes), tuple(sorted(some)), tuple(sorted(values)))
                 rules.definitions.append(definition)
         else:
             problems.append(f"{cls}: an equivalent class expression other than an intersection or a union")
-    for prop, cls in tbox.subject_objects(RDFS.domain):
-        rules.domains.setdefault(prop, set()).add(cls)
-    for prop, cls in tbox.subject_objects(RDFS.range):
-        rules.ranges.setdefault(prop, set()).add(cls)
+    # Axioms between anything but named entities are outside the fragment (read_fragment says so), and
+    # the rule pass then never runs: only the named ones are rules.
+    for p, domain in tbox.subject_objects(RDFS.domain):
+        if isinstance(p, URIRef) and isinstance(domain, URIRef):
+            rules.domains.setdefault(p, set()).add(domain)
+    for p, range_ in tbox.subject_objects(RDFS.range):
+        if isinstance(p, URIRef) and isinstance(range_, URIRef):
+            rules.ranges.setdefault(p, set()).add(range_)
     rules.functional = {p for p in tbox.subjects(RDF.type, OWL.FunctionalProperty) if isinstance(p, URIRef)}
     for a, b in tbox.subject_objects(OWL.disjointWith):
-        rules.disjoint.add(frozenset((a, b)))
+        if isinstance(a, URIRef) and isinstance(b, URIRef):
+            rules.disjoint.add(frozenset((a, b)))
     for axiom in tbox.subjects(RDF.type, OWL.AllDisjointClasses):
         used.add(axiom)
         head = tbox.value(axiom, OWL.members)
-        members = _items(tbox, head) or []
+        disjoint = {m for m in _items(tbox, head) or () if isinstance(m, URIRef)}
         used |= _list_nodes(tbox, head)
-        rules.disjoint |= {frozenset((a, b)) for a in members for b in members if a != b}
+        rules.disjoint |= {frozenset((a, b)) for a in disjoint for b in disjoint if a != b}
     for axiom in tbox.subjects(RDF.type, OWL.AllDifferent):
         used.add(axiom)
         head = tbox.value(axiom, OWL.distinctMembers) or tbox.value(axiom, OWL.members)
-        members = _items(tbox, head) or []
+        individuals = {m for m in _items(tbox, head) or () if isinstance(m, URIRef | Literal)}
         used |= _list_nodes(tbox, head)
-        rules.different |= {frozenset((a, b)) for a in members for b in members if a != b}
+        rules.different |= {frozenset((a, b)) for a in individuals for b in individuals if a != b}
     for a, b in tbox.subject_objects(OWL.differentFrom):
-        rules.different.add(frozenset((a, b)))
+        if isinstance(a, URIRef | Literal) and isinstance(b, URIRef | Literal):
+            rules.different.add(frozenset((a, b)))
     return rules, problems, used
 
 
-def _list_nodes(tbox: Graph, head) -> set:
-    nodes = set()
+def _list_nodes(tbox: Graph, head: Node | None) -> set[Node]:
+    nodes: set[Node] = set()
     while isinstance(head, BNode) and head not in nodes:
         nodes.add(head)
         head = tbox.value(head, RDF.rest)
@@ -291,7 +310,8 @@ def read_fragment(
             p in object_properties
             and p not in fact_properties
             and not isinstance(o, BNode)
-            and not (rules.domains.get(p) or rules.ranges.get(p))
+            and (p, RDFS.domain, None) not in tbox
+            and (p, RDFS.range, None) not in tbox
         ):
             continue  # an assertion about an individual that types nothing
         else:
@@ -316,9 +336,9 @@ class _Individuals:
     """Union-find over individuals: functional properties make two values one individual."""
 
     def __init__(self) -> None:
-        self.parent: dict[URIRef, URIRef] = {}
+        self.parent: dict[Value, Value] = {}
 
-    def find(self, node: URIRef) -> URIRef:
+    def find(self, node: Value) -> Value:
         root = node
         while self.parent.get(root, root) != root:
             root = self.parent[root]
@@ -326,7 +346,7 @@ class _Individuals:
             self.parent[node], node = root, self.parent.get(node, node)
         return root
 
-    def union(self, a: URIRef, b: URIRef) -> None:
+    def union(self, a: Value, b: Value) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
@@ -363,7 +383,10 @@ def type_facts(
     for fact in involved:
         own = edges.get(fact, [])
         alone = _type_together(
-            ontology, {fact: facts[fact]}, {fact: own}, {v: value_types[v] for _, v in own if v in value_types}
+            ontology,
+            {fact: facts[fact]},
+            {fact: own},
+            {v: value_types[v] for _, v in own if isinstance(v, URIRef) and v in value_types},
         )
         if alone.contradictions:
             typing.contradictions[fact] = alone.contradictions[fact]
@@ -387,27 +410,27 @@ def _type_together(
 
     same = _Individuals()
     for pairs in edges.values():
-        by_prop: dict[URIRef, list[URIRef]] = {}
+        by_prop: dict[URIRef, list[Value]] = {}
         for prop, value in pairs:
             by_prop.setdefault(prop, []).append(value)
         for prop, values in by_prop.items():
             if prop in rules.functional:
                 for value in values[1:]:
                     same.union(values[0], value)
-    told: dict[URIRef, set[URIRef]] = {}
+    told: dict[Value, set[URIRef]] = {}
     for node, classes in (*value_types.items(), *individual_types.items()):
         told.setdefault(same.find(node), set()).update(classes)
     for pairs in edges.values():
         for prop, value in pairs:
             told.setdefault(same.find(value), set()).update(rules.ranges.get(prop, ()))
-    no_edges: list[tuple[URIRef, URIRef]] = []
-    value_classes: dict[URIRef, set[URIRef]] = {}
-    for node, classes in told.items():  # a definition of named classes alone can apply to a value
-        value_classes[node] = _saturate(rules, closure, closure(classes), no_edges, value_classes, same)
-    groups: dict[URIRef, list[URIRef]] = {}
-    for node in {*told, *same.parent}:
-        groups.setdefault(same.find(node), []).append(node)
-    value_problems: dict[URIRef, list[Contradiction]] = {}
+    no_edges: list[tuple[URIRef, Value]] = []
+    value_classes: dict[Value, set[URIRef]] = {}
+    for value, classes in told.items():  # a definition of named classes alone can apply to a value
+        value_classes[value] = _saturate(rules, closure, closure(classes), no_edges, value_classes, same)
+    groups: dict[Value, list[Value]] = {}
+    for individual in {*told, *same.parent}:
+        groups.setdefault(same.find(individual), []).append(individual)
+    value_problems: dict[Value, list[Contradiction]] = {}
     for root, group in groups.items():
         clashes = _clashes(rules, value_classes.get(root, set()), supers)
         found = [Contradiction(value=root, classes=pair) for pair in clashes]
@@ -439,8 +462,8 @@ def _saturate(
     rules: Rules,
     closure: Callable[[Iterable[URIRef]], set[URIRef]],
     classes: set[URIRef],
-    pairs: list[tuple[URIRef, URIRef]],
-    value_classes: Mapping[URIRef, set[URIRef]],
+    pairs: list[tuple[URIRef, Value]],
+    value_classes: Mapping[Value, set[URIRef]],
     same: _Individuals,
 ) -> set[URIRef]:
     """``classes`` with every defined class the individual's classes and ``pairs`` satisfy, to a fixpoint."""
@@ -457,8 +480,8 @@ def _saturate(
 def _satisfies(
     definition: Definition,
     classes: set[URIRef],
-    pairs: list[tuple[URIRef, URIRef]],
-    value_classes: Mapping[URIRef, set[URIRef]],
+    pairs: list[tuple[URIRef, Value]],
+    value_classes: Mapping[Value, set[URIRef]],
     same: _Individuals,
 ) -> bool:
     if not definition.classes <= classes:
@@ -472,4 +495,4 @@ def _satisfies(
 def _clashes(rules: Rules, classes: set[URIRef], supers: Mapping[URIRef, set[URIRef]]) -> list[tuple[URIRef, URIRef]]:
     """Pairs of disjoint classes among ``classes``, and ``(C, owl:Nothing)`` for each unsatisfiable C."""
     empty = sorted((c, OWL.Nothing) for c in classes if c != OWL.Nothing and OWL.Nothing in supers.get(c, ()))
-    return empty + sorted(tuple(sorted(pair)) for pair in rules.disjoint if pair <= classes)
+    return empty + sorted((min(pair), max(pair)) for pair in rules.disjoint if pair <= classes)

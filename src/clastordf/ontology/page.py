@@ -7,6 +7,7 @@ from html import escape
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from ..vocab import CLASTO, OBO
 from .slim import VOCAB_IRI
@@ -26,17 +27,17 @@ class _Names:
     def __init__(self, graph: Graph):
         self.graph = graph
 
-    def label(self, node: URIRef) -> str:
+    def label(self, node: Node) -> str:
         value = self.graph.value(node, RDFS.label) or self.graph.value(node, SKOS.prefLabel)
         return str(value) if value else str(node).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
-    def link(self, node: URIRef) -> str:
+    def link(self, node: Node) -> str:
         text = escape(self.label(node))
         if str(node).startswith(str(CLASTO)):
             return f'<a href="#{escape(str(node).split("#", 1)[1])}">{text}</a>'
         return f'<a href="{escape(str(node))}">{text}</a>'
 
-    def expression(self, node) -> str:
+    def expression(self, node: Node) -> str:
         """A class expression in Manchester-like syntax."""
         g = self.graph
         if isinstance(node, URIRef):
@@ -66,11 +67,11 @@ def render_ontology_page(graph: Graph, version: str) -> str:
     }
     children: dict[URIRef | None, list[URIRef]] = {}
     for c in classes:
-        own = [p for p in parents[c] if p in parents]
-        for p in own or [None]:
-            children.setdefault(p, []).append(c)
+        own: list[URIRef | None] = [p for p in parents[c] if p in parents]
+        for parent in own or [None]:
+            children.setdefault(parent, []).append(c)
 
-    def tree(parent: URIRef | None, seen: frozenset) -> str:
+    def tree(parent: URIRef | None, seen: frozenset[URIRef]) -> str:
         items = []
         for c in sorted(children.get(parent, []), key=names.label):
             if c in seen:
@@ -107,11 +108,11 @@ def render_ontology_page(graph: Graph, version: str) -> str:
     for scheme in sorted(graph.subjects(RDF.type, SKOS.ConceptScheme), key=names.label):
         concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=names.label)
         items = []
-        for c in concepts:
-            local = escape(str(c).split("#", 1)[1])
-            definition = escape(str(graph.value(c, SKOS.definition) or ""))
+        for concept in concepts:
+            local = escape(str(concept).split("#", 1)[1])
+            definition = escape(str(graph.value(concept, SKOS.definition) or ""))
             items.append(
-                f'<li id="{local}"><code>clasto:{local}</code> {escape(names.label(c))}'
+                f'<li id="{local}"><code>clasto:{local}</code> {escape(names.label(concept))}'
                 f'<span class="def"> {definition}</span></li>'
             )
         anchor = escape(str(scheme).split("#", 1)[1])

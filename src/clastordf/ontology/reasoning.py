@@ -21,11 +21,12 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Identifier, Node
 
 from ..vocab import CLASTO
-from .fact_typing import Classified, Contradiction, Rules, Typing, read_fragment, type_facts
+from .fact_typing import Classified, Contradiction, Rules, Typing, Value, read_fragment, type_facts
 
 #: Properties whose values are ontology classes; the reasoner sees an instance of each.
 CLASS_VALUED = (
@@ -120,25 +121,32 @@ class Descriptions:
     class values replaced by their representative individuals (``value_types``)."""
 
     facts: dict[URIRef, set[URIRef]] = field(default_factory=dict)
-    edges: dict[URIRef, list[tuple[URIRef, URIRef]]] = field(default_factory=dict)
+    edges: dict[URIRef, list[tuple[URIRef, Value]]] = field(default_factory=dict)
     value_types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
 
 
 def fact_descriptions(data: Graph, facts: Iterable[URIRef] | None = None) -> Descriptions:
     """Read the facts (all of them, or ``facts``) of the dataset as the reasoner sees them."""
     out = Descriptions()
-    nodes = set(facts) if facts is not None else {s for t in FACT_TYPES for s in data.subjects(RDF.type, t)}
+    # The builder makes every fact, type and class value an IRI (the shapes check it): the isinstance
+    # tests below only tell the type checker so.
+    nodes = set(facts) if facts is not None else _facts(data)
     for node in sorted(nodes):
-        out.facts[node] = set(data.objects(node, RDF.type))
+        out.facts[node] = {t for t in data.objects(node, RDF.type) if isinstance(t, URIRef)}
         pairs = out.edges.setdefault(node, [])
         for prop in (*INDIVIDUAL_VALUED, *LITERAL_VALUED):
-            pairs.extend((prop, value) for value in sorted(data.objects(node, prop)))
+            values = (v for v in data.objects(node, prop) if isinstance(v, URIRef | Literal))
+            pairs.extend((prop, value) for value in sorted(values))
         for prop in CLASS_VALUED:
-            for value in sorted(data.objects(node, prop)):
+            for value in sorted(v for v in data.objects(node, prop) if isinstance(v, URIRef)):
                 inst = instance_of(value)
                 pairs.append((prop, inst))
                 out.value_types.setdefault(inst, set()).add(value)
     return out
+
+
+def _facts(data: Graph) -> set[URIRef]:
+    return {s for t in FACT_TYPES for s in data.subjects(RDF.type, t) if isinstance(s, URIRef)}
 
 
 def facts_abox(data: Graph, facts: Iterable[URIRef] | None = None) -> Graph:
@@ -210,7 +218,7 @@ def _run_hermit(graph: Graph) -> _Result:
     for t in FACT_TYPES:
         for node in graph.subjects(RDF.type, t):
             ind = world[str(node)]
-            if ind is None:
+            if ind is None or not isinstance(node, URIRef):
                 continue
             types[node] = {URIRef(c.iri) for c in ind.INDIRECT_is_a if hasattr(c, "iri")}
     subclasses, supers = set(), {}
@@ -314,7 +322,7 @@ def _new_types(tbox: Graph, data: Graph, entailed_types: dict[URIRef, set[URIRef
     asserted_closure = _asserted_superclasses(tbox)
     inference = Inference()
     for node, entailed in entailed_types.items():
-        asserted = set(data.objects(node, RDF.type))
+        asserted = {t for t in data.objects(node, RDF.type) if isinstance(t, URIRef)}
         implied = set(asserted)
         for a in asserted:
             implied |= asserted_closure.get(a, set())
@@ -332,14 +340,18 @@ def _explain_contradictions(
     for fact in sorted(contradictions):
         lines.append(f"{fact} ({data.value(fact, RDFS.label)}) contradicts the ontology")
         for c in contradictions[fact]:
-            where = "it" if c.value is None else f"its {_short(c.prop)} value ({_value_names(c.value, described)})"
+            where = (
+                "it"
+                if c.prop is None or c.value is None
+                else f"its {_short(c.prop)} value ({_value_names(c.value, described)})"
+            )
             if c.classes is not None and c.classes[1] == OWL.Nothing:
                 lines.append(f"  {where} would be a member of {_short(c.classes[0])}, which can have no member")
             elif c.classes is not None:
                 lines.append(
                     f"  {where} would be both {_short(c.classes[0])} and {_short(c.classes[1])}, which are disjoint"
                 )
-            else:
+            elif c.prop is not None and c.individuals is not None:
                 lines.append(
                     f"  its values of {_short(c.prop)} would be one individual, but "
                     f"{_short(c.individuals[0])} and {_short(c.individuals[1])} are distinct"
@@ -352,14 +364,14 @@ def _value_lines(data: Graph, fact: URIRef, functional: Iterable[URIRef]) -> lis
     """A culprit's values: those of functional properties it has more than one of, and its class values."""
     lines = []
     for prop in functional:
-        values = sorted(data.objects(fact, prop))
+        values = sorted(v for v in data.objects(fact, prop) if isinstance(v, Identifier))
         if len(values) > 1:
             lines.append(
                 f"  it has {len(values)} values of the functional property {_short(prop)}: "
                 + ", ".join(_short(v) for v in values)
             )
     for prop in CLASS_VALUED:
-        values = sorted(data.objects(fact, prop))
+        values = sorted(v for v in data.objects(fact, prop) if isinstance(v, Identifier))
         if values:
             lines.append(f"  {_short(prop)}: " + ", ".join(_short(v) for v in values))
     return lines
@@ -400,7 +412,7 @@ def explain_inconsistency(tbox: Graph, data: Graph, runner: Runner) -> list[str]
     each culprit in a logarithmic number of reasoner runs; reasoning a culprit again without
     disjointness and functionality axioms shows which disjoint classes it would belong to.
     """
-    facts = sorted({s for t in FACT_TYPES for s in data.subjects(RDF.type, t)})
+    facts = sorted(_facts(data))
     if runner(tbox).consistent is False:
         return ["the ontology is inconsistent on its own, before any fact is added"]
     culprits = _culprits(tbox, data, facts, runner)
@@ -416,13 +428,14 @@ def explain_inconsistency(tbox: Graph, data: Graph, runner: Runner) -> list[str]
         for a, b in sorted(disjoint):
             if a in types and b in types:
                 lines.append(f"  it would be both {_short(a)} and {_short(b)}, which are disjoint")
-        lines += _value_lines(data, fact, sorted(tbox.subjects(RDF.type, OWL.FunctionalProperty)))
+        functional = (p for p in tbox.subjects(RDF.type, OWL.FunctionalProperty) if isinstance(p, URIRef))
+        lines += _value_lines(data, fact, sorted(functional))
     return lines
 
 
-def _value_names(value: URIRef, described: Descriptions) -> str:
+def _value_names(value: Value, described: Descriptions) -> str:
     """A value individual by the class (or classes, once merged) it stands for."""
-    classes = described.value_types.get(value)
+    classes = described.value_types.get(value) if isinstance(value, URIRef) else None
     return ", ".join(_short(c) for c in sorted(classes)) if classes else _short(value)
 
 
@@ -439,12 +452,13 @@ def _culprits(tbox: Graph, data: Graph, facts: list[URIRef], runner: Runner) -> 
 def _disjoint_pairs(tbox: Graph) -> set[tuple[URIRef, URIRef]]:
     pairs = {(a, b) for a, b in tbox.subject_objects(OWL.disjointWith)}
     for axiom in tbox.subjects(RDF.type, OWL.AllDisjointClasses):
-        members = list(tbox.items(tbox.value(axiom, OWL.members)))
+        head = tbox.value(axiom, OWL.members)
+        members = list(tbox.items(head)) if head is not None else []
         pairs |= set(itertools.combinations(members, 2))
     return {(min(a, b), max(a, b)) for a, b in pairs if isinstance(a, URIRef) and isinstance(b, URIRef)}
 
 
-def _short(node: URIRef) -> str:
+def _short(node: Node) -> str:
     text = str(node)
     for prefix, ns in (("clasto:", str(CLASTO)), ("obo:", "http://purl.obolibrary.org/obo/")):
         if text.startswith(ns):

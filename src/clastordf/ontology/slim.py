@@ -245,4 +245,8 @@ def external_properties(graph: Graph) -> set[URIRef]:
     """Predicates used in ``graph`` that are neither built in nor declared as a property in it."""
     kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     declared = {s for kind in kinds for s in graph.subjects(RDF.type, kind)}
-    return {p for p in graph.predicates() if not str(p).startswith(BUILTIN_NAMESPACES) and p not in declared}
+    return {
+        p
+        for p in graph.predicates()
+        if isinstance(p, URIRef) and not str(p).startswith(BUILTIN_NAMESPACES) and p not in declared
+    }

@@ -9,7 +9,7 @@ always gives the same bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -19,6 +19,8 @@ from .rdftree import Node, SubjectTree
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Where a top-level subject's block goes in the file: lower ranks first.
+SubjectRank = Callable[[Node], int]
 
 
 def _escape(text: str) -> str:
@@ -65,7 +67,7 @@ class TurtleWriter:
             parts.append(f"{self.iri(p)} " + (" ,\n" + indent + "    ").join(objects))
         return separator.join(parts)
 
-    def write(self, triples: Iterable[tuple], subject_rank=None) -> str:
+    def write(self, triples: Iterable[tuple], subject_rank: SubjectRank | None = None) -> str:
         tree = SubjectTree.of(triples)
         rank = subject_rank or (lambda s: 0)
         out = [f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items()]
@@ -75,11 +77,11 @@ class TurtleWriter:
             if isinstance(s, BNode):
                 blocks.append(((rank(s), "~" + body), f"\n[\n    {body}\n] .\n"))
             else:
-                blocks.append(((rank(s), str(s)), f"\n{self.iri(s)}\n    {body} .\n"))
+                blocks.append(((rank(s), str(s)), f"\n{self.term(s)}\n    {body} .\n"))
         out += [text for _, text in sorted(blocks, key=lambda b: b[0])]
         return "".join(out)
 
 
-def serialize(graph: Graph, prefixes: dict[str, str], subject_rank=None) -> str:
+def serialize(graph: Graph, prefixes: dict[str, str], subject_rank: SubjectRank | None = None) -> str:
     """Serialize a graph to deterministic Turtle text."""
     return TurtleWriter(prefixes).write(graph, subject_rank)

@@ -350,7 +350,8 @@ def fact_fields(graph: Graph, fact: ox.NamedNode) -> Fields:
             continue
         suffix = claim_suffix(fact, claim)
         fields["claims"][suffix] = claim
-        fields.update(_node_fields(graph, claim, prefix=f"claim {suffix} "))
+        if not isinstance(claim, ox.Literal):  # a literal has no fields
+            fields.update(_node_fields(graph, claim, prefix=f"claim {suffix} "))
     return fields
 
 

@@ -396,7 +396,9 @@ def _parse_in_process(run: _Run, name: str, syntax: str) -> _Parsed | None:
     path = run.folder / name
     try:
         with gzip.open(path, "rb") if name.endswith(".gz") else path.open("rb") as fh:
-            triples = [q.triple for q in ox.parse(fh, format=_RDF_FORMATS[syntax], base_iri=path.as_uri())]
+            # pyoxigraph reads any binary file object; its stub asks for typing.IO, which GzipFile is not
+            quads = ox.parse(fh, format=_RDF_FORMATS[syntax], base_iri=path.as_uri())  # type: ignore[arg-type]
+            triples = [q.triple for q in quads]
     except SyntaxError as err:
         run.problem(f"{name}: not valid {_SYNTAX_NAMES[syntax]} (pyoxigraph): {err}")
         return None
@@ -604,7 +606,7 @@ def _offline_loader(url: str, options: dict | None = None) -> dict:
 
 def _jsonld_error_text(error: BaseException) -> str:
     """PyLD's error and its causes on one line: outer messages are generic, the inner ones say why."""
-    parts = []
+    parts: list[str] = []
     current: BaseException | None = error
     while current is not None and len(parts) < 4:
         if isinstance(current, jsonld.JsonLdError):
@@ -907,6 +909,7 @@ def _void_datasets(triples: list[ox.Triple]) -> set[ox.NamedNode | ox.BlankNode]
         t.subject
         for t in triples
         if t.predicate == _VOID_DATA_DUMP
+        and isinstance(t.subject, ox.NamedNode | ox.BlankNode)
         and isinstance(t.object, ox.NamedNode)
         and t.object.value.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1] in dumps
     }

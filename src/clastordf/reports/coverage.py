@@ -222,8 +222,10 @@ def coverage(
     report = Coverage(table1={row: [] for row in range(1, TABLE1_ROWS + 1)})
     primary: dict[int, set[str]] = {row: set() for row in report.table1}
     citing: dict[int, set[str]] = {row: set() for row in report.table1}
-    counts: dict[str, Counter] = {}
-    levels, contested_levels, claim_levels = Counter(), Counter(), Counter()
+    counts: dict[str, Counter[str]] = {}
+    levels: Counter[str] = Counter()
+    contested_levels: Counter[str] = Counter()
+    claim_levels: Counter[str] = Counter()
     for fact in curation.facts:
         d = derived[fact.id]
         for i, location in enumerate(fact.source_locations):

@@ -135,9 +135,9 @@ def compare(
     for fact in curation.facts:
         if fact.agent.is_entity:
             shown.add(fact.agent.text)
-        for r in derived[fact.id].receptors:
-            entity = curation.entities[r]
-            shown.update(entity.subunits if isinstance(entity, model.Complex) else [r])
+        for receptor in derived[fact.id].receptors:
+            entity = curation.entities[receptor]
+            shown.update(entity.subunits if isinstance(entity, model.Complex) else [receptor])
     missed = sorted(k for k in shown if k not in seen)
     return sorted(set(hits)), missed
 

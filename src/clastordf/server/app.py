@@ -31,5 +31,7 @@ def create_app(config: ServerConfig) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = config.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        # Flask's documented way to wrap the app in WSGI middleware, but wsgi_app is typed as a method.
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     return app

@@ -133,8 +133,9 @@ def served_graph(config: ServerConfig) -> str | None:
 
 
 class RemoteStore:
-    """A SPARQL 1.1 endpoint read like the embedded :class:`pyoxigraph.Store`, and the endpoint's runner
-    of queries (:meth:`run`, like :meth:`.executor.ExecutorPool.run`). Thread-safe.
+    """A SPARQL 1.1 endpoint read like the embedded :class:`pyoxigraph.Store` (a :class:`.store.ReadOnlyStore`),
+    and the endpoint's runner of queries (a :class:`.executor.QueryRunner`: :meth:`run`, like
+    :meth:`.executor.ExecutorPool.run`). Thread-safe.
 
     Every method raises :class:`.sparql_client.BackendError` when the backend does not answer (in time,
     or at all); :meth:`run` raises :class:`.executor.QueryFailed` like the executors do.
@@ -318,9 +319,9 @@ class RemoteStore:
 
     def quads_for_pattern(
         self,
-        subject: ox.NamedNode | None,
+        subject: ox.NamedNode | ox.BlankNode | None,
         predicate: ox.NamedNode | None,
-        object: ox.NamedNode | ox.Literal | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
         graph_name: None = None,
     ) -> list[ox.Quad]:
         """The served graph's triples matching the pattern (as quads in that graph). Blank nodes cannot
@@ -340,7 +341,15 @@ class RemoteStore:
         terms = {"s": subject, "p": predicate, "o": object}
         pattern = " ".join(str(t) if t is not None else f"?{v}" for v, t in terms.items())
         rows = self._select(f"SELECT * WHERE {{ {pattern} }}")
-        return [ox.Quad(*(t if t is not None else row[v] for v, t in terms.items()), self._graph_name) for row in rows]
+        return [
+            ox.Quad(
+                subject if subject is not None else row["s"],
+                predicate if predicate is not None else row["p"],
+                object if object is not None else row["o"],
+                self._graph_name,
+            )
+            for row in rows
+        ]
 
     def contains(
         self, subject: ox.NamedNode | None, predicate: ox.NamedNode | None, object: ox.NamedNode | ox.Literal | None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -97,6 +97,13 @@ class Answer:
     kind: str
 
 
+class QueryRunner(Protocol):
+    """What the endpoint runs a :class:`Job` with: an :class:`ExecutorPool` over the embedded store, or a
+    :class:`~.backend.RemoteStore`. Raises :class:`QueryFailed` for a query it does not answer."""
+
+    def run(self, job: Job, timeout: float) -> Answer: ...
+
+
 class QueryFailed(Exception):
     """A query that was not answered; ``kind`` says why and the endpoint maps it to a status code.
 
@@ -157,7 +164,9 @@ def _solutions(result: ox.QuerySolutions, media_type: str, limit: int) -> tuple[
     fmt = RESULTS_FORMATS[media_type]
     if fmt == ox.QueryResultsFormat.JSON:
         return data, truncated
-    return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt), truncated
+    body = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    assert body is not None  # given no output, pyoxigraph returns the bytes
+    return body, truncated
 
 
 def _graph(result: Iterable[ox.Triple], media_type: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
@@ -167,6 +176,7 @@ def _graph(result: Iterable[ox.Triple], media_type: str, limit: int, prefixes: d
         body = ox.serialize(triples[:limit], format=fmt, prefixes=prefixes or None)
     except ValueError:  # a prefix the serializer rejects: plain IRIs are always fine
         body = ox.serialize(triples[:limit], format=fmt)
+    assert body is not None  # given no output, pyoxigraph returns the bytes
     return body, len(triples) > limit
 
 
@@ -206,8 +216,9 @@ def serialize_result(
     elif job.results_type is None:
         raise _not_acceptable("SELECT/ASK", RESULTS_FORMATS)
     elif isinstance(result, ox.QueryBoolean):
-        body = result.serialize(format=RESULTS_FORMATS[job.results_type])
-        answer = Answer(job.results_type, body, False, "boolean")
+        boolean = result.serialize(format=RESULTS_FORMATS[job.results_type])
+        assert boolean is not None  # given no output, pyoxigraph returns the bytes
+        answer = Answer(job.results_type, boolean, False, "boolean")
     else:
         body, truncated = _solutions(result, job.results_type, job.limit)
         answer = Answer(job.results_type, body, truncated, "solutions")

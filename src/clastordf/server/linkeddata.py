@@ -3,7 +3,8 @@ descriptions from the store, RDF serialisation and content negotiation.
 
 Everything here reads the server's read-only store with trusted, fixed query shapes; user input only
 ever becomes an IRI (a :class:`pyoxigraph.NamedNode`), never query text. The store is the embedded
-:class:`pyoxigraph.Store` or a :class:`~.backend.RemoteStore`, which answers the same calls.
+:class:`pyoxigraph.Store` or a :class:`~.backend.RemoteStore`, which answers the same calls
+(:class:`~.store.ReadOnlyStore`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from werkzeug.datastructures import MIMEAccept
 
 from ..prefixes import PROJECT, compress
 from .backend import RemoteStore
+from .store import ReadOnlyStore
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -115,11 +117,18 @@ def serialize(triples: Iterable[ox.Triple], fmt: RdfFormat) -> bytes:
             term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
         } | {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
         prefixes = {p: ns for p, ns in {**PREFIXES, **PROJECT}.items() if any(v.startswith(ns) for v in used)}
-    return ox.serialize(triples, format=fmt.oxformat, prefixes=prefixes)
+    body = ox.serialize(triples, format=fmt.oxformat, prefixes=prefixes)
+    assert body is not None  # given no output, pyoxigraph returns the bytes
+    return body
 
 
-def _sort_key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[int, str]:
-    return (0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.Literal) else 2, term.value)
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A term's value; a triple term (RDF 1.2, which the data does not use) as N-Triples."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def _sort_key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> tuple[int, str]:
+    return (0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.Literal) else 2, _value(term))
 
 
 @dataclass
@@ -129,14 +138,16 @@ class Site:
     ``script_root`` is the WSGI mount point, so links stay right behind a path-prefixing proxy.
     """
 
-    store: ox.Store | RemoteStore
+    store: ReadOnlyStore
     base: str
     script_root: str = ""
     _labels: dict[str, str] = field(default_factory=dict)
     _known: dict[str, bool] = field(default_factory=dict)
 
     # -- reading ---------------------------------------------------------------------------------
-    def objects(self, subject: str | ox.BlankNode, predicate: str) -> list:
+    def objects(
+        self, subject: str | ox.BlankNode, predicate: str
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         """Distinct objects of (subject, predicate), IRIs first, then literals, sorted."""
         s = ox.NamedNode(subject) if isinstance(subject, str) else subject
         found = {q.object for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)}
@@ -187,6 +198,7 @@ class Site:
     def query(self, sparql: str) -> list[dict[str, str]]:
         """Run a trusted SELECT over the union of graphs; rows as ``{var: value}`` (unbound left out)."""
         solutions = self.store.query(sparql, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
         names = [v.value for v in solutions.variables]
         return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
 
@@ -244,12 +256,12 @@ class Site:
         else:
             triples = self._cbd_by_lookups(iri)
         out = {(t.subject, t.predicate, t.object): t for t in triples}
-        return sorted(out.values(), key=lambda t: (t.subject.value, t.predicate.value, _sort_key(t.object)))
+        return sorted(out.values(), key=lambda t: (_value(t.subject), t.predicate.value, _sort_key(t.object)))
 
     def _cbd_by_lookups(self, iri: str) -> list[ox.Triple]:
         out: list[ox.Triple] = []
         todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(iri)]
-        seen: set = set()
+        seen: set[ox.NamedNode | ox.BlankNode] = set()
         while todo:
             node = todo.pop()
             if node in seen:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from importlib import resources
 from urllib.parse import urlencode
 
@@ -97,7 +98,7 @@ def link_header(alternates: list[tuple[str, str]]) -> str:
     return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in alternates)
 
 
-def rdf_alternates(make_url) -> list[tuple[str, str]]:
+def rdf_alternates(make_url: Callable[[str | None], str]) -> list[tuple[str, str]]:
     """HTML plus every RDF format, each URL made by ``make_url(ext or None)``."""
     return [(make_url(None), HTML)] + [(make_url(f.ext), f.media_type) for f in RDF_FORMATS]
 
@@ -112,9 +113,8 @@ def finish(response: Response, alternates: list[tuple[str, str]], vary: bool = T
 
 
 def rdf_response(triples: list[ox.Triple], fmt: RdfFormat, alternates: list[tuple[str, str]]) -> Response:
+    # werkzeug adds "; charset=utf-8" to text/* types itself
     response = Response(serialize(triples, fmt), mimetype=fmt.media_type)
-    if fmt.media_type.startswith("text/"):
-        response.charset = "utf-8"
     return finish(response, alternates)
 
 
@@ -187,7 +187,7 @@ def home():
         "description": s.literal(dataset, "http://purl.org/dc/terms/description") if dataset else None,
         "version": s.literal(dataset, "http://purl.org/pav/version") if dataset else None,
         "issued": s.literal(dataset, "http://purl.org/dc/terms/issued") if dataset else None,
-        "license": (s.iris(dataset, "http://purl.org/dc/terms/license") or [None])[0] if dataset else None,
+        "license": next(iter(s.iris(dataset, "http://purl.org/dc/terms/license")), None) if dataset else None,
         "iri": dataset,
     }
     html = render_template(
@@ -425,8 +425,7 @@ def facts(ext: str | None = None):
         writer.writerow(CSV_COLUMNS)
         for r in shown:
             writer.writerow(_row_csv(r, s))
-        response = Response(out.getvalue(), mimetype="text/csv")
-        response.charset = "utf-8"
+        response = Response(out.getvalue(), mimetype="text/csv")  # werkzeug adds "; charset=utf-8"
         return finish(response, alternates, vary=False)
     html = render_template(
         "facts.html", rows=shown, total=len(rows), options=options, filters=filters, alternates=alternates
@@ -480,8 +479,9 @@ def query():
 def _run_example(text: str) -> tuple[dict, None]:
     """Run one packaged example on the store (trusted text, known to be quick)."""
     solutions = state().store.query(text, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)  # the examples are SELECT queries
     names = [v.value for v in solutions.variables]
-    rows = []
+    rows: list[list[tuple[str, bool] | None]] = []
     for row in solutions:
         if len(rows) == FALLBACK_ROWS:
             return {"vars": names, "rows": rows, "capped": True}, None
@@ -779,7 +779,11 @@ def render_resource(iri: str, fmt: RdfFormat | None, alternates: list[tuple[str,
         return not_found(fmt, iri)
     if fmt is not None:
         return rdf_response(triples, fmt, alternates)
-    types = {t.object.value for t in triples if t.subject == ox.NamedNode(iri) and t.predicate.value == RDF_TYPE}
+    types = {
+        t.object.value
+        for t in triples
+        if t.subject == ox.NamedNode(iri) and t.predicate.value == RDF_TYPE and not isinstance(t.object, ox.Triple)
+    }
     common = {"iri": iri, "alternates": alternates}
     if types & set(data.FACT_TYPES):
         html = render_template("fact.html", fact=data.fact(s, iri), **common)
@@ -815,7 +819,13 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
         "kicker": kind if kind.startswith("miRNA") else kind[:1].upper() + kind[1:],
         "types": sorted(types),
         "label": next(
-            (t.object.value for t in triples if t.subject == ox.NamedNode(iri) and t.predicate.value == RDFS_LABEL),
+            (
+                t.object.value
+                for t in triples
+                if t.subject == ox.NamedNode(iri)
+                and t.predicate.value == RDFS_LABEL
+                and not isinstance(t.object, ox.Triple)
+            ),
             None,
         )
         or s.label(iri),
@@ -858,12 +868,14 @@ def _kind(s: Site, iri: str, types: set[str]) -> str:
     return "resource"
 
 
-def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> tuple[str, str]:
-    """(kind, text) of an RDF term for the statements table: ``iri``, ``bnode`` or ``literal``."""
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> tuple[str, str]:
+    """(kind, text) of an RDF term for the statements table: ``iri``, ``bnode``, ``literal`` or ``triple``."""
     if isinstance(term, ox.NamedNode):
         return "iri", term.value
     if isinstance(term, ox.BlankNode):
         return "bnode", "_:" + term.value[:8]
+    if isinstance(term, ox.Triple):  # an RDF 1.2 triple term (the data has none): shown as N-Triples
+        return "triple", str(term)
     return "literal", term.value
 
 
@@ -893,7 +905,8 @@ def resource(rest: str):
         name, ext = split_extension(rest)
     iri = base + name
     fmt = wanted_format(ext)
-    path = s.local_path(iri) if valid_iri(iri) else s.script_root + "/" + name
+    local = s.local_path(iri) if valid_iri(iri) else None  # under the base: never None when valid
+    path = local if local is not None else s.script_root + "/" + name
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
     return render_resource(iri, fmt, alternates)
 
@@ -936,7 +949,8 @@ def _cached_page() -> Response | None:
         return None
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
+    return response
 
 
 @bp.after_request
@@ -951,4 +965,5 @@ def _keep_page(response: Response) -> Response:
     )
     page_cache().put(key, entry)
     response.set_etag(entry.etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
+    return response

@@ -44,7 +44,7 @@ def void_triples(
     endpoint, dump URLs, this server's URI space, example resources and vocabularies."""
     d = _n(dataset)
     out = list(site.cbd(dataset))
-    extra = [
+    extra: list[tuple[str, ox.NamedNode | ox.Literal]] = [
         (RDF_TYPE, _n(VOID + "Dataset")),
         (VOID + "triples", _int(triples)),
         (VOID + "sparqlEndpoint", _n(endpoint)),

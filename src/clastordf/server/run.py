@@ -4,7 +4,7 @@ what ``serve`` checks first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -12,6 +12,9 @@ from .backend import RemoteStore
 from .config import ServerConfig
 from .linkeddata import Site
 from .sparql_client import BackendError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class GunicornServer(BaseApplication):
@@ -26,7 +29,7 @@ class GunicornServer(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
+    def load(self) -> Flask:
         from .app import create_app
 
         return create_app(self.server_config)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..vocab import DATASET_IRI
+from .store import ReadOnlyStore
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -55,12 +56,14 @@ class DatasetStats:
     has_dataset_description: bool
 
 
-def _count(store: ox.Store, query: str) -> int:
-    rows = list(store.query(query, use_default_graph_as_union=True))
+def _count(store: ReadOnlyStore, query: str) -> int:
+    solutions = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    rows = list(solutions)
     return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
 
 
-def dataset_stats(store: ox.Store) -> DatasetStats:
+def dataset_stats(store: ReadOnlyStore) -> DatasetStats:
     """Count what the service description reports (a few aggregate queries over the whole store)."""
     default = {
         "triples": _count(store, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"),
@@ -69,10 +72,9 @@ def dataset_stats(store: ox.Store) -> DatasetStats:
         "distinctObjects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s ?p ?o }"),
         "classes": _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }"),
     }
-    named = {
-        row["g"].value: int(row["n"].value)
-        for row in store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-    }
+    graphs = store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    assert isinstance(graphs, ox.QuerySolutions)  # a SELECT
+    named = {row["g"].value: int(row["n"].value) for row in graphs}
     has_description = bool(store.query(f"ASK {{ <{DATASET_IRI}> ?p ?o }}", use_default_graph_as_union=True))
     return DatasetStats(default, named, has_description)
 
@@ -144,4 +146,6 @@ def describe(
 
 
 def serialize(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
-    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+    body = ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+    assert body is not None  # given no output, pyoxigraph returns the bytes
+    return body

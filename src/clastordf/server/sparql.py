@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -42,7 +43,7 @@ from werkzeug.exceptions import HTTPException
 
 from .cache import Cached, ResponseCache, freeze
 from .context import state
-from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed
+from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed, QueryRunner
 from .query_text import UPDATE_FORMS, QueryInfo, engine_functions, inspect_query
 from .service_description import DatasetStats, dataset_stats, describe, serialize
 from .sparql_client import BackendError
@@ -224,7 +225,7 @@ def negotiate(params: MultiDict[str, str]) -> Choice:
     )
 
 
-def _not_acceptable(what: str, offered: dict[str, object]) -> EndpointError:
+def _not_acceptable(what: str, offered: Mapping[str, object]) -> EndpointError:
     return EndpointError(406, f"{what} is available as {', '.join(offered)}; none of these is acceptable")
 
 
@@ -338,7 +339,8 @@ def result_cache() -> ResponseCache:
 def _replay(entry: Cached) -> Response:
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
+    return response
 
 
 def _run_query(query: str, params: MultiDict[str, str]) -> Response:
@@ -383,7 +385,8 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         form=info.form,
     )
     try:
-        answer = (remote or executor_pool()).run(job, config.query_timeout)
+        runner: QueryRunner = remote if remote is not None else executor_pool()
+        answer = runner.run(job, config.query_timeout)
     except QueryFailed as e:
         raise _failure(e) from None
     headers = [

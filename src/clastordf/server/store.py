@@ -1,11 +1,14 @@
 """The embedded store: the build's Turtle bulk-loaded once into an on-disk pyoxigraph store, which
-every server worker and query executor then opens read-only (the OS shares its pages)."""
+every server worker and query executor then opens read-only (the OS shares its pages); and
+:class:`ReadOnlyStore`, what the pages read of it, which a remote backend answers too."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph
 
@@ -13,6 +16,29 @@ from ..vocab import DATASET_IRI, dataset_graph
 
 DATA_FILE = "clastordf.ttl"
 PAV_VERSION = "http://purl.org/pav/version"
+
+#: What a query over a :class:`ReadOnlyStore` gives: solutions, a boolean or triples (a remote
+#: backend's graph answer comes as a list).
+QueryResult = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples | list[pyoxigraph.Triple]
+
+
+class ReadOnlyStore(Protocol):
+    """The data as the pages read it: the small part of :class:`pyoxigraph.Store`'s API they use.
+
+    The embedded store (:func:`open_store`) is one; :class:`~.backend.RemoteStore` answers the same
+    calls with SPARQL (and raises a :class:`ValueError` for a blank node in a pattern).
+    """
+
+    def query(self, query: str, *, use_default_graph_as_union: bool = False) -> QueryResult: ...
+
+    def quads_for_pattern(
+        self,
+        subject: pyoxigraph.NamedNode | pyoxigraph.BlankNode | None,
+        predicate: pyoxigraph.NamedNode | None,
+        object: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | None,
+    ) -> Iterable[pyoxigraph.Quad]: ...
+
+    def named_graphs(self) -> Iterable[pyoxigraph.NamedNode | pyoxigraph.BlankNode]: ...
 
 
 def dataset_version(data: Path) -> str:

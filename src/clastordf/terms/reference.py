@@ -164,7 +164,7 @@ class Reference:
         out = {}
         for r in _rows(self.root / "mirbase/mirbase_selected.tsv"):
             curie = f"mirbase.mature:{r['mature_accession']}"
-            xrefs = (f"ncbigene:{r['ncbi_gene_id']}",) if r["ncbi_gene_id"] else ()
+            xrefs: tuple[str, ...] = (f"ncbigene:{r['ncbi_gene_id']}",) if r["ncbi_gene_id"] else ()
             if r["gene_db_id"]:
                 xrefs += (r["gene_db_id"],)
             out[curie] = Term(curie, r["mature_name"], "mirna", taxon=r["taxon"], xrefs=xrefs)

@@ -262,8 +262,9 @@ def _check_path(shapes: Graph, shape: Node, path: Node) -> frozenset[URIRef]:
     alternatives = shapes.value(path, SH.alternativePath)
     if isinstance(path, BNode) and alternatives is not None and len(list(shapes.predicate_objects(path))) == 1:
         members = list(Collection(shapes, alternatives))
-        if members and all(isinstance(m, URIRef) for m in members):
-            return frozenset(members)
+        predicates = [m for m in members if isinstance(m, URIRef)]
+        if members and len(predicates) == len(members):
+            return frozenset(predicates)
     raise NotChunkable(f"{shape} has a path other than a predicate or alternative predicates")
 
 

@@ -224,7 +224,9 @@ def _validate_packed(packed: PackedChunk, shapes: Graph | None = None) -> tuple[
     """Validate one chunk; keep the results about the focus nodes it owns, keyed by their IRI."""
     graph = _PreparedQueryGraph(bind_namespaces="none")
     owned = unpack(packed, graph)
-    results = _results(graph, shapes if shapes is not None else _worker_shapes)
+    shapes = shapes if shapes is not None else _worker_shapes
+    assert shapes is not None  # a worker process has them from the pool's initializer
+    results = _results(graph, shapes)
     return [(str(focus), v) for focus, v in results if focus in owned], _peak_rss_mb()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Identifier, Node
 
 from ..vocab import BIOLINK, CLASTO, DATASET_IRI, HAS_PART, OBO, PROTEIN_COMPLEX, REVIEW_IRI
 
@@ -138,8 +139,8 @@ def obo_curie(iri: str) -> str:
     return _local_id(iri).replace("_", ":", 1)
 
 
-def _one(graph: Graph, subject: URIRef, predicate: URIRef) -> URIRef | Literal | None:
-    values = sorted(graph.objects(subject, predicate), key=str)
+def _one(graph: Graph, subject: Node, predicate: URIRef) -> Identifier | None:
+    values = sorted((v for v in graph.objects(subject, predicate) if isinstance(v, Identifier)), key=str)
     return values[0] if values else None
 
 
@@ -277,7 +278,7 @@ def _signal(
         form=str(form) if form else "",
         mechanism=_local_id(str(mechanism)) if mechanism else "Secreted",
         evidence_level=_local_id(str(level)) if level else "",
-        contested=any(bool(v.toPython()) for v in graph.objects(fact, CLASTO.contested)),
+        contested=any(bool(v.toPython()) for v in graph.objects(fact, CLASTO.contested) if isinstance(v, Literal)),
         producer_side=producer,
         arms=arms,
         pathways=tuple(sorted(str(p) for p in graph.objects(fact, CLASTO.pathway))),
@@ -321,7 +322,7 @@ def read_model(graph: Graph) -> Model:
         return entities[iri].members
 
     signals = []
-    for fact in sorted(graph.subjects(RDF.type, CLASTO.ClastokineFact), key=str):
+    for fact in sorted((f for f in graph.subjects(RDF.type, CLASTO.ClastokineFact) if isinstance(f, URIRef)), key=str):
         signal = _signal(graph, URIRef(fact), side_of, members_of)
         if signal is not None:
             signals.append(signal)

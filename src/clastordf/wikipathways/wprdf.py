@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DC, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from ..vocab import CLASTO, DATASET_IRI, GENE_PRODUCT_OF, HUMAN, IN_TAXON, OBO
 from .gpml_read import (
@@ -437,7 +438,8 @@ class _Converter:
 
     def attached(self, line: Interaction) -> tuple[list[Interaction], list[Interaction]]:
         """Lines on this line's anchors: plain-ended ones take part, arrow-ended ones regulate it."""
-        parts, regs = [line], []
+        parts: list[Interaction] = [line]
+        regs: list[Interaction] = []
         for anchor in line.anchors:
             for other in self.p.interactions:
                 for pt in (other.start, other.end):
@@ -502,8 +504,9 @@ class _Converter:
         iri = self.local("WP/Interaction", line.graph_id or "")
         self.base(iri, parts)
         self.add(iri, RDF.type, WP.DirectedInteraction)
-        if ARROWHEAD_CLASS.get(head) is not None:
-            self.add(iri, RDF.type, ARROWHEAD_CLASS[head])
+        arrow_class = ARROWHEAD_CLASS.get(head)
+        if arrow_class is not None:
+            self.add(iri, RDF.type, arrow_class)
         for prop, ends in ((WP.source, sources), (WP.target, targets)):
             for r in ends:
                 self.add(iri, WP.participants, r)
@@ -544,8 +547,9 @@ class _Converter:
         """The triples every directed interaction of the converter carries."""
         self.add(iri, RDF.type, WP.Interaction)
         self.add(iri, RDF.type, WP.DirectedInteraction)
-        if ARROWHEAD_CLASS.get(head) is not None:
-            self.add(iri, RDF.type, ARROWHEAD_CLASS[head])
+        arrow_class = ARROWHEAD_CLASS.get(head) if head is not None else None
+        if arrow_class is not None:
+            self.add(iri, RDF.type, arrow_class)
         self.add(iri, DCTERMS.isPartOf, self.pw)
         self.add(iri, WP.isAbout, self.local("Interaction", graph_id or ""))
 
@@ -637,7 +641,7 @@ class DatasetMapper:
             if isinstance(s, URIRef) and isinstance(o, URIRef):
                 self.entity_of.setdefault(o, s)
 
-    def human_gene(self, entity: object) -> bool:
+    def human_gene(self, entity: Node) -> bool:
         """A human gene product, whose label is its HGNC symbol."""
         return (entity, RDF.type, CLASTO.GeneProduct) in self.graph and (entity, IN_TAXON, HUMAN) in self.graph
 
@@ -650,7 +654,8 @@ class DatasetMapper:
             purl = OBO[f"CHEBI_{chebi.group(1)}"]
             return purl if (purl, None, None) in self.graph or (None, None, purl) in self.graph else None
         if source is not None and source.code == "H":  # an HGNC symbol: the human gene product labelled so
-            return next((s for s in self.graph.subjects(RDFS.label, Literal(xref.id)) if self.human_gene(s)), None)
+            genes = self.graph.subjects(RDFS.label, Literal(xref.id))
+            return next((s for s in genes if isinstance(s, URIRef) and self.human_gene(s)), None)
         if (iri, None, None) in self.graph:
             return iri
         return self.entity_of.get(iri)
@@ -678,7 +683,7 @@ class DatasetMapper:
 
 
 def _entities(wp: Graph, prop: URIRef, node_entity: dict[URIRef, URIRef], interaction: URIRef) -> set[URIRef]:
-    return {node_entity[n] for n in wp.objects(interaction, prop) if n in node_entity}
+    return {node_entity[n] for n in wp.objects(interaction, prop) if isinstance(n, URIRef) and n in node_entity}
 
 
 def _parts(graph: Graph, entity: URIRef) -> set[URIRef]:
@@ -721,9 +726,13 @@ def _add_fact_references(wp: Graph, graph: Graph, pathway: Pathway, conv: _Conve
         entity = mapper.entity(node.xref, datasource(node.xref.database)) if res is not None else None
         if res is not None and entity is not None:
             node_entity[res] = entity
-    for cx in set(wp.subjects(RDF.type, WP.Complex)):  # a group stands for the dataset complex of its members
-        members = {node_entity[m] for m in wp.objects(cx, WP.participants) if m in node_entity}
-        for c in {c for m in members for c in graph.subjects(OBO.BFO_0000051, m)}:
+    # Every node here is an IRI (the converter's and the dataset's): isinstance only narrows the type.
+    complexes = {cx for cx in wp.subjects(RDF.type, WP.Complex) if isinstance(cx, URIRef)}
+    for cx in complexes:  # a group stands for the dataset complex of its members
+        members = {
+            node_entity[m] for m in wp.objects(cx, WP.participants) if isinstance(m, URIRef) and m in node_entity
+        }
+        for c in {c for m in members for c in graph.subjects(OBO.BFO_0000051, m) if isinstance(c, URIRef)}:
             if members == set(graph.objects(c, OBO.BFO_0000051)):
                 node_entity[cx] = c
     for line in pathway.interactions:
@@ -779,7 +788,7 @@ def _void(wp: Graph, version: str, pathway_iri: URIRef) -> None:
     wp.add((d, VOID.uriSpace, Literal(CLASTORDF.pathway)))
     wp.add((d, VOID.exampleResource, pathway_iri))
     for cls in sorted(
-        set(wp.objects(None, RDF.type))
+        {o for o in wp.objects(None, RDF.type) if isinstance(o, URIRef)}
         & set(
             WP[c]
             for c in (
