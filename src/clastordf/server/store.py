@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pyoxigraph
 
-from ..vocab import DATASET_IRI
+from ..vocab import DATASET_IRI, GRAPHS
 
 DATA_FILE = "clastordf.ttl"
-GRAPH_BASE = "https://w3id.org/clastordf/graph/"
 PAV_VERSION = "http://purl.org/pav/version"
 
 
@@ -22,7 +21,7 @@ def dataset_graph(version: str) -> str:
     >>> dataset_graph("0.1.0")
     'https://w3id.org/clastordf/graph/0.1.0'
     """
-    return GRAPH_BASE + version
+    return GRAPHS + version
 
 
 def dataset_version(data: Path) -> str:
