@@ -24,9 +24,9 @@ SOURCE = REPO / "src" / ROOT
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(ROOT if name == ROOT else f"{ROOT}.{name}" for name in layer.split())
     for layer in (
-        # the base every stage may use: the package, the prefixes, files, problems, the project and
+        # the base every stage may use: the package, files, problems, the project and
         # progress reporting, then the vocabulary (named with the prefixes)
-        f"{ROOT} prefixes files problems project progress",
+        f"{ROOT} files problems project progress",
         "vocab",
         "curation",
         "terms",

@@ -12,9 +12,9 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from ..curation import model
 from ..curation.derive import Derived
 from ..curation.model import Curation, Fact
-from ..prefixes import expand
 from ..terms.index import TermIndex
 from ..vocab import (
+    BASE,
     BIOLINK,
     CE,
     CF,
@@ -27,15 +27,15 @@ from ..vocab import (
     IN_TAXON,
     MIRNA,
     ORTHOLOGOUS_TO,
+    PAV,
     PRE_MIRNA,
     PREFIXES,
     PROTEIN_COMPLEX,
     PUBMED,
     REVIEW_IRI,
+    VOID,
+    expand,
 )
-
-VOID = "http://rdfs.org/ns/void#"
-PAV = "http://purl.org/pav/"
 
 
 def en(text: str) -> Literal:
@@ -102,16 +102,16 @@ class GraphBuilder:
 
     def dataset(self) -> None:
         ds, info = URIRef(DATASET_IRI), self.curation.dataset
-        self.add(ds, RDF.type, URIRef(VOID + "Dataset"))
+        self.add(ds, RDF.type, VOID.Dataset)
         self.add(ds, DCTERMS.title, en(info.title))
         self.add(ds, DCTERMS.description, en(info.description))
         self.add(ds, DCTERMS.license, URIRef(info.license))
-        self.add(ds, URIRef(PAV + "version"), Literal(info.version))
+        self.add(ds, PAV.version, Literal(info.version))
         self.add(ds, DCTERMS.issued, Literal(info.issued, datatype=XSD.date))
         for creator in info.creators:
             self.add(ds, DCTERMS.creator, Literal(creator))
         self.add(ds, PROV.wasDerivedFrom, REVIEW_IRI)
-        self.add(ds, URIRef(VOID + "uriSpace"), Literal("https://w3id.org/clastordf/"))
+        self.add(ds, VOID.uriSpace, Literal(BASE))
 
     def fact(self, fact: Fact, d: Derived) -> None:
         node = CF[fact.id]

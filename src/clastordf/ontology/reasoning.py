@@ -25,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Identifier, Node
 
-from ..vocab import CLASTO
+from ..vocab import CLASTO, REASONING, compact
 from .fact_typing import Classified, Contradiction, Rules, Typing, Value, read_fragment, type_facts
 
 #: Properties whose values are ontology classes; the reasoner sees an instance of each.
@@ -46,7 +46,7 @@ INDIVIDUAL_VALUED = (CLASTO.mechanism, CLASTO.reviewCategory, CLASTO.evidenceLev
 LITERAL_VALUED = (CLASTO.contested,)
 FACT_PROPERTIES = (*CLASS_VALUED, *INDIVIDUAL_VALUED, *LITERAL_VALUED)
 FACT_TYPES = (CLASTO.ClastokineFact, CLASTO.RegulationFact)
-INSTANCE_BASE = "https://w3id.org/clastordf/reasoning/instance-of/"
+INSTANCE_BASE = REASONING + "instance-of/"
 
 #: How :func:`classify` types the facts: "auto" (the rule pass when exact, else HermiT on the ABox),
 #: "rules" (the rule pass, or an error naming what the rules cannot read) or "abox" (HermiT only).
@@ -206,7 +206,7 @@ def _run_hermit(graph: Graph) -> _Result:
     owlready2.JAVA_EXE = java
     world = owlready2.World()
     data = graph.serialize(format="nt", encoding="utf-8")
-    onto = world.get_ontology("https://w3id.org/clastordf/reasoning/input.owl")
+    onto = world.get_ontology(REASONING + "input.owl")
     onto.load(fileobj=io.BytesIO(data), format="ntriples")
     try:
         with onto:
@@ -459,8 +459,4 @@ def _disjoint_pairs(tbox: Graph) -> set[tuple[URIRef, URIRef]]:
 
 
 def _short(node: Node) -> str:
-    text = str(node)
-    for prefix, ns in (("clasto:", str(CLASTO)), ("obo:", "http://purl.obolibrary.org/obo/")):
-        if text.startswith(ns):
-            return prefix + text[len(ns) :]
-    return text
+    return compact(str(node)) or str(node)

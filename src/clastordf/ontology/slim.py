@@ -16,14 +16,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from ..prefixes import expand
 from ..problems import Problem
 from ..terms.index import TermIndex
-from ..vocab import CLASTO
-
-VOCAB_IRI = URIRef("https://w3id.org/clastordf/vocab")
-IMPORT_IRI = URIRef("https://w3id.org/clastordf/vocab/imports/external_import.owl")
-RELEASES = "https://w3id.org/clastordf/releases/"
+from ..vocab import CLASTO, IMPORT_IRI, RELEASES, VOCAB_IRI, expand
 
 #: Prefixes of the OBO ontologies whose terms the import slim holds.
 ONTOLOGY_PREFIXES = ("GO", "CL", "UBERON", "CHEBI", "ECO", "NCBITaxon", "SO", "RO", "BFO")

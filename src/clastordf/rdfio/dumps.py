@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from ..prefixes import PrefixMap
+from ..vocab import PrefixMap
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

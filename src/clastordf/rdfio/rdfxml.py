@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from ..vocab import PrefixMap
 from .rdftree import Node, SubjectTree
 
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -22,23 +23,21 @@ class RdfXmlWriter:
     def __init__(self, prefixes: dict[str, str]):
         self.prefixes = dict(prefixes)
         self.prefixes.setdefault("rdf", str(RDF))
+        self.names = PrefixMap(self.prefixes)
 
     def qname(self, iri: URIRef) -> str:
         """The element name of a property; unknown namespaces get an ``nsN`` prefix."""
         text = str(iri)
-        best = ""
-        for prefix, ns in self.prefixes.items():
-            local = text[len(ns) :]
-            if text.startswith(ns) and _NCNAME.match(local) and len(ns) > len(self.prefixes.get(best, "")):
-                best = prefix
-        if best:
-            return f"{best}:{text[len(self.prefixes[best]) :]}"
+        name = self.names.compact(text, lambda local: bool(_NCNAME.match(local)))
+        if name:
+            return name
         cut = max(text.rfind("#"), text.rfind("/")) + 1
         ns, local = text[:cut], text[cut:]
         if not _NCNAME.match(local):
             raise ValueError(f"property IRI {text} has no XML element name")
         prefix = f"ns{len(self.prefixes)}"
         self.prefixes[prefix] = ns
+        self.names = PrefixMap(self.prefixes)
         return f"{prefix}:{local}"
 
     def _property(self, tree: SubjectTree, p: URIRef, o: Node, indent: str) -> list[str]:

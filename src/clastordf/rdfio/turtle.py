@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ..prefixes import PrefixMap
+from ..vocab import PrefixMap
 from .rdftree import Node, SubjectTree
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")

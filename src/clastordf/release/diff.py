@@ -22,8 +22,7 @@ from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
-from ..prefixes import PrefixMap
-from ..vocab import FACT_CLASSES, PREFIXES
+from ..vocab import DATASET_IRI, FACT_CLASSES, PREFIXES, compact
 from .layout import TURTLE_DUMP
 
 #: The file of a release folder that holds the dataset.
@@ -39,7 +38,7 @@ _LABEL = ox.NamedNode(_RDFS + "label")
 _HAS_CLAIM = ox.NamedNode(_CLASTO + "hasClaim")
 _SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 _VERSION = ox.NamedNode("http://purl.org/pav/version")
-_DATASET = ox.NamedNode("https://w3id.org/clastordf/dataset")
+_DATASET = ox.NamedNode(DATASET_IRI)
 _FACT_TYPES = frozenset(ox.NamedNode(c) for c in FACT_CLASSES)
 _EVIDENCE_TYPES = frozenset({ox.NamedNode(_CLASTO + "EvidenceLine")})
 #: Node types counted as entities in a first release's summary, with their names in the text.
@@ -51,8 +50,6 @@ _ENTITY_TYPES: dict[ox.NamedNode, str] = {
 
 #: Labels longer than this are sentences (fact labels), not names, and would swamp a value list.
 SHORT_LABEL = 60
-
-_NAMES = PrefixMap(PREFIXES)
 
 Node = ox.NamedNode | ox.BlankNode | ox.Triple
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -212,7 +209,7 @@ def curie(iri: str) -> str:
     >>> curie("https://example.org/x")
     '<https://example.org/x>'
     """
-    return _NAMES.compact(iri) or f"<{iri}>"
+    return compact(iri) or f"<{iri}>"
 
 
 def literal_text(literal: ox.Literal) -> str:

@@ -12,20 +12,20 @@ from collections import defaultdict
 
 import pyoxigraph
 
-from ..prefixes import compress
+from .. import vocab
 from ..rdfio.dumps import RDF_TYPE, Triples
-from ..vocab import FACT_CLASSES
+from ..vocab import FACT_CLASSES, compress
 
-CLASTO = "https://w3id.org/clastordf/vocab#"
+CLASTO = str(vocab.CLASTO)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 DCTERMS_REFERENCES = "http://purl.org/dc/terms/references"
 DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
 DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
-IN_TAXON = "http://purl.obolibrary.org/obo/RO_0002162"
-PUBMED = "https://identifiers.org/pubmed/"
-DOI = "https://doi.org/"
+IN_TAXON = str(vocab.IN_TAXON)
+PUBMED = str(vocab.PUBMED)
+DOI = str(vocab.DOI)
 
 #: (column, predicate on the fact) for the relations written as an id column plus a label column.
 RELATIONS = [

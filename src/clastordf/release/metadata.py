@@ -9,19 +9,14 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 
 from ..curation.model import Dataset
 from ..rdfio.turtle import serialize
-from ..vocab import DATASET_IRI, PREFIXES, REVIEW_IRI
+from ..vocab import CLASS_PARTITIONS, DATASET_IRI, DCAT, GRAPHS, PAV, PREFIXES, REVIEW_IRI, SPDX, VOID, prefix_map
 from .layout import DATA_DUMPS, METADATA_FILES, describe_file, media_type
 
-VOID = Namespace("http://rdfs.org/ns/void#")
-#: DCAT 3 (rdflib's closed DCAT namespace lacks dcat:version and dcat:previousVersion).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-PAV = Namespace("http://purl.org/pav/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 
 #: The review every fact is curated from, as its JATS record names it (authors, journal, year).
@@ -111,7 +106,7 @@ def void_turtle(info: ReleaseInfo, files: list[ReleaseFile]) -> str:
     for iri in info.examples:
         g.add((d, VOID.exampleResource, URIRef(iri)))
     for cls_iri, count in info.class_counts:
-        part = URIRef(f"{DATASET_IRI}/class/{cls_iri.rsplit('#', 1)[-1]}")
+        part = URIRef(CLASS_PARTITIONS + cls_iri.rsplit("#", 1)[-1])
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls_iri)))
         g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
@@ -141,7 +136,7 @@ def void_turtle(info: ReleaseInfo, files: list[ReleaseFile]) -> str:
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         g.add((checksum, SPDX.checksumValue, Literal(f.sha256, datatype=XSD.hexBinary)))
-    prefixes = {**PREFIXES, "foaf": str(FOAF), "spdx": str(SPDX)}
+    prefixes = {**PREFIXES, **prefix_map("foaf", "spdx")}
     return serialize(g, prefixes, lambda s: 0 if s == d else 1)
 
 
@@ -286,7 +281,7 @@ import pyoxigraph
 store = pyoxigraph.Store()
 with gzip.open("clastordf.nt.gz", "rb") as dump:
     store.load(dump, format=pyoxigraph.RdfFormat.N_TRIPLES,
-               to_graph=pyoxigraph.NamedNode("https://w3id.org/clastordf/graph/{v}"))
+               to_graph=pyoxigraph.NamedNode("{GRAPHS}{v}"))
 query = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
 print(next(iter(store.query(query)))["n"].value, "triples")
 ```
@@ -294,10 +289,10 @@ print(next(iter(store.query(query)))["n"].value, "triples")
 With the Virtuoso bulk loader (the folder must be listed in `DirsAllowed` of `virtuoso.ini`), in `isql`:
 
 ```sql
-ld_dir('/path/to/this/folder', 'clastordf.nt.gz', 'https://w3id.org/clastordf/graph/{v}');
+ld_dir('/path/to/this/folder', 'clastordf.nt.gz', '{GRAPHS}{v}');
 rdf_loader_run();
 checkpoint;
-SPARQL SELECT COUNT(*) FROM <https://w3id.org/clastordf/graph/{v}> WHERE {{ ?s ?p ?o }};
+SPARQL SELECT COUNT(*) FROM <{GRAPHS}{v}> WHERE {{ ?s ?p ?o }};
 ```
 
 or `clastordf virtuoso load --release {v}`, which also checks the checksum and the triple count.

@@ -33,10 +33,9 @@ from rdflib.namespace import DCTERMS, FOAF, RDFS
 from ..curation import model
 from ..curation.derive import Derived
 from ..curation.model import Curation
-from ..prefixes import expand
 from ..problems import Problem
 from ..terms.index import TermIndex
-from ..vocab import REVIEW_IRI
+from ..vocab import REVIEW_IRI, expand
 from .tables import read_table
 
 FIGURE_IRI = URIRef("https://pfocr.wikipathways.org/figures/PMC11003748__elife-95083-fig2.html")

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..release.layout import find_release, releases_root, unknown_release_message
+from ..vocab import BASE
 
-DEFAULT_BASE = "https://w3id.org/clastordf/"
+DEFAULT_BASE = BASE
 #: The store of the build, inside the build folder.
 STORE_DIR = "oxigraph"
 #: Where the stores of served releases go, under the releases folder: hidden, so it is never taken

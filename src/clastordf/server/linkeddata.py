@@ -11,20 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
-from ..prefixes import PROJECT, compress
+from ..vocab import BASE, NAMESPACES, PREFIXES, PROJECT, PrefixMap, compress
 from .backend import RemoteStore
 from .store import ReadOnlyStore
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-OBO = "http://purl.obolibrary.org/obo/"
+RDF_TYPE = NAMESPACES["rdf"] + "type"
+RDFS = NAMESPACES["rdfs"]
+SKOS = NAMESPACES["skos"]
+DCTERMS = NAMESPACES["dcterms"]
+OBO = NAMESPACES["obo"]
 LABEL = RDFS + "label"
 PREF_LABEL = SKOS + "prefLabel"
 
@@ -50,31 +51,22 @@ BY_EXT = {f.ext: f for f in RDF_FORMATS}
 BY_MEDIA_TYPE = {f.media_type: f for f in RDF_FORMATS}
 HTML = "text/html"
 
-#: Prefixes written into Turtle / RDF-XML answers so they stay readable.
-PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": RDFS,
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": SKOS,
-    "dcterms": DCTERMS,
-    "prov": "http://www.w3.org/ns/prov#",
-    "pav": "http://purl.org/pav/",
-    "void": "http://rdfs.org/ns/void#",
-    "obo": OBO,
-    "biolink": "https://w3id.org/biolink/vocab/",
-    "uniprot": "https://identifiers.org/uniprot/",
-    "ncbigene": "https://identifiers.org/ncbigene/",
-    "hgnc": "https://identifiers.org/hgnc/",
-    "ensembl": "https://identifiers.org/ensembl/",
-    "pubmed": "https://identifiers.org/pubmed/",
-    "doi": "https://doi.org/",
-}
+
+def _plain_local(local: str) -> bool:
+    return local != "" and "/" not in local
 
 
-def project_prefixes(base: str) -> dict[str, str]:
-    """The project's own prefixes for a base (``clasto:``, ``cf:``, ``ce:``, ``cx:``)."""
-    return {"clasto": base + "vocab#", "cf": base + "fact/", "ce": base + "evidence/", "cx": base + "complex/"}
+@lru_cache(maxsize=8)
+def page_names(base: str) -> PrefixMap:
+    """The prefixes pages name things with: the data's (:data:`clastordf.vocab.PREFIXES`) and the
+    project's own under the base this server answers for. Not ``obo:``: an OBO term is named by its
+    ontology's CURIE (``GO:0001649``), and an OBO IRI outside the ontologies we know keeps its IRI.
+
+    >>> page_names("http://example.org/c/").compact("http://example.org/c/fact/CF0200")
+    'cf:CF0200'
+    """
+    ours = {p: base + ns.removeprefix(BASE) for p, ns in PROJECT.items()}
+    return PrefixMap({**{p: ns for p, ns in PREFIXES.items() if p != "obo"}, **ours})
 
 
 def negotiate(accept: MIMEAccept, offer_html: bool = True) -> RdfFormat | None:
@@ -109,14 +101,15 @@ def valid_iri(iri: str) -> bool:
 
 def serialize(triples: Iterable[ox.Triple], fmt: RdfFormat) -> bytes:
     """Serialise triples; Turtle and RDF/XML get the usual prefixes (N-Triples and JSON-LD stay plain).
-    The project prefixes are the data's own namespaces, whatever base this server answers for."""
+    The project prefixes are the data's own namespaces, whatever base this server answers for; they
+    come sorted, as in the dataset's own Turtle."""
     triples = list(triples)
     prefixes = None
     if fmt.oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         used = {
             term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
         } | {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-        prefixes = {p: ns for p, ns in {**PREFIXES, **PROJECT}.items() if any(v.startswith(ns) for v in used)}
+        prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if any(v.startswith(ns) for v in used)}
     body = ox.serialize(triples, format=fmt.oxformat, prefixes=prefixes)
     assert body is not None  # given no output, pyoxigraph returns the bytes
     return body
@@ -209,14 +202,9 @@ class Site:
 
     # -- naming ----------------------------------------------------------------------------------
     def curie(self, iri: str) -> str:
-        """A short name: the project's own prefixes first, then the shared prefix map, else the IRI."""
-        for prefix, ns in project_prefixes(self.base).items():
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns) :]}"
-        for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and ns not in (OBO,) and len(iri) > len(ns) and "/" not in iri[len(ns) :]:
-                return f"{prefix}:{iri[len(ns) :]}"
-        return compress(iri) or iri
+        """A short name: an identifier's CURIE (``GO:0001649``, ``HGNC:31591``), else a prefixed name
+        (:func:`page_names`; a local part with a ``/`` reads as a path, so not those), else the IRI."""
+        return compress(iri) or page_names(self.base).compact(iri, _plain_local) or iri
 
     def label(self, iri: str) -> str:
         """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE."""

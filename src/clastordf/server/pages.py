@@ -260,7 +260,7 @@ def void():
         r["x"]
         for r in s.query(
             f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
-            f"<http://purl.obolibrary.org/obo/GO_0032991> }} ?f a ?t }} GROUP BY ?t"
+            f"<{data.COMPLEX}> }} ?f a ?t }} GROUP BY ?t"
         )
         if "x" in r
     ]
@@ -831,7 +831,7 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
         or s.label(iri),
         "curie": s.curie(iri),
         "alt_labels": sorted(set(s.literals(iri, sk + "altLabel"))),
-        "definition": s.literal(iri, "http://purl.obolibrary.org/obo/IAO_0000115") or s.literal(iri, sk + "definition"),
+        "definition": s.literal(iri, data.DEFINITION) or s.literal(iri, sk + "definition"),
         "comment": s.literal(iri, rdfs + "comment"),
         "identifiers": s.iris(iri, sk + "exactMatch"),
         "genes": s.iris(iri, data.GENE_PRODUCT_OF),

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..vocab import BIOLINK, CLASTO, REVIEW_IRI
+from ..vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
 from .linkeddata import DCTERMS as DCTERMS_NS
 from .linkeddata import LABEL, RDF_TYPE, RDFS, Site
 from .linkeddata import OBO as OBO_NS
 
 C = str(CLASTO)
 REVIEW = str(REVIEW_IRI)
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-OWL = "http://www.w3.org/2002/07/owl#"
-PROV = "http://www.w3.org/ns/prov#"
+PUBMED = NAMESPACES["pubmed"]
+RDF = NAMESPACES["rdf"]
+OWL = NAMESPACES["owl"]
+PROV = NAMESPACES["prov"]
 IN_TAXON = OBO_NS + "RO_0002162"
 HAS_PART = OBO_NS + "BFO_0000051"
 ORTHOLOG = OBO_NS + "RO_HOM0000017"
@@ -31,19 +32,18 @@ MATURE_MIRNA = OBO_NS + "SO_0000276"
 PRE_MIRNA = OBO_NS + "SO_0001244"
 #: The evidence levels, strongest first (``clasto:EvidenceLevelScheme``).
 EVIDENCE_LEVELS = (C + "InVivoSupport", C + "InVitroOnly", C + "AuthorStatementOnly")
-PUBMED = "https://identifiers.org/pubmed/"
 REVIEW_ARTICLE = "https://elifesciences.org/articles/95083"
 
 #: Resolvers for cross-references, so an identifier links to the database's own page.
 RESOLVERS = {
-    "https://identifiers.org/ncbigene/": "https://www.ncbi.nlm.nih.gov/gene/{}",
-    "https://identifiers.org/hgnc/": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:{}",
-    "https://identifiers.org/ensembl/": "https://www.ensembl.org/id/{}",
-    "https://identifiers.org/mgi/": "https://www.informatics.jax.org/marker/{}",
-    "https://identifiers.org/uniprot/": "https://www.uniprot.org/uniprotkb/{}",
-    "https://identifiers.org/pubmed/": "https://pubmed.ncbi.nlm.nih.gov/{}/",
-    "https://identifiers.org/mirbase.mature/": "https://www.mirbase.org/mature/{}",
-    "https://identifiers.org/mirbase/": "https://www.mirbase.org/hairpin/{}",
+    NAMESPACES["ncbigene"]: "https://www.ncbi.nlm.nih.gov/gene/{}",
+    NAMESPACES["hgnc"]: "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:{}",
+    NAMESPACES["ensembl"]: "https://www.ensembl.org/id/{}",
+    NAMESPACES["mgi"]: "https://www.informatics.jax.org/marker/{}",
+    NAMESPACES["uniprot"]: "https://www.uniprot.org/uniprotkb/{}",
+    NAMESPACES["pubmed"]: "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    NAMESPACES["mirbase.mature"]: "https://www.mirbase.org/mature/{}",
+    NAMESPACES["mirbase"]: "https://www.mirbase.org/hairpin/{}",
 }
 
 
@@ -393,10 +393,9 @@ def fact_rows(site: Site) -> list[FactRow]:
 
 # -- where an entity or term is used ---------------------------------------------------------------
 
-_USAGE = """
-PREFIX clasto: <{c}>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT DISTINCT ?fact ?role ?via WHERE {{
+_USAGE = (
+    sparql_prefixes("clasto", "rdf")
+    + """SELECT DISTINCT ?fact ?role ?via WHERE {{
   VALUES ?factType {{ clasto:ClastokineFact clasto:RegulationFact }}
   ?fact a ?factType .
   {{ ?fact ?role <{x}> }}
@@ -405,6 +404,7 @@ SELECT DISTINCT ?fact ?role ?via WHERE {{
   UNION {{ ?fact clasto:hasClaim/(clasto:supportedBy|clasto:disputedBy) ?via . ?via ?role <{x}> }}
 }}
 """
+)
 
 
 @dataclass
@@ -418,7 +418,7 @@ class Usage:
 def usage(site: Site, iri: str) -> list[Usage]:
     """All facts a node takes part in: directly (ligand, receptor, cell type, process …), as a subunit
     of a receptor complex, as the subject, object or context of a claim, or in the evidence."""
-    rows = site.query(_USAGE.format(c=C, x=iri, part=HAS_PART))
+    rows = site.query(_USAGE.format(x=iri, part=HAS_PART))
     by_fact: dict[str, set[tuple[str, str | None]]] = {}
     for row in rows:
         if row["role"] == RDF_TYPE:
@@ -450,7 +450,7 @@ def role_name(site: Site, predicate: str, via: str | None) -> str:
 
 def counts(site: Site) -> dict[str, int]:
     """The headline numbers of the landing page (and of ``/health``)."""
-    pre = f"PREFIX clasto: <{C}> PREFIX dcterms: <{DCTERMS_NS}> "
+    pre = sparql_prefixes("clasto", "dcterms")
     return {
         "facts": site.count(
             pre + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { VALUES ?t { clasto:ClastokineFact "

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..vocab import CLASTO
+from ..vocab import NAMESPACES, VOCAB_IRI, prefix_map
 from .linkeddata import DCTERMS, RDF_TYPE, RDFS, Site
 
-VOID = "http://rdfs.org/ns/void#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+VOID = NAMESPACES["void"]
+SD = NAMESPACES["sd"]
+FOAF = NAMESPACES["foaf"]
+XSD_INTEGER = ox.NamedNode(NAMESPACES["xsd"] + "integer")
 #: Vocabularies the data uses (``void:vocabulary``): its own and the ones whose terms it states with.
 VOCABULARIES = (
-    str(CLASTO).rstrip("#"),
-    "http://www.w3.org/2000/01/rdf-schema#",
-    "http://www.w3.org/2002/07/owl#",
-    "http://www.w3.org/2004/02/skos/core#",
-    DCTERMS,
-    "http://www.w3.org/ns/prov#",
-    "http://purl.org/pav/",
-    "https://w3id.org/biolink/vocab/",
-    "http://purl.obolibrary.org/obo/ro.owl",
+    str(VOCAB_IRI),
+    *prefix_map("rdfs", "owl", "skos", "dcterms", "prov", "pav", "biolink").values(),
+    NAMESPACES["obo"] + "ro.owl",
 )
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..vocab import DATASET_IRI
+from ..vocab import DATASET_IRI, NAMESPACES, prefix_map
 from .store import ReadOnlyStore
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-FORMATS = "http://www.w3.org/ns/formats/"
+SD = NAMESPACES["sd"]
+VOID = NAMESPACES["void"]
+FORMATS = NAMESPACES["formats"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
@@ -34,14 +34,7 @@ FORMAT_IRIS = {
     "application/ld+json": FORMATS + "JSON-LD",
     "application/rdf+xml": FORMATS + "RDF_XML",
 }
-PREFIXES = {
-    "sd": SD,
-    "void": VOID,
-    "formats": FORMATS,
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+PREFIXES = prefix_map("sd", "void", "formats", "dcterms", "rdfs", "xsd")
 
 
 @dataclass(frozen=True)

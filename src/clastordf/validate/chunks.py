@@ -77,13 +77,13 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, Namespace
+from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.paths import AlternativePath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from ..vocab import SH
 
 Triple = tuple[Node, Node, Node]
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pyshacl import validate as pyshacl_validate
-from rdflib import ConjunctiveGraph, Graph, Namespace, URIRef
+from rdflib import ConjunctiveGraph, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -39,10 +39,8 @@ from rdflib.plugins.stores.memory import Memory, SimpleMemory
 from rdflib.term import Node
 
 from ..curation.model import Loc
-from ..vocab import PREFIXES
+from ..vocab import SH, compact
 from .chunks import NotChunkable, PackedChunk, Reach, analyse_shapes, chunks, focus_nodes, pack, unpack
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
 
 # Below this size one process validates the whole graph: starting workers (about 0.6 s each) and
 # cutting and copying chunks cost what two workers save up to ~50k triples of clastordf data
@@ -89,11 +87,7 @@ def _short(node) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
-        text = str(node)
-        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if text.startswith(ns) and "/" not in text[len(ns) :]:
-                return f"{prefix}:{text[len(ns) :]}"
-        return f"<{text}>"
+        return compact(str(node), lambda local: "/" not in local) or f"<{node}>"
     return str(node)
 
 

@@ -39,10 +39,9 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from ..vocab import CLASTO, DATASET_IRI, GENE_PRODUCT_OF, HAS_PART, HUMAN, IN_TAXON, OBO
+from ..vocab import CLASTO, DATASET_IRI, GENE_PRODUCT_OF, HAS_PART, HUMAN, IN_TAXON, NAMESPACES, OBO, compress
 
-IDENTIFIERS_ORG = "https://identifiers.org/"
-NCBIGENE = IDENTIFIERS_ORG + "ncbigene/"
+NCBIGENE = NAMESPACES["ncbigene"]
 ORGANISM = "Homo sapiens"
 
 
@@ -72,13 +71,11 @@ def _label(graph: Graph, term: URIRef) -> str:
 
 
 def _curie(term: URIRef) -> str:
-    """``http://purl.obolibrary.org/obo/GO_0001649`` → ``GO:0001649``."""
-    text = str(term)
-    if text.startswith(str(OBO)):
-        return text.removeprefix(str(OBO)).replace("_", ":", 1)
-    if text.startswith(IDENTIFIERS_ORG):
-        return text.removeprefix(IDENTIFIERS_ORG).replace("/", ":", 1)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    """``http://purl.obolibrary.org/obo/GO_0001649`` → ``GO:0001649``; a ``clasto:`` term is its local
+    name (the set ``mechanism:Secreted``); a term with no CURIE keeps its IRI."""
+    if term.startswith(CLASTO):
+        return term.removeprefix(CLASTO)
+    return compress(str(term)) or str(term)
 
 
 def _members(graph: Graph, fact: URIRef) -> set[URIRef]:
@@ -193,7 +190,7 @@ def _line(graph: Graph, gene_set: GeneSet, version: str) -> str | None:
         names = ", ".join(f"{name} [{curie}]" for name, curie in ordered)
         description += f" (ligands without a human NCBI Gene id, not listed: {names})"
     if gene_set.contested:
-        facts = ", ".join("cf:" + str(f).rsplit("/", 1)[-1] for f in sorted(gene_set.contested))
+        facts = ", ".join(_curie(f) for f in sorted(gene_set.contested))
         description += f" (contested: some study disputes a claim of {facts})"
     name = f"{gene_set.title}%clastordf_{version}%{gene_set.id}%{ORGANISM}"
     return "\t".join([name, description, *(str(g) for g in sorted(genes))])

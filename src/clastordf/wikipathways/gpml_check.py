@@ -29,12 +29,11 @@ from importlib.resources import files
 
 from lxml import etree
 
+from ..vocab import BIOPAX_NS, GPML_NS, NAMESPACES
 from .gpml_read import datasource
 from .layout import Box, bounding_box, overlapping_pairs
 
-GPML_NS = "http://pathvisio.org/GPML/2013a"
-BP_NS = "http://www.biopax.org/release/biopax-level3.owl#"
-RDF_ID = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}id"
+RDF_ID = f"{{{NAMESPACES['rdf']}}}id"
 
 #: ArrowHead values PathVisio knows: its basic set and the MIM plugin's (GPML 2013a era).
 ARROWHEADS: frozenset[str] = frozenset(
@@ -143,7 +142,7 @@ def _id_errors(root: etree._Element) -> list[str]:
 def _ref_errors(root: etree._Element) -> list[str]:
     graph_ids = {e.get("GraphId") for e in root.iter() if isinstance(e.tag, str) and e.get("GraphId")}
     group_ids = {g.get("GroupId") for g in _gpml(root, "Group") if g.get("GroupId")}
-    publications = {x.get(RDF_ID) for x in root.iter(f"{{{BP_NS}}}PublicationXref") if x.get(RDF_ID)}
+    publications = {x.get(RDF_ID) for x in root.iter(f"{{{BIOPAX_NS}}}PublicationXref") if x.get(RDF_ID)}
     errors = []
     for tag in ("Point", "State"):
         for element in _gpml(root, tag):

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from lxml import etree
 
-GPML_NS = "http://pathvisio.org/GPML/2013a"
-BIOPAX_NS = "http://www.biopax.org/release/biopax-level3.owl#"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+from ..vocab import BIOPAX_NS, GPML_NS, IDENTIFIERS_ORG, NAMESPACES
+
+RDF_NS = NAMESPACES["rdf"]
 _OTHER_GPML = re.compile(r"^http://(pathvisio|genmapp)\.org/GPML/")
 _REVISION = re.compile(r"_r(\d+)$")
 
@@ -70,7 +70,7 @@ class DataSource:
 
     def identifiers_org(self, identifier: str) -> str | None:
         """The identifiers.org IRI (https form, as WikiPathways RDF writes it), if there is one."""
-        return None if self.namespace is None else f"https://identifiers.org/{self.namespace}/{identifier}"
+        return None if self.namespace is None else f"{IDENTIFIERS_ORG}{self.namespace}/{identifier}"
 
     def page(self, identifier: str) -> str | None:
         return None if self.linkout is None else self.linkout.replace("$id", identifier)

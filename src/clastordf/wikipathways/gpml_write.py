@@ -25,7 +25,7 @@ from lxml import etree
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from ..vocab import REVIEW_IRI
+from ..vocab import BIOPAX_NS, GPML_NS, REVIEW_IRI
 from .gpml_check import validate_gpml
 from .layout import (
     ARROWHEADS,
@@ -46,8 +46,7 @@ from .layout import (
 from .model import OB, OC, Model, Publication, Signal, obo_curie, read_model
 from .svg import render_svg
 
-GPML_NS = "http://pathvisio.org/GPML/2013a"
-BP_NS = "http://www.biopax.org/release/biopax-level3.owl#"
+BP_NS = BIOPAX_NS
 RDF_NS = str(RDF)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 

@@ -30,12 +30,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ..problems import Problem, ProblemsFound
-from ..vocab import CLASTO, HUMAN, IN_TAXON, MIRNA, OBO
+from ..vocab import CLASTO, HUMAN, IDENTIFIERS_ORG, IN_TAXON, LINKS, MIRNA, OBO
 from .gpml_read import DataNode, GpmlError, Pathway, Xref, read_gpml
 from .wprdf import node_iri
 
-LINKS = "https://w3id.org/clastordf/links/"
-WIKIPATHWAYS = "https://identifiers.org/wikipathways/"
+WIKIPATHWAYS = IDENTIFIERS_ORG + "wikipathways/"
 _WPID = re.compile(r"WP\d+")
 _CHEBI_PROPS = (CLASTO.ligand, CLASTO.regulator, CLASTO.upregulates, CLASTO.downregulates, RDF.subject, RDF.object)
 
@@ -85,11 +84,11 @@ class EntityIndex:
                 self.by_iri.setdefault(str(m), e)
             if (e, RDF.type, CLASTO.GeneProduct) in graph and HUMAN in set(graph.objects(e, IN_TAXON)):
                 for label in graph.objects(e, RDFS.label):
-                    self.by_iri.setdefault(f"https://identifiers.org/hgnc.symbol/{label}", e)
+                    self.by_iri.setdefault(f"{IDENTIFIERS_ORG}hgnc.symbol/{label}", e)
         for prop in _CHEBI_PROPS:
             for o in graph.objects(None, prop):
                 if isinstance(o, URIRef) and str(o).startswith(str(OBO) + "CHEBI_"):
-                    self.by_iri.setdefault("https://identifiers.org/chebi/CHEBI:" + str(o).rsplit("_", 1)[1], o)
+                    self.by_iri.setdefault(f"{IDENTIFIERS_ORG}chebi/CHEBI:" + str(o).rsplit("_", 1)[1], o)
 
     def lookup(self, xref: Xref) -> URIRef | None:
         source = xref.datasource
@@ -105,8 +104,8 @@ class EntityIndex:
 def entity_key(entity: URIRef) -> str:
     """A path segment naming an entity: ``uniprot_O75094``, ``CHEBI_37550``, ``mirbase.mature_MIMAT0000271``."""
     text = str(entity)
-    if text.startswith("https://identifiers.org/"):
-        text = text.removeprefix("https://identifiers.org/").replace("/", "_", 1)
+    if text.startswith(IDENTIFIERS_ORG):
+        text = text.removeprefix(IDENTIFIERS_ORG).replace("/", "_", 1)
     else:
         text = text.removeprefix(str(OBO))
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)

@@ -17,7 +17,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Identifier, Node
 
-from ..vocab import BIOLINK, CLASTO, DATASET_IRI, HAS_PART, OBO, PROTEIN_COMPLEX, REVIEW_IRI
+from ..vocab import BIOLINK, CLASTO, DATASET_IRI, DOI, HAS_PART, NAMESPACES, OBO, PROTEIN_COMPLEX, REVIEW_IRI
 
 #: The two sides of the drawing: the lineage a cell type belongs to.
 OC = "osteoclast"
@@ -154,21 +154,21 @@ def _xref(graph: Graph, iri: str) -> tuple[str, str, str]:
         return "Metabolite", "ChEBI", obo_curie(iri)
     if iri.startswith(str(OBO) + "GO_"):
         return "Pathway", "GeneOntology", obo_curie(iri)
-    if iri.startswith("https://identifiers.org/mirbase.mature/"):
+    if iri.startswith(NAMESPACES["mirbase.mature"]):
         return "Rna", "miRBase mature sequence", _local_id(iri)
-    if iri.startswith("https://identifiers.org/mirbase/"):
+    if iri.startswith(NAMESPACES["mirbase"]):
         return "Rna", "miRBase Sequence", _local_id(iri)
     matches = sorted(str(m) for m in graph.objects(URIRef(iri), SKOS.exactMatch))
     for prefix, database in (
-        ("https://identifiers.org/ncbigene/", "Entrez Gene"),
-        ("https://identifiers.org/ensembl/", "Ensembl"),
+        (NAMESPACES["ncbigene"], "Entrez Gene"),
+        (NAMESPACES["ensembl"], "Ensembl"),
     ):
         for match in matches:
             if match.startswith(prefix):
                 # WikiPathways' convention for a gene-identified node; its RDF then says wp:GeneProduct,
                 # which the usual "genes of a pathway" queries ask for.
                 return "GeneProduct", database, match[len(prefix) :]
-    if iri.startswith("https://identifiers.org/uniprot/"):
+    if iri.startswith(NAMESPACES["uniprot"]):
         return "Protein", "UniProtKB", _local_id(iri)
     return "Protein", "", ""
 
@@ -300,10 +300,10 @@ def _signal(
 
 def _publication(graph: Graph, iri: str) -> Publication | None:
     node = URIRef(iri)
-    if iri.startswith("https://identifiers.org/pubmed/"):
+    if iri.startswith(NAMESPACES["pubmed"]):
         database, identifier = "PubMed", _local_id(iri)
-    elif iri.startswith("https://doi.org/"):
-        database, identifier = "DOI", iri[len("https://doi.org/") :]
+    elif iri.startswith(DOI):
+        database, identifier = "DOI", iri[len(DOI) :]
     else:
         return None
     title = _one(graph, node, DCTERMS.title)

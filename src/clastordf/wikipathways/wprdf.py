@@ -48,11 +48,31 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DC, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DC, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from ..vocab import CLASTO, DATASET_IRI, GENE_PRODUCT_OF, HUMAN, IN_TAXON, OBO
+from ..vocab import (
+    CF,
+    CITO,
+    CLASTO,
+    DATASET_IRI,
+    DOI,
+    GENE_PRODUCT_OF,
+    HUMAN,
+    IDENTIFIERS_ORG,
+    IN_TAXON,
+    NAMESPACES,
+    OBO,
+    PATHWAY,
+    PAV,
+    PUBMED,
+    VOID,
+    WP,
+    WP_DATASET_IRI,
+    WP_PREFIXES,
+    WPRDF,
+)
 from .gpml_read import (
     DataNode,
     DataSource,
@@ -66,31 +86,9 @@ from .gpml_read import (
     parse_gpml,
 )
 
-WP = Namespace("http://vocabularies.wikipathways.org/wp#")
-CITO = Namespace("http://purl.org/spar/cito/")
-PAV = Namespace("http://purl.org/pav/")
-VOID = Namespace("http://rdfs.org/ns/void#")
 NCIT_TAXON_ID = OBO.NCIT_C179773  # "has NCBI taxon id", the literal WikiPathways hangs on the taxon
 CC0 = URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
 PUBMED_PAGE = "http://www.ncbi.nlm.nih.gov/pubmed/"
-
-#: Prefixes for writing wp: RDF the way WikiPathways' dumps do.
-WP_PREFIXES: dict[str, str] = {
-    "cito": str(CITO),
-    "dc": str(DC),
-    "dcterms": str(DCTERMS),
-    "foaf": str(FOAF),
-    "obo": str(OBO),
-    "pav": str(PAV),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "skos": str(SKOS),
-    "void": str(VOID),
-    "wp": str(WP),
-    "wprdf": "http://rdf.wikipathways.org/",
-    "owl": str(OWL),
-    "prov": str(PROV),
-}
 
 #: NCBI Taxonomy ids of the organisms WikiPathways has pathways for (BridgeDb ``Organism``).
 ORGANISMS: dict[str, str] = {
@@ -151,20 +149,20 @@ _MAPPED_TYPES = {"GeneProduct", "Protein", "Metabolite", "Rna", "Complex"}
 
 #: BridgeDb system code → (wp:bdb* property, IRI prefix), as ``getUnifiedIdentifiers`` writes them.
 BDB: dict[str, tuple[URIRef, str]] = {
-    "En": (WP.bdbEnsembl, "https://identifiers.org/ensembl/"),
-    "S": (WP.bdbUniprot, "https://identifiers.org/uniprot/"),
-    "L": (WP.bdbEntrezGene, "https://identifiers.org/ncbigene/"),
-    "H": (WP.bdbHgncSymbol, "https://identifiers.org/hgnc.symbol/"),
-    "Ch": (WP.bdbHmdb, "https://identifiers.org/hmdb/"),
-    "Cs": (WP.bdbChemspider, "https://identifiers.org/chemspider/"),
-    "Ce": (WP.bdbChEBI, "https://identifiers.org/chebi/"),
+    "En": (WP.bdbEnsembl, IDENTIFIERS_ORG + "ensembl/"),
+    "S": (WP.bdbUniprot, IDENTIFIERS_ORG + "uniprot/"),
+    "L": (WP.bdbEntrezGene, IDENTIFIERS_ORG + "ncbigene/"),
+    "H": (WP.bdbHgncSymbol, IDENTIFIERS_ORG + "hgnc.symbol/"),
+    "Ch": (WP.bdbHmdb, IDENTIFIERS_ORG + "hmdb/"),
+    "Cs": (WP.bdbChemspider, IDENTIFIERS_ORG + "chemspider/"),
+    "Ce": (WP.bdbChEBI, IDENTIFIERS_ORG + "chebi/"),
     "Wd": (WP.bdbWikidata, "http://www.wikidata.org/entity/"),
     "Cpc": (WP.bdbPubChem, "http://rdf.ncbi.nlm.nih.gov/pubchem/compound/CID"),
-    "Ck": (WP.bdbKeggCompound, "https://identifiers.org/kegg.compound/"),
-    "Lm": (WP.bdbLipidMaps, "https://identifiers.org/lipidmaps/"),
-    "Re": (WP.bdbReactome, "https://identifiers.org/reactome/"),
-    "Rh": (WP.bdbRhea, "https://identifiers.org/rhea/"),
-    "Cpx": (WP.bdbComplexPortal, "https://identifiers.org/complexportal/"),
+    "Ck": (WP.bdbKeggCompound, IDENTIFIERS_ORG + "kegg.compound/"),
+    "Lm": (WP.bdbLipidMaps, IDENTIFIERS_ORG + "lipidmaps/"),
+    "Re": (WP.bdbReactome, IDENTIFIERS_ORG + "reactome/"),
+    "Rh": (WP.bdbRhea, IDENTIFIERS_ORG + "rhea/"),
+    "Cpx": (WP.bdbComplexPortal, IDENTIFIERS_ORG + "complexportal/"),
 }
 
 #: Given an Xref and its data source, the (wp:bdb* property, IRI) pairs it maps to.
@@ -205,17 +203,17 @@ class WpIris:
 
 
 WIKIPATHWAYS = WpIris(
-    pathway="https://identifiers.org/wikipathways/",
-    rdf="http://rdf.wikipathways.org/",
+    pathway=IDENTIFIERS_ORG + "wikipathways/",
+    rdf=WPRDF,
     page="http://www.wikipathways.org/instance/{id}_r{rev}",
     svg="https://www.wikipathways.org//wpi/wpi.php?action=downloadFile&type=svg&pwTitle=Pathway:{id}&oldid={rev}",
     png="https://www.wikipathways.org//wpi/wpi.php?action=downloadFile&type=png&pwTitle=Pathway:{id}&oldid={rev}",
 )
 
 CLASTORDF = WpIris(
-    pathway="https://w3id.org/clastordf/pathway/",
-    rdf="https://w3id.org/clastordf/pathway/",
-    page="https://w3id.org/clastordf/pathway/{id}",
+    pathway=PATHWAY,
+    rdf=PATHWAY,
+    page=PATHWAY + "{id}",
     source="clastordf",
 )
 
@@ -323,10 +321,10 @@ class _Converter:
     def cite(self, pub: PublicationXref, parent: URIRef) -> URIRef | None:
         """A publication reference of ``parent`` (pathway, node, interaction, complex)."""
         if pub.pubmed:
-            res, source, ident = URIRef(f"https://identifiers.org/pubmed/{pub.pubmed}"), "PubMed", pub.pubmed
+            res, source, ident = PUBMED[pub.pubmed], "PubMed", pub.pubmed
             page = URIRef(PUBMED_PAGE + pub.pubmed)
         elif pub.doi:
-            res, source, ident = URIRef(f"https://doi.org/{pub.doi}"), "DOI", pub.doi
+            res, source, ident = DOI[pub.doi], "DOI", pub.doi
             page = res
         else:
             return None
@@ -410,7 +408,7 @@ class _Converter:
         for pub in self.p.cited(group.biopax_refs):
             self.cite(pub, cx)
             if pub.pubmed:
-                self.add(binding, DCTERMS.references, URIRef(f"https://identifiers.org/pubmed/{pub.pubmed}"))
+                self.add(binding, DCTERMS.references, PUBMED[pub.pubmed])
 
     def embedded_complex(self, cx: URIRef, node: DataNode) -> None:
         """A ``Complex`` data node inside the group names the complex (e.g. a Complex Portal id)."""
@@ -616,8 +614,7 @@ def gpml_to_wp(
 # --- clastordf's own pathway -----------------------------------------------------------------
 
 PATHWAY_ID = "clastokines"
-WP_DATASET_IRI = URIRef(DATASET_IRI + "/wp")
-_FACT = re.compile(r"(?:https://w3id\.org/clastordf/fact/|\bcf:)?\b(CF\d{4,})\b")
+_FACT = re.compile(rf"(?:{re.escape(CF)}|\bcf:)?\b(CF\d{{4,}})\b")
 
 
 class DatasetMapper:
@@ -666,19 +663,19 @@ class DatasetMapper:
         if entity is None:
             return out
         text = str(entity)
-        if text.startswith("https://identifiers.org/uniprot/"):
+        if text.startswith(NAMESPACES["uniprot"]):
             out.append((WP.bdbUniprot, entity))
         if text.startswith(str(OBO) + "CHEBI_"):
-            out.append((WP.bdbChEBI, URIRef("https://identifiers.org/chebi/CHEBI:" + text.rsplit("_", 1)[1])))
+            out.append((WP.bdbChEBI, URIRef(f"{IDENTIFIERS_ORG}chebi/CHEBI:" + text.rsplit("_", 1)[1])))
         for match in [*self.graph.objects(entity, SKOS.exactMatch), *self.graph.objects(entity, GENE_PRODUCT_OF)]:
             m = str(match)
-            if m.startswith("https://identifiers.org/ncbigene/"):
+            if m.startswith(NAMESPACES["ncbigene"]):
                 out.append((WP.bdbEntrezGene, URIRef(m)))
-            elif m.startswith("https://identifiers.org/ensembl/"):
+            elif m.startswith(NAMESPACES["ensembl"]):
                 out.append((WP.bdbEnsembl, URIRef(m)))
         if self.human_gene(entity):
             for label in self.graph.objects(entity, RDFS.label):
-                out.append((WP.bdbHgncSymbol, URIRef(f"https://identifiers.org/hgnc.symbol/{label}")))
+                out.append((WP.bdbHgncSymbol, URIRef(f"{IDENTIFIERS_ORG}hgnc.symbol/{label}")))
         return sorted(set(out))
 
 
@@ -743,17 +740,13 @@ def _add_fact_references(wp: Graph, graph: Graph, pathway: Pathway, conv: _Conve
             graph, _entities(wp, WP.source, node_entity, iri), _entities(wp, WP.target, node_entity, iri)
         )
         for fact_id in _named_facts(pathway, line):
-            refs.update(
-                o
-                for o in graph.objects(URIRef(f"https://w3id.org/clastordf/fact/{fact_id}"), DCTERMS.references)
-                if isinstance(o, URIRef)
-            )
+            refs.update(o for o in graph.objects(CF[fact_id], DCTERMS.references) if isinstance(o, URIRef))
         for ref in sorted(refs):
-            pmid = str(ref).removeprefix("https://identifiers.org/pubmed/")
+            pmid = str(ref).removeprefix(PUBMED)
             if pmid.isdigit():
                 conv.cite(PublicationXref("", pmid, "PubMed"), iri)
-            elif str(ref).startswith("https://doi.org/"):
-                conv.cite(PublicationXref("", str(ref).removeprefix("https://doi.org/"), "DOI"), iri)
+            elif str(ref).startswith(DOI):
+                conv.cite(PublicationXref("", str(ref).removeprefix(DOI), "DOI"), iri)
 
 
 def _cell_type_tags(graph: Graph, conv: _Converter) -> None:
