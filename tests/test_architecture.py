@@ -24,10 +24,10 @@ SOURCE = REPO / "src" / ROOT
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(ROOT if name == ROOT else f"{ROOT}.{name}" for name in layer.split())
     for layer in (
-        # the base every stage may use: the package, files, problems, the project and
-        # progress reporting, then the vocabulary (named with the prefixes)
+        # the base every stage may use: the package, files, problems, the project and progress
+        # reporting; then the vocabulary and the build's output set (written with files)
         f"{ROOT} files problems project progress",
-        "vocab",
+        "vocab outputs",
         "curation",
         "terms",
         "graph",

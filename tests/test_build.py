@@ -26,7 +26,7 @@ OUTPUTS = (
 
 
 def output_names(out) -> set[str]:
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}  # hidden: the output sets
     extra = names - set(OUTPUTS)
     assert all(n.startswith("clastordf-") and n.endswith(".gpml") for n in extra), extra
     return names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import time
 
 import pytest
 
@@ -181,3 +182,85 @@ def test_cli_prints_every_problem_and_exits_nonzero(mini, capsys):
     assert code == 1
     assert "ROBO9" in err and "Spread" in err
     assert not (mini.root / "build").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"", b"# every fact of this file was removed\n", b"facts: []\nevidence: []\n"],
+    ids=["empty", "comments-only", "empty-lists"],
+)
+def test_an_emptied_file_of_records_is_an_error(mini, capsys, text):
+    (mini.curation / "facts" / "slit3.yaml").write_bytes(text)
+    problems = problems_of(mini)
+    assert "curation/facts/slit3.yaml: holds no records: put its records back, or delete the file" in problems[0]
+    (mini.curation / "entities" / "genes.yaml").write_bytes(text)
+    assert any(p.startswith("curation/entities/genes.yaml: holds no records") for p in problems_of(mini))
+    assert main(["--project", str(mini.root), "build", "--out", str(mini.root / "build")]) == 1
+    assert "holds no records" in capsys.readouterr().err
+    assert not (mini.root / "build").exists()
+
+
+@pytest.mark.parametrize(
+    ("relative", "data", "where"),
+    [
+        (
+            "facts/slit3.yaml",
+            "facts:\n  - id: CF0001\n    label: café\n".encode("latin-1"),
+            ":3: not UTF-8 text (byte 0xe9 at offset 36)",
+        ),
+        ("entities/genes.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ":1: not UTF-8 text (byte 0x89 at offset 0)"),
+        ("dataset.yaml", b"title: R\xe9sum\xe9\n", ":1: not UTF-8 text (byte 0xe9 at offset 8)"),
+        (
+            "bibliography.tsv",
+            b"ref_id\tcitation_label\ttitle\tyear\tsource\tdoi\tpmid\nbib1\tM\xfcller\n",
+            ":2: not UTF-8 text (byte 0xfc at offset 55)",
+        ),
+    ],
+    ids=["latin-1", "binary", "dataset", "bibliography"],
+)
+def test_a_file_that_is_not_utf8_names_the_file_and_the_byte(mini, capsys, relative, data, where):
+    (mini.curation / relative).write_bytes(data)
+    assert main(["--project", str(mini.root), "build", "--out", str(mini.root / "build")]) == 1
+    err = capsys.readouterr().err
+    assert f"curation/{relative}{where}" in err and "Traceback" not in err
+    assert not (mini.root / "build").exists()
+
+
+def test_a_bibliography_without_its_columns_or_rows_is_an_error(mini):
+    bibliography = mini.curation / "bibliography.tsv"
+    header = bibliography.read_text(encoding="utf-8").splitlines()[0]
+    bibliography.write_text(header.replace("pmid", "pubmed") + "\n", encoding="utf-8")
+    assert problems_of(mini) == ["curation/bibliography.tsv:1: the header lacks the column(s) pmid"]
+    bibliography.write_text(header + "\n", encoding="utf-8")
+    assert problems_of(mini) == [
+        "curation/bibliography.tsv: holds no records: put its records back, or delete the file if they are meant to go"
+    ]
+
+
+def test_an_alias_bomb_is_refused_at_once_in_a_few_lines(mini, capsys):
+    """A "billion laughs": each level lists the one above nine times. Six levels (half a million
+    strings) keep a reader without the refusal finite: it printed megabytes of problems."""
+    levels = "abcdef"
+    bomb = [f'{levels[0]}: &{levels[0]} ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    bomb += [
+        f"{name}: &{name} [{', '.join([f'*{below}'] * 9)}]" for below, name in zip(levels, levels[1:], strict=False)
+    ]
+    genes = mini.curation / "entities" / "genes.yaml"
+    text = genes.read_text(encoding="utf-8").replace("aliases: [gp130]", f"aliases: *{levels[-1]}")
+    genes.write_text("\n".join(bomb) + "\n" + text, encoding="utf-8")
+    start = time.perf_counter()
+    assert main(["--project", str(mini.root), "build", "--out", str(mini.root / "build")]) == 1
+    assert time.perf_counter() - start < 10
+    err = capsys.readouterr().err
+    assert len(err) < 2_000, err[:2_000]
+    assert "curation/entities/genes.yaml:1: invalid YAML: the value anchored here (&name) is used again" in err
+    assert not (mini.root / "build").exists()
+
+
+def test_the_curation_uses_no_anchors_or_aliases(repo):
+    """What the bomb's refusal rests on: no curation file needs an anchor or an alias."""
+    import yaml
+
+    for path in sorted(repo.curation.rglob("*.yaml")):
+        events = yaml.parse(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        assert not [e for e in events if isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)], path

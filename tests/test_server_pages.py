@@ -636,6 +636,23 @@ def test_downloads_list_sizes_and_hashes(client, real_build_dir):
     assert media["clastordf-ontology.html"] == "text/html"
 
 
+def test_downloads_follow_links_only_to_files_inside_the_build(tmp_path):
+    """The build's files are links into its published set (clastordf.outputs): offered as the files
+    they resolve to; a link out of the build folder, or one left dangling, is not offered."""
+    from clastordf.outputs import publish
+    from clastordf.server.downloads import list_downloads
+
+    build = tmp_path / "build"
+    publish({"clastordf.ttl": "<a> <b> <c> .\n"}, build)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for download\n")
+    (build / "secret.txt").symlink_to(secret)
+    (build / "clastordf-gone.ttl").symlink_to(".current/clastordf-gone.ttl")
+    (listed,) = list_downloads(build)
+    assert listed.name == "clastordf.ttl" and listed.size == len("<a> <b> <c> .\n")
+    assert listed.path == (build / "clastordf.ttl").resolve() and not listed.path.is_symlink()
+
+
 def test_download_range_etag_and_conditional_requests(client, real_build_dir):
     data = (real_build_dir / "clastordf.ttl").read_bytes()
     r = client.get("/downloads/clastordf.ttl")

@@ -1,7 +1,8 @@
 """The build: curation + ontology -> checks -> derived layer -> RDF graph -> reasoning -> SHACL -> files.
 
-Each stage is timed; any problem stops the build before anything is written, and outputs are
-written through temporary files so ``build/`` never holds half a result.
+Each stage is timed; any problem stops the build before anything is written, and the files are
+published as one set (:mod:`.outputs`), so ``build/`` holds the previous build or this one, never
+half of one, even when the build is killed.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from rdflib.term import Identifier
 from .curation.derive import check_facts, derive_all
 from .curation.model import Curation, Loc
 from .curation.reader import read_curation
-from .files import build_date, write_atomic
+from .files import build_date
 from .graph.builder import build_graph
 from .ontology.page import render_ontology_page
 from .ontology.reasoning import METHODS, Inference, ReasoningError, classify
 from .ontology.slim import check_ontology, import_slim, merged, version_iri, versioned
+from .outputs import publish, write_files
 from .problems import Problem, ProblemsFound
 from .progress import Progress, stderr_progress
 from .project import Project
@@ -185,17 +187,10 @@ class Outputs:
     files: dict[str, str] = field(default_factory=dict)
 
     def write(self, out_dir: Path) -> list[Path]:
-        """Write every file, then remove the ``clastordf*`` files an earlier build left that this one
-        does not make (the inferred types after ``--no-reason``, the GPML of a mechanism gone)."""
-        written = []
-        for name, text in self.files.items():
-            target = out_dir / name
-            write_atomic(target, text)
-            written.append(target)
-        for old in out_dir.glob("clastordf*"):
-            if old.is_file() and old.name not in self.files:
-                old.unlink()
-        return written
+        """Publish every file in ``out_dir`` as one set (:func:`.outputs.publish`); the ``clastordf*``
+        files an earlier build left that this one does not make (the inferred types after
+        ``--no-reason``, the GPML of a mechanism gone) go with the switch."""
+        return publish(self.files, out_dir)
 
 
 def wikipathways_links(project: Project) -> Graph:
@@ -234,6 +229,8 @@ def build(
     reason: bool = True,
     modified: date | None = None,
     reasoning: str | None = None,
+    *,
+    as_set: bool = True,
 ) -> BuildResult:
     """Run the whole build and write the dataset, the ontology release and the inferred types to ``out_dir``.
 
@@ -242,7 +239,9 @@ def build(
     :data:`~clastordf.ontology.reasoning.METHODS` (default: ``CLASTORDF_REASONING``, else ``auto``).
     ``modified`` (default: ``SOURCE_DATE_EPOCH``'s date, if set) is stated as the
     dataset's ``dcterms:modified``; without either the dataset carries no build date, so rebuilding
-    the same sources gives the same bytes.
+    the same sources gives the same bytes. ``as_set=False`` writes the files as plain files into
+    ``out_dir``, a new folder the caller publishes whole (the release builds into a hidden folder
+    that it renames into place).
     """
     method = reasoning_method(reasoning) if reason else None  # a bad setting fails before any work
     timings = Timings()
@@ -293,7 +292,11 @@ def build(
     with timings.stage("exports", progress):
         outputs.files.update(wikipathways_outputs(graph + ontology, version))
     with timings.stage("write", progress):
-        written = outputs.write(out_dir)
+        if as_set:
+            written = outputs.write(out_dir)
+        else:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            written = write_files(outputs.files, out_dir)
     progress(
         f"wrote {', '.join(p.name for p in written)} to {out_dir} "
         f"({len(graph) + len(ontology)} triples, {len(curation.facts)} facts)"

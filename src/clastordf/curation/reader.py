@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from ..problems import Problem, ProblemsFound
 from . import model
 from .model import Claim, Curation, Evidence, Fact, Loc, Note, Ref
-from .yamlio import Record, YamlSyntaxError, load
+from .yamlio import CurationFileError, Record, load, read_utf8
 
 FACT_ID = re.compile(r"^CF\d{4,}$")
 EVIDENCE_ID = re.compile(r"^E\d{4,}$")
@@ -29,6 +30,8 @@ STATUS_GONE = (
     "`status:` is no longer curated: write the review's category as the fact's `review_category:`; "
     "the evidence level and whether a claim is contested are computed from its evidence lines"
 )
+ENTITY_SECTIONS = ("gene_products", "chemicals", "mirnas", "complexes")
+NO_RECORDS = "holds no records: put its records back, or delete the file if they are meant to go"
 SOURCE_LOCATION = re.compile(r"^(table1-row([1-9]|1\d|2[0-5])|s\d+|abstract|fig[1-4])$")
 
 
@@ -124,6 +127,12 @@ class _Reader:
                 self.problem(loc, f"{where}{key}", f"unknown field (allowed: {allowed_text})", rec.line_of(key))
 
     # -- records ---------------------------------------------------------------------------------
+
+    def check_holds_records(self, data: Any, sections: Iterable[str], path: Path) -> None:
+        """A file of records with none (emptied, only comments, only empty lists) is a problem: read as
+        it is, it would drop every fact it held without a word. Other shapes are :meth:`records`' to report."""
+        if data is None or (isinstance(data, Record) and not any(data.get(s) for s in sections)):
+            self.problems.append(Problem(self.rel(path), 0, "", "", NO_RECORDS))
 
     def records(self, data: Any, section: str, path: Path) -> list[Record]:
         if data is None:
@@ -415,7 +424,7 @@ class _Reader:
     def entities(self, data: Any, path: Path, curation: Curation, origin: dict[str, Loc]) -> None:
         file = self.rel(path)
         if isinstance(data, Record):
-            self.unknown_keys(data, {"gene_products", "chemicals", "mirnas", "complexes"}, Loc(file, data.line, ""))
+            self.unknown_keys(data, set(ENTITY_SECTIONS), Loc(file, data.line, ""))
         for section, build in (
             ("gene_products", self._gene_product),
             ("chemicals", self._chemical),
@@ -511,14 +520,23 @@ class _Reader:
         return model.Complex(key, label, subunits, loc)
 
 
+BIBLIOGRAPHY_COLUMNS = ("ref_id", "citation_label", "title", "year", "source", "doi", "pmid")
+
+
 def read_bibliography(path: Path) -> list[model.Reference]:
-    """Read the review's bibliography snapshot (``curation/bibliography.tsv``)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [
-            model.Reference(r["ref_id"], r["citation_label"], r["title"], r["year"], r["source"], r["doi"], r["pmid"])
-            for r in rows
-        ]
+    """Read the review's bibliography snapshot (``curation/bibliography.tsv``); a file that is not UTF-8,
+    lacks a column or holds no rows is a :class:`CurationFileError`."""
+    rows = csv.DictReader(io.StringIO(read_utf8(path), newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    missing = [c for c in BIBLIOGRAPHY_COLUMNS if c not in (rows.fieldnames or ())]
+    if missing:
+        raise CurationFileError(path, 1, f"the header lacks the column(s) {', '.join(missing)}")
+    references = [
+        model.Reference(r["ref_id"], r["citation_label"], r["title"], r["year"], r["source"], r["doi"], r["pmid"])
+        for r in rows
+    ]
+    if not references:
+        raise CurationFileError(path, 0, NO_RECORDS)
+    return references
 
 
 def read_dataset(path: Path, reader: _Reader) -> model.Dataset:
@@ -556,25 +574,29 @@ def read_curation(root: Path) -> Curation:
             raise ProblemsFound("read curation", [Problem(reader.rel(required), 0, "", "", "missing")])
     try:
         dataset = read_dataset(dataset_path, reader)
-    except YamlSyntaxError as exc:
+        curation = Curation(dataset=dataset, bibliography=read_bibliography(bib_path))
+    except CurationFileError as exc:
         raise ProblemsFound("read curation", [Problem(reader.rel(exc.path), exc.line, "", "", exc.message)]) from exc
-    curation = Curation(dataset=dataset, bibliography=read_bibliography(bib_path))
 
     origin: dict[str, Loc] = {}
     for path in sorted((root / "entities").glob("*.yaml")):
         try:
-            reader.entities(load(path), path, curation, origin)
-        except YamlSyntaxError as exc:
+            data = load(path)
+        except CurationFileError as exc:
             reader.problems.append(Problem(reader.rel(exc.path), exc.line, "", "", exc.message))
+            continue
+        reader.check_holds_records(data, ENTITY_SECTIONS, path)
+        reader.entities(data, path, curation, origin)
 
     fact_origin: dict[str, Loc] = {}
     for path in sorted((root / "facts").glob("*.yaml")):
         file = reader.rel(path)
         try:
             data = load(path)
-        except YamlSyntaxError as exc:
+        except CurationFileError as exc:
             reader.problems.append(Problem(file, exc.line, "", "", exc.message))
             continue
+        reader.check_holds_records(data, ("facts", "evidence"), path)
         if isinstance(data, Record):
             reader.unknown_keys(data, {"facts", "evidence"}, Loc(file, data.line, ""))
         for rec in reader.records(data, "facts", path):

@@ -1,4 +1,6 @@
-"""YAML reading that remembers where every mapping and key came from."""
+"""YAML reading that remembers where every mapping and key came from, and refuses what a curation
+file never holds: text that is not UTF-8, and aliases (``*name``), which would let a few lines
+stand for millions of values (a "billion laughs")."""
 
 from __future__ import annotations
 
@@ -27,7 +29,17 @@ else:
 
 
 class _LineLoader(_BaseLoader):
-    pass
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # The composer gives an alias the node of its anchor, so a node met twice is an alias of it.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "the value anchored here (&name) is used again through an alias (*name); curation files "
+                "do not use anchors and aliases: write the value out",
+                node.start_mark,
+            )
+        return super().construct_object(node, deep)
 
 
 def _construct_record(loader: _LineLoader, node: yaml.MappingNode) -> Record:
@@ -49,15 +61,44 @@ def _construct_record(loader: _LineLoader, node: yaml.MappingNode) -> Record:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
 
 
-class YamlSyntaxError(Exception):
+class CurationFileError(Exception):
+    """A curation file that cannot be read: which, where (line 0: the whole file) and why."""
+
     def __init__(self, path: Path, line: int, message: str):
         self.path, self.line, self.message = path, line, message
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+class YamlSyntaxError(CurationFileError):
+    """A file that is not valid YAML (or uses what curation files do not)."""
+
+
+def read_utf8(path: Path) -> str:
+    """The text of ``path``, which must be UTF-8; anything else (a binary file, Latin-1 text) is a
+    :class:`CurationFileError` naming the first bad byte.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "facts.yaml"
+    >>> _ = path.write_bytes("facts:\\n  - label: café\\n".encode("latin-1"))
+    >>> try:
+    ...     read_utf8(path)
+    ... except CurationFileError as err:
+    ...     print(err.line, err.message)
+    2 not UTF-8 text (byte 0xe9 at offset 21)
+    """
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise CurationFileError(
+            path, line, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})"
+        ) from None
 
 
 def load(path: Path) -> Any:
     """Load a YAML file into :class:`Record` mappings; syntax errors name the line."""
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

@@ -14,12 +14,17 @@ come back; the published graph is never rewritten by the reasoner.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import itertools
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
@@ -104,6 +109,47 @@ def java_executable() -> str | None:
     if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
         return os.path.join(home, "bin", "java")
     return shutil.which("java")
+
+
+#: ``prctl`` option: the signal the kernel sends a process when the thread that started it ends.
+PR_SET_DEATHSIG = 1
+
+
+def dies_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has Linux SIGKILL the child when the thread starting it (the build's)
+    ends, however it ends (``None`` elsewhere).
+
+    A build killed while HermiT runs would otherwise leave the JVM running (and holding up to 2 GB)
+    until it finishes on its own. The death signal survives the ``exec`` of an ordinary binary; the
+    child checks its parent is still this process, in case it died between the fork and the call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_DEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+@contextmanager
+def _jvm_dies_with_build(owlready2_reasoning: Any) -> Iterator[None]:
+    """owlready2 starts HermiT with ``subprocess`` and the extra arguments of its ``reasoning``
+    module (``owlready2_reasoning``); add ours to them while the build reasons."""
+    preexec = dies_with_parent()
+    extra = owlready2_reasoning._subprocess_kargs
+    saved = dict(extra)
+    if preexec is not None:
+        extra["preexec_fn"] = preexec
+    try:
+        yield
+    finally:
+        extra.clear()
+        extra.update(saved)
 
 
 def instance_of(cls: URIRef) -> URIRef:
@@ -209,7 +255,7 @@ def _run_hermit(graph: Graph) -> _Result:
     onto = world.get_ontology(REASONING + "input.owl")
     onto.load(fileobj=io.BytesIO(data), format="ntriples")
     try:
-        with onto:
+        with onto, _jvm_dies_with_build(owlready2.reasoning):
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as err:
         return _Result(False, str(err).strip().splitlines()[-1] if str(err).strip() else "inconsistent")

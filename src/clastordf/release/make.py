@@ -2,8 +2,11 @@
 
 The release is made in a hidden temporary folder beside its final place, verified there (checksums,
 independent parsers, shapes) and only then renamed into place, so ``build/release/V/`` is either a
-whole verified release or absent. Nothing in it depends on the clock: the release date is the
-curated ``issued`` date (or ``SOURCE_DATE_EPOCH``), and every file's modification time is set to it.
+whole verified release or absent. A release killed on the way leaves its hidden folders behind; the
+next release removes them, and puts back a release that ``--force`` had moved aside to replace and
+whose replacement never arrived (:func:`recover`). Nothing in it depends on the clock: the release
+date is the curated ``issued`` date (or ``SOURCE_DATE_EPOCH``), and every file's modification time
+is set to it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Protocol
 
 from ..curation.model import Dataset
 from ..curation.reader import read_curation
-from ..files import build_date, write_atomic
+from ..files import build_date, locked, write_atomic
 from ..progress import Progress, stderr_progress
 from ..project import Project
 from ..rdfio.dumps import JsonLdContext, jsonld_document, jsonld_text, read_turtle, write_ntriples_gz
@@ -54,7 +57,9 @@ class Builder(Protocol):
     The caller hands it over because the pipeline sits above the stages it runs, this one included.
     """
 
-    def __call__(self, project: Project, out_dir: Path, progress: Progress, *, modified: date) -> object: ...
+    def __call__(
+        self, project: Project, out_dir: Path, progress: Progress, *, modified: date, as_set: bool = ...
+    ) -> object: ...
 
 
 class ReleaseError(Exception):
@@ -166,12 +171,44 @@ def write_release_files(
     return _files(folder), info
 
 
+#: How the hidden folders of a release being made begin, under the releases folder (the server's
+#: ``.stores`` there is not one of them).
+STAGING = ".release-"
+
+
+def _staging_prefix(version: str) -> str:
+    return f"{STAGING}{version}-new-"
+
+
+def _moved_aside(target: Path) -> Path:
+    return target.with_name(f"{STAGING}{target.name}-old")
+
+
+def recover(root: Path) -> None:
+    """Clear what killed releases left in ``root``: the folders of releases being made go, and a
+    release moved aside to be replaced (``--force``) whose replacement never arrived goes back.
+
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in (".release-1.0.0-new-x1y2", ".release-0.9.0-old", ".stores", "0.8.0"):
+    ...     (root / name).mkdir()
+    >>> recover(root)
+    >>> sorted(p.name for p in root.iterdir())
+    ['.stores', '0.8.0', '0.9.0']
+    """
+    for path in sorted(root.glob(f"{STAGING}*")):
+        if path.name.endswith("-old"):
+            target = root / path.name[len(STAGING) : -len("-old")]
+            if not target.exists():
+                path.rename(target)
+                continue
+        shutil.rmtree(path)
+
+
 def _install(tmp: Path, target: Path) -> None:
     """Rename the finished release into place (replacing an old one only after the new one is whole)."""
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.replaced")
-        shutil.rmtree(old, ignore_errors=True)
+        old = _moved_aside(target)
         target.rename(old)
     tmp.rename(target)
     if old is not None:
@@ -206,30 +243,33 @@ def make_release(
         )
     root = releases_root(build_dir)
     target = root / version
-    if target.exists() and not force:
-        raise ReleaseError(f"{target} already exists; releases are never overwritten (use --force to replace it)")
     root.mkdir(parents=True, exist_ok=True)
-    released = release_date(dataset.issued)
-    previous = previous_release(root, version)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=root))
-    # mkdtemp makes the folder private; a release is for everyone who may read the build folder.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
-    try:
-        build(project, tmp, progress, modified=released)
-        files, info = write_release_files(
-            project, dataset, tmp, version, released, base, previous.path if previous else None, progress
-        )
-        progress("[verify] …")
-        report = verify_release(tmp, progress)
-        for warning in report.warnings:
-            progress(f"WARNING: {warning}")
-        if not report.ok:
-            raise ReleaseError("the release did not verify:\n" + "\n".join(f"  {p}" for p in report.problems))
-        _install(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # One release at a time under root: what a killed one left can then be told from one being made.
+    with locked(root, progress):
+        recover(root)
+        if target.exists() and not force:
+            raise ReleaseError(f"{target} already exists; releases are never overwritten (use --force to replace it)")
+        released = release_date(dataset.issued)
+        previous = previous_release(root, version)
+        tmp = Path(tempfile.mkdtemp(prefix=_staging_prefix(version), dir=root))
+        # mkdtemp makes the folder private; a release is for everyone who may read the build folder.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        try:
+            build(project, tmp, progress, modified=released, as_set=False)
+            files, info = write_release_files(
+                project, dataset, tmp, version, released, base, previous.path if previous else None, progress
+            )
+            progress("[verify] …")
+            report = verify_release(tmp, progress)
+            for warning in report.warnings:
+                progress(f"WARNING: {warning}")
+            if not report.ok:
+                raise ReleaseError("the release did not verify:\n" + "\n".join(f"  {p}" for p in report.problems))
+            _install(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     progress(
         f"released {version} to {target}: {len(files)} files + {SUMS_FILE}, {info.triples:,} triples, "
         f"{info.facts} facts" + (f" (compared with {previous.version})" if previous else " (first release)")

@@ -94,13 +94,18 @@ def sha256_of(path: Path) -> str:
 
 def list_downloads(build_dir: Path) -> list[Download]:
     """The regular files in ``build_dir`` except hidden ones; the store directory is never listed
-    (it is a database, not a download), nor any other directory."""
+    (it is a database, not a download), nor any other directory. A symlink is followed only to a file
+    inside ``build_dir`` (the build's files are links into its published set, :mod:`clastordf.outputs`),
+    and the file it resolves to is the one offered, so the bytes sent are the bytes hashed even if a
+    new build is published in between."""
     out = []
-    for path in sorted(build_dir.resolve().iterdir()):  # absolute: send_file resolves relative paths elsewhere
-        if path.name.startswith(".") or path.name == STORE_DIR or path.is_symlink() or not path.is_file():
+    root = build_dir.resolve()  # absolute: send_file resolves relative paths elsewhere
+    for link in sorted(root.iterdir()):
+        path = link.resolve()
+        if link.name.startswith(".") or link.name == STORE_DIR or not path.is_relative_to(root) or not path.is_file():
             continue
         st = path.stat()
-        out.append(Download(path.name, path, st.st_size, st.st_mtime, sha256_of(path)))
+        out.append(Download(link.name, path, st.st_size, st.st_mtime, sha256_of(path)))
     return out
 
 

@@ -60,14 +60,17 @@ def prepare_store(data_dir: Path, store_dir: Path) -> Path:
     renamed, so a reader never opens half a store; nothing is written into ``data_dir`` unless the
     store is placed there, which is why a release's store lives outside the release's folder.
     """
-    data = data_dir / DATA_FILE
-    if not data.exists():
-        raise FileNotFoundError(f"{data} is missing: run `clastordf build` first")
+    if not (data_dir / DATA_FILE).exists():
+        raise FileNotFoundError(f"{data_dir / DATA_FILE} is missing: run `clastordf build` first")
+    # The file the build's link resolves to (clastordf.outputs), read throughout: a build published
+    # meanwhile cannot give the version of one and the triples of another.
+    data = (data_dir / DATA_FILE).resolve()
     target = store_dir
     stamp = target / "loaded-from"
     st = data.stat()
-    # The inode too: a release replaced with --force keeps its (pinned) mtime and may keep its size.
-    fingerprint = f"{st.st_ino} {st.st_mtime_ns} {st.st_size}"
+    # The path: each build is a new file in a new folder; the inode too: a release replaced with
+    # --force keeps its path and (pinned) mtime and may keep its size.
+    fingerprint = f"{data} {st.st_ino} {st.st_mtime_ns} {st.st_size}"
     if stamp.exists() and stamp.read_text() == fingerprint:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
