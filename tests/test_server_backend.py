@@ -43,6 +43,7 @@ from clastordf.vocab import dataset_graph
 
 from .conftest import REPO
 from .sparql_answers import group_concat_separators
+from .test_server_sparql import TOO_DEEP
 from .virtuoso_server import free_port, running_virtuoso
 
 EXAMPLES = sorted((REPO / "queries").glob("*.rq"))
@@ -620,6 +621,31 @@ def test_refused_queries_never_reach_the_backend(fake, fake_app):
     unacceptable = client.get("/sparql", query_string={"query": "SELECT ?x"}, headers={"Accept": "text/turtle"})
     assert unacceptable.status_code == 406
     assert fake.requests == []
+
+
+def test_queries_over_the_nesting_limits_never_reach_the_backend(fake, fake_app):
+    """One 6 KB nested query forwarded as it was took ``oxigraph serve`` down until restarted."""
+    client = fake_app.test_client()
+    for query, message in [*TOO_DEEP, ("ASK { FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }", "3001 deep")]:
+        for response in (
+            client.get("/sparql", query_string={"query": query}),
+            client.post("/sparql", data=query.encode(), content_type="application/sparql-query"),
+        ):
+            assert response.status_code == 400 and message in one_line(response)
+    assert fake.requests == []
+
+
+def test_queries_at_the_nesting_limits_leave_the_backend_up(remote):
+    """The deepest queries the limits let through are read by ``oxigraph serve``, which stays up."""
+    for query in (
+        "ASK " + "{" * 64 + "}" * 64,
+        "ASK { FILTER(" + "STR(" * 63 + "1" + ")" * 63 + ") }",
+        "ASK { FILTER(" + "(" * 63 + "1" + ")" * 63 + ") }",
+        "ASK " + "{ " * 64 + "?s <urn:p> " + "[ <urn:p> " * 64 + "?o" + " ]" * 64 + " }" * 64,
+        "ASK { ?s " + "(" * 3 + "<urn:p>" + ")*" * 3 + " ?o }",
+    ):
+        assert ask(remote, query).status_code == 200, query[:40]
+    assert len(json.loads(ask(remote, ALL_TRIPLES + " LIMIT 3").data)["results"]["bindings"]) == 3
 
 
 def test_the_engines_default_graph_is_used_when_asked(server_config, fake):

@@ -337,6 +337,42 @@ def test_unexpected_errors_are_generic(client, monkeypatch):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+# --- nesting limits -----------------------------------------------------------------------------------
+
+#: Over the nesting limits: 2,500 nested groups crashed the executor's parser (503), 200 nested path
+#: closures ran to the time limit, and nesting the tokenizer takes for an IRI ("<" read as less-than).
+TOO_DEEP = [
+    ("ASK " + "{" * 2500 + "}" * 2500, "{ } groups 2500 deep; this endpoint allows at most 64"),
+    ("ASK { ?s " + "(" * 200 + "<urn:p>" + ")*" * 200 + " ?o }", "closures (*, + or ?) 200 deep"),
+    ("ASK { FILTER(?a<" + "STR(" * 100 + "?b" + ")" * 100 + "&&?c>?d) }", "brackets ( ), [ ] or << >> 101 deep"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), TOO_DEEP, ids=["groups", "closures", "hidden-calls"])
+def test_queries_over_the_nesting_limits_never_reach_an_executor(client, monkeypatch, query, message):
+    def no_executors():
+        raise AssertionError("a query over the limits reached the executors")
+
+    monkeypatch.setattr(sparql, "executor_pool", no_executors)
+    for response in (
+        get(client, query),
+        client.post("/sparql", data=query.encode(), content_type="application/sparql-query"),
+        client.post("/sparql", data={"query": query}),
+    ):
+        assert response.status_code == 400
+        assert message in error(response)
+
+
+def test_the_nesting_limits_are_the_configured_ones(server_config):
+    from clastordf.server import create_app
+
+    client = create_app(replace(server_config, max_group_depth=2, max_closure_depth=1)).test_client()
+    response = get(client, "ASK { { { ?s ?p ?o } } }")
+    assert response.status_code == 400 and "groups 3 deep; this endpoint allows at most 2" in error(response)
+    response = get(client, "ASK { ?s (<urn:p>*)* ?o }")
+    assert response.status_code == 400 and "closures (*, + or ?) 2 deep" in error(response)
+
+
 # --- read-only and safe -------------------------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..release.layout import find_release, releases_root, unknown_release_message
 from ..vocab import BASE
+from .query_limits import DEFAULT_LIMITS
+from .query_text import Nesting
 
 DEFAULT_BASE = BASE
 #: The store of the build, inside the build folder.
@@ -69,6 +71,18 @@ class ServerConfig:
     #: The backend's graph that holds the served data; ``None``: the graph a release is loaded into
     #: (``https://w3id.org/clastordf/graph/VERSION``); ``default``: the engine's own default graph.
     backend_graph: str | None = None
+    #: How deeply a query may nest ``{ }`` groups, ``( )``/``[ ]``/``<< >>`` brackets and property path
+    #: closures, and how many tokens it may have; over a limit it is refused (400) before it is parsed
+    #: (see :mod:`.query_limits`).
+    max_group_depth: int = DEFAULT_LIMITS.groups
+    max_bracket_depth: int = DEFAULT_LIMITS.brackets
+    max_closure_depth: int = DEFAULT_LIMITS.closures
+    max_query_tokens: int = DEFAULT_LIMITS.tokens
+
+    @property
+    def query_limits(self) -> Nesting:
+        """The limits on a query's nesting, for :func:`.query_limits.check_query`."""
+        return Nesting(self.max_group_depth, self.max_bracket_depth, self.max_closure_depth, self.max_query_tokens)
 
     @property
     def releases_root(self) -> Path:
@@ -106,8 +120,9 @@ class ServerConfig:
         """Settings from ``CLASTORDF_BUILD_DIR``, ``CLASTORDF_BASE``, ``CLASTORDF_QUERY_TIMEOUT``,
         ``CLASTORDF_RESULT_LIMIT``, ``CLASTORDF_MAX_REQUEST_BYTES``, ``CLASTORDF_SERVICE_ALLOWLIST``
         (space-separated), ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_RELEASE``,
-        ``CLASTORDF_RELEASES_DIR``, ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND`` and
-        ``CLASTORDF_BACKEND_GRAPH``; explicit ``overrides`` win."""
+        ``CLASTORDF_RELEASES_DIR``, ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND``,
+        ``CLASTORDF_BACKEND_GRAPH``, ``CLASTORDF_MAX_GROUP_DEPTH``, ``CLASTORDF_MAX_BRACKET_DEPTH``,
+        ``CLASTORDF_MAX_CLOSURE_DEPTH`` and ``CLASTORDF_MAX_QUERY_TOKENS``; explicit ``overrides`` win."""
         values: dict[str, object] = {}
         env = os.environ
         for f in fields(cls):
@@ -120,7 +135,7 @@ class ServerConfig:
                 values[f.name] = tuple(raw.split())
             elif f.name in ("query_timeout",):
                 values[f.name] = float(raw)
-            elif f.name in ("result_limit", "max_request_bytes", "executors", "proxy_hops"):
+            elif f.name in ("result_limit", "max_request_bytes", "executors", "proxy_hops", *_QUERY_LIMITS):
                 values[f.name] = int(raw)
             else:
                 values[f.name] = raw
@@ -131,3 +146,6 @@ class ServerConfig:
         base = str(values.get("base", DEFAULT_BASE))
         values["base"] = base if base.endswith("/") else base + "/"
         return cls(**values)  # type: ignore[arg-type]
+
+
+_QUERY_LIMITS = frozenset({"max_group_depth", "max_bracket_depth", "max_closure_depth", "max_query_tokens"})

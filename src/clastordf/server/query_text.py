@@ -9,6 +9,7 @@ never taken for one, and it leaves whatever it cannot read to the real parser. T
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _STRING = "|".join(
@@ -19,13 +20,14 @@ _STRING = "|".join(
         r'"(?:[^"\\\r\n]|\\.)*"',
     ]
 )
+_IRIREF = r"<[^<>\"{}|^`\\\x00-\x20]*>"
 _LEXER = re.compile(
     "|".join(
         [
             r"(?P<ws>\s+)",
             r"(?P<comment>#[^\r\n]*)",
             f"(?P<string>{_STRING})",
-            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+            f"(?P<iri>{_IRIREF})",
             r"(?P<var>[?$]\w+)",
             r"(?P<name>(?:[\w\-\u00B7.:%]|\\.)+)",  # keywords, prefixed names, numbers (escapes as in PN_LOCAL)
             r"(?P<esc>\\.)",  # a stray escape: never let it start a string or a comment
@@ -194,3 +196,260 @@ def engine_functions(query: str) -> list[str]:
                 if prefix.lower() in ENGINE_SCHEMES or prefix in declared:
                     found.append(token)
     return list(dict.fromkeys(found))
+
+
+# --- how deeply a query nests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """How deeply a query's text nests: how far a SPARQL parser recurses to read it, and what makes a
+    property path expensive to run. Also the shape of the limits on these (:mod:`.query_limits`)."""
+
+    #: ``{ }`` groups inside each other.
+    groups: int = 0
+    #: ``( )``, ``[ ]`` and ``<< >>`` inside each other: expressions and function calls, path groups,
+    #: collections, blank nodes, triple terms.
+    brackets: int = 0
+    #: Path closures (``*``, ``+``, ``?``) inside each other: ``<p>*`` is 1, ``(<p>*/<q>)+`` is 2.
+    closures: int = 0
+    #: Tokens: names, IRIs, literals, variables and punctuation (not white space or comments).
+    tokens: int = 0
+
+    def over(self, limits: Nesting) -> list[tuple[str, int, int]]:
+        """``(measure, found, limit)`` for every measure over its limit in ``limits``.
+
+        >>> Nesting(groups=3, brackets=70).over(Nesting(groups=64, brackets=64, closures=2, tokens=100))
+        [('brackets', 70, 64)]
+        """
+        return [
+            (name, getattr(self, name), getattr(limits, name))
+            for name in ("groups", "brackets", "closures", "tokens")
+            if getattr(self, name) > getattr(limits, name)
+        ]
+
+
+class AmbiguousQuery(ValueError):
+    """A query with too many ways to read its ``<`` signs for :func:`measure_nesting` to follow."""
+
+
+#: The words that start the clauses where, in a group or at the top, ``(`` may open an expression
+#: (FILTER, BIND, the SELECT list, GROUP BY, ORDER BY, HAVING). The clause lasts until ``{``, ``}``,
+#: ``.``, ``;`` or ``,`` in the group: elsewhere ``(`` opens a path group, a collection or a VALUES row.
+_EXPRESSION_CLAUSES = frozenset({"FILTER", "BIND", "SELECT", "BY", "HAVING"})
+_CLAUSE_ENDS = frozenset({"{", "}", ".", ";", ","})
+#: What each closer closes: ``{`` a group; ``(`` a path group, collection or VALUES row, ``e`` a bracket
+#: that may be an expression's; ``[`` a blank node; ``<<`` a triple term.
+_CLOSERS = {"}": "{", ")": "(e", "]": "[", ">>": "<"}
+_SKIPPED = ("ws", "comment")
+#: Readings followed at once, and tokens read over all readings beyond twice the tokenizer's, at most.
+#: Of the 1,322 W3C test queries and updates 159 have a second reading (triple terms, mostly), which
+#: reads 113 tokens more at most.
+MAX_READINGS = 16
+EXTRA_READS = 1000
+
+_IRI = re.compile(_IRIREF)
+_Token = tuple[str, str, int, int]
+
+
+def _lex(text: str, pos: int) -> Iterator[_Token]:
+    for m in _LEXER.finditer(text, pos):
+        kind = m.lastgroup or "other"
+        if kind not in _SKIPPED:
+            yield kind, m.group(), m.start(), m.end()
+
+
+class _Stacks:
+    """Stacks of open brackets, each a number (0: none open); equal stacks have the same number. A frame
+    is ``(kind, deepest closure inside, the stack around it, groups open, other brackets open)``, its
+    kind as in :data:`_CLOSERS`, or ``<`` for ``<<``."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, int, int, int, int]] = [("", 0, 0, 0, 0)]
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def push(self, stack: int, kind: str, inside: int = 0) -> int:
+        key = (kind, inside, stack)
+        number = self._numbers.get(key)
+        if number is None:
+            _, _, _, groups, brackets = self.frames[stack]
+            group = kind == "{"
+            self.frames.append((kind, inside, stack, groups + group, brackets + (not group)))
+            number = self._numbers[key] = len(self.frames) - 1
+        return number
+
+
+class _Reading:
+    """One way to read a query's text, as far as ``end``: which brackets are open, and what the last
+    token allows next. See :func:`measure_nesting`."""
+
+    __slots__ = ("stream", "end", "stack", "operand", "closable", "clause", "groups", "brackets", "closures")
+
+    def __init__(self, stream: Iterator[_Token], end: int = 0, stack: int = 0) -> None:
+        self.stream = stream
+        self.end = end
+        self.stack = stack
+        #: The last token ends an operand: in an expression, ``<`` may now be less-than.
+        self.operand = False
+        #: The closure depth of the path step just read, if one was (a modifier may follow).
+        self.closable: int | None = None
+        #: In a clause where ``(`` may open an expression (see :data:`_EXPRESSION_CLAUSES`).
+        self.clause = False
+        self.groups = self.brackets = self.closures = 0
+
+    def fork(self, text: str, end: int) -> _Reading:
+        """Another reading, that has read ``<`` as an operator and goes on at ``end``."""
+        other = _Reading(_lex(text, end), end, self.stack)
+        other.clause = self.clause
+        other.groups, other.brackets, other.closures = self.groups, self.brackets, self.closures
+        return other
+
+    def merge(self, other: _Reading) -> None:
+        """Take in ``other``, at the same place with the same brackets open, keeping whatever either
+        allows next that may lead deeper."""
+        self.operand |= other.operand
+        self.clause |= other.clause
+        if other.closable is not None and (self.closable is None or other.closable > self.closable):
+            self.closable = other.closable
+        self.groups = max(self.groups, other.groups)
+        self.brackets = max(self.brackets, other.brackets)
+        self.closures = max(self.closures, other.closures)
+
+    def _push(self, stacks: _Stacks, kind: str) -> None:
+        self.stack = stacks.push(self.stack, kind)
+        _, _, _, groups, brackets = stacks.frames[self.stack]
+        self.groups, self.brackets = max(self.groups, groups), max(self.brackets, brackets)
+
+    def _inside(self, stacks: _Stacks, depth: int) -> None:
+        """A closure ``depth`` deep is inside the innermost bracket."""
+        kind, inside, around, _, _ = stacks.frames[self.stack]
+        if self.stack and depth > inside:
+            self.stack = stacks.push(around, kind, depth)
+
+    def read(self, text: str, stacks: _Stacks, token: _Token) -> tuple[bool, _Reading | None]:
+        """Read the next token: whether this reading goes on (not if it closes a bracket that is not
+        open: a parser reading so stops there), and another reading of the same text if there is one."""
+        kind, word, start, end = token
+        other = None
+        top = stacks.frames[self.stack][0] or "{"
+        operand, closable = True, None
+        if kind == "iri":
+            if self.operand and top == "e":
+                # After an operand, in an expression, a parser may read "<" as less-than and what the
+                # tokenizer took for an IRI as code: follow that reading too.
+                other = self.fork(text, start + 1)
+            closable = 0
+        elif kind == "name":
+            closable = 0 if ":" in word or word == "a" else None  # a path step; not a number or keyword
+            self.clause |= word.upper() in _EXPRESSION_CLAUSES
+        elif kind in ("var", "string"):
+            pass
+        elif word == "<" and text.startswith("<", end):
+            # "<<" opens a triple term; after an operand, in an expression, it may be less-than and an IRI.
+            if self.operand and top == "e" and _IRI.match(text, end):
+                other = self.fork(text, end)
+            self._push(stacks, "<")
+            end += 1
+            self.stream = _lex(text, end)
+            operand = False
+        elif word == ">" and top == "<" and text.startswith(">", end):
+            self.stack = stacks.frames[self.stack][2]
+            end += 1
+            self.stream = _lex(text, end)
+        elif word in ("{", "["):
+            self._push(stacks, word)
+            operand = False
+        elif word == "(":
+            # In a path group, collection, blank node or triple term, no bracket is an expression's.
+            self._push(stacks, "e" if top == "e" or top == "{" and self.clause else "(")
+            operand = False
+        elif word in _CLOSERS:
+            kind, inside, around, _, _ = stacks.frames[self.stack]
+            if not self.stack or kind not in _CLOSERS[word]:
+                return False, other
+            self.stack = around
+            if word == ")":
+                closable = inside
+                self._inside(stacks, inside)
+            operand = word != "}"
+        elif word in ("*", "+", "?"):
+            # In an expression "*" multiplies; counted all the same, as the rare (ex:a*2)*3 is 2 deep.
+            if self.closable is not None:
+                self.closures = max(self.closures, self.closable + 1)
+                self._inside(stacks, self.closable + 1)
+            operand = False
+        else:
+            operand = False
+        if word in _CLAUSE_ENDS and stacks.frames[self.stack][0] in ("", "{"):
+            self.clause = False
+        self.end = end
+        self.operand, self.closable = operand, closable
+        return True, other
+
+
+def _deepest(text: str, tokens: int) -> Nesting:
+    """The deepest nesting of any reading of ``text`` (``tokens`` long as the tokenizer reads it)."""
+    stacks = _Stacks()
+    groups = brackets = closures = reads = 0
+    alive: dict[tuple[int, int], _Reading] = {}
+
+    def add(reading: _Reading) -> None:
+        key = (reading.end, reading.stack)
+        if key in alive:
+            alive[key].merge(reading)
+        else:
+            alive[key] = reading
+
+    add(_Reading(_lex(text, 0)))
+    while alive:
+        if len(alive) > MAX_READINGS or reads > 2 * tokens + EXTRA_READS:
+            raise AmbiguousQuery(
+                "the query has too many places where '<' may start an IRI or be less-than to be checked; "
+                "put spaces around comparison operators"
+            )
+        reading = min(alive.values(), key=lambda r: r.end)
+        del alive[(reading.end, reading.stack)]
+        while True:  # a reading alone goes on here; with others, they take turns in the order of the text
+            token = next(reading.stream, None)
+            goes_on, other = reading.read(text, stacks, token) if token is not None else (False, None)
+            reads += 1
+            if other is not None:
+                add(other)
+            if not goes_on:
+                groups = max(groups, reading.groups)
+                brackets = max(brackets, reading.brackets)
+                closures = max(closures, reading.closures)
+                break
+            if alive:
+                add(reading)
+                break
+    return Nesting(groups, brackets, closures, tokens)
+
+
+def count_tokens(text: str) -> int:
+    """The tokens of ``text`` (white space and comments are not).
+
+    >>> count_tokens("ASK { ?s a <http://e/C> } # done")
+    6
+    """
+    return sum(1 for m in _LEXER.finditer(text) if m.lastgroup not in _SKIPPED)
+
+
+def measure_nesting(text: str) -> Nesting:
+    """How deeply ``text`` nests: the deepest of every way a SPARQL parser may read it.
+
+    The tokenizer's reading is exact but for ``<``, which a parser reads as an IRI's start or, in an
+    expression, as less-than: then what the tokenizer took for an IRI is code (``?a<STR(STR(?b))>?c``
+    hides two calls). Every ``<`` that may be either is followed both ways, and readings that meet
+    again (at the same place, with the same brackets open) are merged. ``\\u`` escapes are read both
+    resolved (as SPARQL 1.1 says) and not (as pyoxigraph does). Raises :class:`AmbiguousQuery` for a
+    text with more readings than :data:`MAX_READINGS` at once or too many tokens to read in all.
+    The work is linear in the tokens: check a token limit (:func:`count_tokens`) first.
+
+    >>> measure_nesting("ASK { ?s (<p>/(<q>)*)+ ?o FILTER(?a < STR(?b)) }")
+    Nesting(groups=1, brackets=2, closures=2, tokens=23)
+    >>> measure_nesting("ASK { FILTER(?a<STR(STR(?b))>?c) }").brackets
+    3
+    """
+    found = [_deepest(t, count_tokens(t)) for t in dict.fromkeys((text, _unescape_codepoints(text)))]
+    return Nesting(*(max(getattr(f, name) for f in found) for name in ("groups", "brackets", "closures", "tokens")))

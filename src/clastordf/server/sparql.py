@@ -12,6 +12,9 @@
   skips strings, comments and IRIs finds every possible SERVICE keyword (case-insensitive, ``\\u``
   escapes, glued forms like ``SERVICE:x``), rdflib's SPARQL parser must agree, and without an
   allow-list the executor processes run without network where the OS allows it.
+* Before anything parses a query, its text is measured (:mod:`.query_limits`): nested groups, brackets
+  and path closures and its tokens over the configured limits are a 400 that names the limit, so no
+  parser (ours, rdflib's, a remote backend's) meets a query nested deep enough to overflow its stack.
 * Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``; with a remote
   backend (:mod:`.backend`) they are sent there instead, after the same checks (and one more: no
   engine-specific ``bif:``/``sql:`` functions, through which Virtuoso reaches SQL), with
@@ -44,6 +47,7 @@ from werkzeug.exceptions import HTTPException
 from .cache import Cached, ResponseCache, freeze
 from .context import state
 from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed, QueryRunner
+from .query_limits import QueryTooComplex, check_query
 from .query_text import UPDATE_FORMS, QueryInfo, engine_functions, inspect_query
 from .service_description import DatasetStats, dataset_stats, describe, serialize
 from .sparql_client import BackendError
@@ -353,6 +357,10 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     cached = result_cache().get(key)
     if cached is not None:
         return _replay(cached)
+    try:
+        check_query(query, config.query_limits)  # first: every other check, and the parser, comes after
+    except QueryTooComplex as e:
+        raise EndpointError(400, str(e)) from None
     info = inspect_query(query)
     if info.form == "LOAD":
         raise EndpointError(403, "LOAD is not allowed: this endpoint is read-only and never fetches data from URLs")
