@@ -373,6 +373,18 @@ def test_the_nesting_limits_are_the_configured_ones(server_config):
     assert response.status_code == 400 and "closures (*, + or ?) 2 deep" in error(response)
 
 
+def test_a_parser_crash_in_an_executor_is_a_bad_query_not_a_broken_server(client, app):
+    """Should a query nested deeper than the parser's stack get past the limits, the executor dies of
+    SIGSEGV: that is the query's doing (a 400), and the executor is replaced."""
+    get(client, THREE)
+    job = Job("ASK " + "{" * 100_000, SRJ, None, 10)  # straight to an executor, past the endpoint's limits
+    with pytest.raises(QueryFailed) as failed:
+        app.extensions[sparql.EXECUTOR_KEY].run(job, 10.0)
+    assert failed.value.kind == "syntax" and "nests too deeply" in failed.value.message
+    assert sparql._failure(failed.value).status == 400
+    assert len(bindings(get(client, THREE))) == 3
+
+
 # --- read-only and safe -------------------------------------------------------------------------------
 
 

@@ -57,6 +57,9 @@ TOO_LARGE = (
 )
 #: Seconds a fresh executor may take to open the store before it counts as broken.
 STARTUP_TIMEOUT = 30.0
+#: An executor killed by SIGSEGV in a query: pyoxigraph's parser recurses once per nesting level, and a
+#: query nested deeper than the endpoint's limits (:mod:`.query_limits`) allow overflows its stack.
+STACK_OVERFLOW = "the query engine crashed reading the query: it nests too deeply for the parser's stack"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -363,7 +366,11 @@ class Executor:
                 _, media_type, truncated, kind = reply
                 return Answer(media_type, self._conn.recv_bytes(), truncated, kind)
         except (EOFError, OSError):
+            self._proc.join(1)
+            overflowed = self._proc.exitcode == -signal.SIGSEGV
             self.restart()
+            if overflowed:  # the query's doing, not the server's: a 400
+                raise QueryFailed("syntax", STACK_OVERFLOW) from None
             raise QueryFailed(
                 "crashed", "the query executor stopped while running the query (it may have needed too much memory)"
             ) from None
