@@ -462,6 +462,19 @@ def test_the_word_service_alone_is_fine(client, query):
     assert response.status_code == 200, response.data
 
 
+def test_a_long_query_that_mentions_service_is_not_read_by_rdflib(client, monkeypatch):
+    """rdflib's parser, the SERVICE check's second opinion, is slow (about a millisecond a token, in the
+    web worker): it does not get long queries, which are refused instead."""
+
+    def slow_parser(query):
+        raise AssertionError("rdflib read a long query")
+
+    monkeypatch.setattr(sparql, "_rdflib_services", slow_parser)
+    values = " ".join(str(i) for i in range(sparql.SERVICE_CHECK_TOKENS))
+    response = get(client, f"SELECT * WHERE {{ VALUES ?x {{ {values} }} }} # customer service")
+    assert response.status_code == 403 and "more than 1000 tokens" in error(response)
+
+
 def test_allowlisted_service_passes_the_front_end(allow_app):
     client = allow_app.test_client()
     for query in (
