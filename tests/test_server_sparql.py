@@ -17,6 +17,7 @@ import pytest
 import rdflib
 
 from clastordf.server import sparql
+from clastordf.server.cache import ResponseCache
 from clastordf.server.executor import Job, QueryFailed
 from clastordf.server.query_text import inspect_query
 from clastordf.server.sparql import EndpointError, check_services
@@ -655,6 +656,18 @@ def test_from_in_the_query_is_respected(client, graph_name):
 def test_example_queries(client, path: Path):
     response = client.post("/sparql", data=path.read_bytes(), content_type="application/sparql-query")
     assert len(bindings(response)) >= 1
+
+
+def test_the_answer_cache_counts_the_queries_in_its_budget(app, client, monkeypatch):
+    """Distinct long queries with small answers fill the cache by their text: at most the budget."""
+    cache = ResponseCache(max_bytes=200_000)
+    monkeypatch.setitem(app.extensions, sparql.CACHE_KEY, cache)
+    for i in range(30):
+        query = f"ASK {{ }} # {i} " + "x" * 15_000
+        assert client.post("/sparql", data={"query": query}).status_code == 200
+    usage = cache.usage()
+    assert usage.bytes <= usage.max_bytes and 8 <= usage.entries <= 13
+    assert cache.get((query, SRJ, "text/turtle", None, None)) is not None  # the newest is kept
 
 
 def test_answers_are_cached_with_etags(client):

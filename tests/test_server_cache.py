@@ -1,0 +1,67 @@
+"""The answer and page caches hold at most their byte budget, the keys the clients choose included."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+from clastordf.server.cache import Cached, CacheUsage, ResponseCache, entry_bytes, freeze
+
+SRJ = "application/sparql-results+json"
+
+
+def answer(i: int) -> Cached:
+    return freeze(b'{"head":{},"boolean":true}', SRJ, [("X-Result-Limit", "500")], str(i))
+
+
+def test_distinct_long_queries_cannot_grow_the_cache_past_its_budget():
+    """The finding: 5,000 distinct 90 KB queries with small answers kept ~435 MB, as only the answers
+    counted. Here 400 of them, in a 2 MB cache: the memory it keeps stays within the budget."""
+    cache = ResponseCache(max_bytes=2_000_000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(400):
+            query = f"ASK {{ }} # {i:04d} " + "x" * 90_000
+            cache.put((query, SRJ, None, None, None), answer(i))
+            del query
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    usage = cache.usage()
+    assert usage.bytes <= usage.max_bytes == 2_000_000
+    assert 10 <= usage.entries == len(cache) <= 22
+    assert held <= 1.05 * usage.max_bytes, held
+
+
+def test_an_entry_is_counted_with_its_key_headers_and_body():
+    key = ("SELECT * { ?s ?p ?o }" + " " * 1000, SRJ, None, ("http://e/g",), None)
+    entry = answer(1)
+    size = entry_bytes(key, entry)
+    assert size > 1000 + len(entry.body) + len(entry.etag)
+    cache = ResponseCache(max_bytes=100_000)
+    cache.put(key, entry)
+    assert cache.usage() == CacheUsage(entries=1, bytes=size, max_bytes=100_000, max_entry_bytes=12_500)
+    cache.put(key, entry)  # again: counted once
+    assert cache.usage().bytes == size
+
+
+def test_entries_larger_than_a_part_of_the_budget_are_not_kept():
+    cache = ResponseCache(max_bytes=80_000)  # entries of at most 10,000 bytes
+    cache.put(("q" * 11_000,), answer(1))  # a large key, a small answer
+    cache.put(("q",), freeze(b"x" * 11_000, SRJ, []))  # a large answer
+    assert len(cache) == 0 and cache.usage().bytes == 0
+    cache.put(("q",), answer(2))
+    assert len(cache) == 1
+
+
+def test_the_least_recently_used_go_first():
+    size = entry_bytes(("a",), answer(1))
+    cache = ResponseCache(max_bytes=3 * size, max_entry_bytes=size)
+    for name in "abc":
+        cache.put((name,), answer(1))
+    assert cache.get(("a",)) is not None  # "b" is now the oldest
+    cache.put(("d",), answer(1))
+    assert [cache.get((k,)) is not None for k in "abcd"] == [True, False, True, True]
