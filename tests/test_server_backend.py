@@ -39,7 +39,7 @@ from clastordf.release.virtuoso import DUMP_FILE, load_release
 from clastordf.server import BackendStatus, backend, check_backend, create_app, query_text, sparql, sparql_client
 from clastordf.server.config import ServerConfig
 from clastordf.server.store import dataset_version
-from clastordf.vocab import dataset_graph
+from clastordf.vocab import BASE, dataset_graph
 
 from .conftest import REPO
 from .sparql_answers import group_concat_separators
@@ -396,6 +396,17 @@ def test_ask_and_the_protocol_dataset(remote, client, graph):
     assert answer(ask(remote, graphs), graphs) == (["g"], Counter({(("uri", graph),): 1}))
 
 
+def test_relative_iris_resolve_against_the_front_ends_endpoint(remote, client):
+    """As over the embedded store (the W3C protocol test query_content_type_construct); Oxigraph would
+    resolve them against its own address."""
+    for c in (remote, client):
+        r = c.post("/sparql", data=b"CONSTRUCT { <s> <p> 1 } WHERE {}", content_type="application/sparql-query")
+        assert r.status_code == 200 and r.mimetype == "text/turtle"
+        assert set(rdf_graph(r)) == {(rdflib.URIRef(BASE + "s"), rdflib.URIRef(BASE + "p"), rdflib.Literal(1))}
+    query = "BASE <http://example.org/a/> SELECT (<b> AS ?x) WHERE {}"
+    assert ask(remote, query).data == ask(client, query).data
+
+
 def test_pages_render_as_over_the_embedded_store(remote, client):
     assert_pages_equal(remote, client)
 
@@ -484,7 +495,8 @@ def test_requests_are_form_posts_with_an_explicit_accept(fake, fake_app, graph):
         {},
         {"default-graph-uri": ["urn:g1"], "named-graph-uri": ["urn:g2", "urn:g3"]},
     ]
-    assert fake.requests[1].params["query"] == ["SELECT ?x WHERE { ?x ?q ?o }"]
+    # As the client wrote it, after a BASE: relative IRIs resolve against the front-end's endpoint.
+    assert fake.requests[1].params["query"] == [f"BASE <{BASE}sparql> SELECT ?x WHERE {{ ?x ?q ?o }}"]
 
 
 def test_connections_to_the_backend_are_reused(fake, fake_app):
@@ -652,7 +664,7 @@ def test_the_engines_default_graph_is_used_when_asked(server_config, fake):
     app = create_app(replace(server_config, backend=f"sparql:{fake.url}", backend_graph="default"))
     fake.reply = results(["x"])
     assert app.test_client().get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?p ?o }"}).status_code == 200
-    assert fake.requests[0].params == {"query": ["SELECT ?x WHERE { ?x ?p ?o }"]}
+    assert fake.requests[0].params == {"query": [f"BASE <{BASE}sparql> SELECT ?x WHERE {{ ?x ?p ?o }}"]}
     health = app.test_client().get("/health")  # the fake's graph is empty
     assert health.status_code == 503
     assert health.get_json()["backend"] == {

@@ -118,6 +118,18 @@ def test_head_answers_like_get_without_a_body(client):
     assert response.status_code == 200 and response.mimetype == SRJ and response.data == b""
 
 
+def test_relative_iris_resolve_against_the_endpoint(client):
+    """As the W3C test query_content_type_construct expects (it was a 400: no base to resolve against)."""
+    response = client.post("/sparql", data=b"CONSTRUCT { <s> <p> 1 } WHERE {}", content_type="application/sparql-query")
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    base = "https://w3id.org/clastordf/"
+    assert set(graph) == {(rdflib.URIRef(base + "s"), rdflib.URIRef(base + "p"), rdflib.Literal(1))}
+    rows = bindings(get(client, "SELECT (<x> AS ?x) (IRI('y') AS ?y) {}"))
+    assert rows == [{"x": {"type": "uri", "value": base + "x"}, "y": {"type": "uri", "value": base + "y"}}]
+    rows = bindings(get(client, "BASE <http://example.org/a/> SELECT (<b> AS ?x) {}"))  # the query's own wins
+    assert rows[0]["x"]["value"] == "http://example.org/a/b"
+
+
 # --- result formats -----------------------------------------------------------------------------------
 
 

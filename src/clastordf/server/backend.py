@@ -255,13 +255,16 @@ class RemoteStore:
             ]
         else:
             dataset = self._served_dataset() if job.union_default_graph else []
+        # Relative IRIs resolve against the front-end's IRI, not the backend's (its own BASE, if any, after
+        # this one, resolves against it). On the query's first line: the backend's line numbers hold.
+        query = f"BASE <{job.base_iri}> {job.query}" if job.base_iri else job.query
         result: ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]
         try:
             if job.form in ("CONSTRUCT", "DESCRIBE"):
-                result, capped = self._triples(job.query, dataset, keep=job.limit + 1, timeout=timeout)
+                result, capped = self._triples(query, dataset, keep=job.limit + 1, timeout=timeout)
             elif job.form in ("SELECT", "ASK"):
                 result, capped = self._solutions(
-                    job.query, dataset, ask=job.form == "ASK", keep=job.limit + 1, timeout=timeout
+                    query, dataset, ask=job.form == "ASK", keep=job.limit + 1, timeout=timeout
                 )
             else:
                 raise QueryFailed(

@@ -86,6 +86,8 @@ class Job:
     #: SELECT, ASK, CONSTRUCT or DESCRIBE as the endpoint's tokenizer read it (None: neither); a remote
     #: backend is asked for the matching result format.
     form: str | None = None
+    #: The IRI relative IRIs in the query resolve against (the endpoint's own); None: they are an error.
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _not_acceptable(what: str, offered: dict[str, Any]) -> QueryFailed:
 
 def execute(store: ox.Store, job: Job) -> Answer:
     """Run ``job`` on ``store`` and serialize its capped result (called in the executor process)."""
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
