@@ -88,6 +88,15 @@ def test_real_queries_have_one_reading(query):
     assert found.groups <= 2 and found.brackets <= 2
 
 
+def test_tokens_are_counted_in_every_reading():
+    """Read with "<" as less-than, the one string of the tokenizer's reading is 2,000 names."""
+    query = "ASK { FILTER(?a<'> '" + "x " * 2000 + "') }"
+    assert count_tokens(query) < 20
+    assert measure_nesting(query).tokens > 2000
+    with pytest.raises(QueryTooComplex, match=r"has 20\d\d tokens"):
+        check_query(query, Nesting(64, 64, 3, 1000))
+
+
 def test_too_many_readings_are_refused():
     with pytest.raises(AmbiguousQuery):
         measure_nesting("ASK { FILTER(" + "?a<<x>&&" * 1000 + "1) }")

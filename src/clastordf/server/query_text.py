@@ -242,9 +242,10 @@ _CLAUSE_ENDS = frozenset({"{", "}", ".", ";", ","})
 #: that may be an expression's; ``[`` a blank node; ``<<`` a triple term.
 _CLOSERS = {"}": "{", ")": "(e", "]": "[", ">>": "<"}
 _SKIPPED = ("ws", "comment")
-#: Readings followed at once, and tokens read over all readings beyond twice the tokenizer's, at most.
-#: Of the 1,322 W3C test queries and updates 159 have a second reading (triple terms, mostly), which
-#: reads 113 tokens more at most.
+#: Readings followed at once, and tokens read over all readings beyond twice the tokenizer's and one
+#: for every two characters (a reading with "<" as less-than may see code where the tokenizer saw one
+#: IRI or string), at most. Of the 1,322 W3C test queries and updates 159 have a second reading
+#: (triple terms, mostly), which reads 113 tokens more at most.
 MAX_READINGS = 16
 EXTRA_READS = 1000
 
@@ -283,7 +284,7 @@ class _Reading:
     """One way to read a query's text, as far as ``end``: which brackets are open, and what the last
     token allows next. See :func:`measure_nesting`."""
 
-    __slots__ = ("stream", "end", "stack", "operand", "closable", "clause", "groups", "brackets", "closures")
+    __slots__ = ("stream", "end", "stack", "operand", "closable", "clause", "groups", "brackets", "closures", "tokens")
 
     def __init__(self, stream: Iterator[_Token], end: int = 0, stack: int = 0) -> None:
         self.stream = stream
@@ -295,13 +296,14 @@ class _Reading:
         self.closable: int | None = None
         #: In a clause where ``(`` may open an expression (see :data:`_EXPRESSION_CLAUSES`).
         self.clause = False
-        self.groups = self.brackets = self.closures = 0
+        self.groups = self.brackets = self.closures = self.tokens = 0
 
     def fork(self, text: str, end: int) -> _Reading:
         """Another reading, that has read ``<`` as an operator and goes on at ``end``."""
         other = _Reading(_lex(text, end), end, self.stack)
         other.clause = self.clause
         other.groups, other.brackets, other.closures = self.groups, self.brackets, self.closures
+        other.tokens = self.tokens
         return other
 
     def merge(self, other: _Reading) -> None:
@@ -314,6 +316,7 @@ class _Reading:
         self.groups = max(self.groups, other.groups)
         self.brackets = max(self.brackets, other.brackets)
         self.closures = max(self.closures, other.closures)
+        self.tokens = max(self.tokens, other.tokens)
 
     def _push(self, stacks: _Stacks, kind: str) -> None:
         self.stack = stacks.push(self.stack, kind)
@@ -330,6 +333,7 @@ class _Reading:
         """Read the next token: whether this reading goes on (not if it closes a bracket that is not
         open: a parser reading so stops there), and another reading of the same text if there is one."""
         kind, word, start, end = token
+        self.tokens += 1
         other = None
         top = stacks.frames[self.stack][0] or "{"
         operand, closable = True, None
@@ -388,9 +392,11 @@ class _Reading:
 
 
 def _deepest(text: str, tokens: int) -> Nesting:
-    """The deepest nesting of any reading of ``text`` (``tokens`` long as the tokenizer reads it)."""
+    """The deepest nesting of any reading of ``text`` (``tokens`` long as the tokenizer reads it), and
+    the most tokens of any."""
     stacks = _Stacks()
     groups = brackets = closures = reads = 0
+    budget = 2 * tokens + len(text) // 2 + EXTRA_READS
     alive: dict[tuple[int, int], _Reading] = {}
 
     def add(reading: _Reading) -> None:
@@ -402,7 +408,7 @@ def _deepest(text: str, tokens: int) -> Nesting:
 
     add(_Reading(_lex(text, 0)))
     while alive:
-        if len(alive) > MAX_READINGS or reads > 2 * tokens + EXTRA_READS:
+        if len(alive) > MAX_READINGS or reads > budget:
             raise AmbiguousQuery(
                 "the query has too many places where '<' may start an IRI or be less-than to be checked; "
                 "put spaces around comparison operators"
@@ -419,6 +425,7 @@ def _deepest(text: str, tokens: int) -> Nesting:
                 groups = max(groups, reading.groups)
                 brackets = max(brackets, reading.brackets)
                 closures = max(closures, reading.closures)
+                tokens = max(tokens, reading.tokens)
                 break
             if alive:
                 add(reading)
