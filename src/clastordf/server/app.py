@@ -26,7 +26,7 @@ def create_app(config: ServerConfig) -> Flask:
         app.extensions[EXTENSION] = ServerState(config, store_dir, open_store(store_dir))
 
     app.register_blueprint(sparql.bp)
-    app.register_blueprint(pages.bp)
+    pages.register(app)
     if config.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

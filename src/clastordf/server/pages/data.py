@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
-from .linkeddata import DCTERMS as DCTERMS_NS
-from .linkeddata import LABEL, RDF_TYPE, RDFS, Site
-from .linkeddata import OBO as OBO_NS
+from ...vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
+from ..linkeddata import DCTERMS as DCTERMS_NS
+from ..linkeddata import LABEL, RDF_TYPE, RDFS, Site
+from ..linkeddata import OBO as OBO_NS
 
 C = str(CLASTO)
 REVIEW = str(REVIEW_IRI)

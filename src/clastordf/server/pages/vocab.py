@@ -1,6 +1,7 @@
 """The vocabulary page: the build's own ``clastordf-ontology.html`` (the class tree the build renders
 with definitions and logical definitions, an anchor ``id`` = local name for every ``clasto:`` term),
-embedded in the site's layout with its links made local.
+embedded in the site's layout with its links made local (``/vocab``); the vocabulary as RDF
+(``/vocab.ttl`` …); and ``/vocab/TERM``, which leads to the term's anchor.
 
 The build's page is a trusted artefact of our own pipeline (its text is escaped when it is written),
 so its body is embedded as markup; only its ``href`` attributes are rewritten.
@@ -14,10 +15,16 @@ import threading
 from pathlib import Path
 
 import pyoxigraph as ox
+from flask import Response, abort, redirect, render_template, url_for
 from markupsafe import Markup, escape
 
-from ..vocab import CLASTO
-from .linkeddata import Site
+from ...vocab import CLASTO
+from ..context import state
+from ..linkeddata import BY_EXT, RdfFormat, Site, split_extension, valid_iri
+from . import resources
+from .common import download_urls, finish, page_blueprint, rdf_alternates, rdf_response, site, wanted_format
+
+bp = page_blueprint("vocab", __name__)
 
 ONTOLOGY_PAGE = "clastordf-ontology.html"
 
@@ -73,3 +80,30 @@ def vocab_triples(site: Site) -> list[ox.Triple]:
     for iri in vocab_terms(site):
         out.extend(site.cbd(iri))
     return out
+
+
+@bp.get("/vocab")
+@bp.get("/vocab.<ext>")
+def index(ext: str | None = None):
+    """The ontology: the build's class tree page, or the vocabulary as RDF."""
+    if ext is not None and ext not in BY_EXT and ext != "html":
+        abort(404)
+    s = site()
+    fmt = wanted_format(BY_EXT.get(ext or "") or ext)
+    path = url_for("vocab.index")
+    alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
+    if fmt is not None:
+        return rdf_response(vocab_triples(s), fmt, alternates)
+    page = vocab_page(s, state().config.data_dir, download_urls())
+    html = render_template("vocab.html", page=page, alternates=alternates)
+    return finish(Response(html, mimetype="text/html"), alternates)
+
+
+@bp.get("/vocab/<path:term>")
+def term(term: str):
+    """``/vocab/Clastokine`` -> ``/vocab#Clastokine`` (the terms are hash IRIs of one document)."""
+    name, ext = split_extension(term)
+    suffix = f".{ext.ext}" if isinstance(ext, RdfFormat) else ""
+    if name and "/" not in name and valid_iri(str(CLASTO) + name) and site().is_mentioned(str(CLASTO) + name):
+        return redirect(url_for("vocab.index") + suffix + "#" + name, code=303)
+    return resources.resource(f"vocab/{term}")
