@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import pages, sparql
+from . import pages, security, sparql
 from .backend import RemoteStore
 from .config import ServerConfig
 from .context import EXTENSION, ServerState
@@ -25,6 +25,8 @@ def create_app(config: ServerConfig) -> Flask:
         store_dir = prepare_store(config.data_dir, config.store_location)
         app.extensions[EXTENSION] = ServerState(config, store_dir, open_store(store_dir))
 
+    # Before every blueprint's own hooks (the page and answer caches).
+    app.before_request(security.check_host)
     app.register_blueprint(sparql.bp)
     pages.register(app)
     if config.proxy_hops:

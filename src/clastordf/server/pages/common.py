@@ -178,7 +178,9 @@ def page_cache() -> ResponseCache:
 def _page_key() -> tuple[str, str, str] | None:
     if request.method not in ("GET", "HEAD") or request.endpoint in UNCACHED:
         return None
-    return (request.full_path, request.headers.get("Accept", ""), request.script_root)
+    # The root URL (scheme, host, mount point): absolute URLs in a page name the host it was asked of
+    # (a trusted one: security.check_host ran first), so each host has its own copy.
+    return (request.full_path, request.headers.get("Accept", ""), request.root_url)
 
 
 def _cached_page() -> Response | None:
