@@ -4,6 +4,8 @@ it redirect to another site."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 BASE = "https://w3id.org/clastordf/"
@@ -87,3 +89,120 @@ def test_trusted_hosts_from_the_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("CLASTORDF_TRUSTED_HOSTS", "data.example.org  .mirror.example.net")
     assert ServerConfig.from_env(tmp_path).trusted_hosts == ("data.example.org", ".mirror.example.net")
+
+
+# -- headers on every response ----------------------------------------------------------------------
+
+
+def assert_security_headers(r, what: str) -> None:
+    csp = r.headers.get("Content-Security-Policy", "")
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives.get("frame-ancestors") == "'none'", what
+    assert directives.get("script-src") == "'self'" and directives.get("default-src") == "'none'", what
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
+    assert r.headers.get("X-Content-Type-Options") == "nosniff", what
+    assert r.headers.get("Referrer-Policy") == "same-origin", what
+
+
+def test_every_response_carries_the_security_headers(client):
+    responses = {
+        "page": client.get("/"),
+        "page from the cache": client.get("/"),
+        "not modified": client.get("/", headers={"If-None-Match": client.get("/").headers["ETag"]}),
+        "csv twin": client.get("/facts.csv"),
+        "rdf": client.get("/fact/CF0200.ttl"),
+        "sparql answer": client.get("/sparql", query_string={"query": "ASK {}"}),
+        "sparql error": client.get("/sparql", query_string={"query": "SELECT nonsense"}),
+        "download": client.get("/downloads/clastordf.ttl"),
+        "not found": client.get("/no/such/thing"),
+        "wrong method": client.post("/facts"),
+        "forged host": client.get("/", headers={"Host": EVIL}),
+        "health": client.get("/health"),
+        "static": client.get("/static/query.js"),
+    }
+    assert responses["not modified"].status_code == 304
+    for what, r in responses.items():
+        assert_security_headers(r, what)
+
+
+PAGES = (
+    "/",
+    "/facts",
+    "/query",
+    "/query?example=contested-facts&run=1",
+    "/vocab",
+    "/downloads",
+    "/fact/CF0200",
+    "/evidence/E0100",
+    "/entity?iri=https://identifiers.org/uniprot/Q9NYA1",
+    "/no/such/thing",
+)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_have_no_inline_script_or_style(client, path):
+    """What the Content-Security-Policy forbids is not in the pages: it would not run or apply."""
+    page = text(client.get(path))
+    assert "<html" in page
+    assert re.findall(r"<script(?![^>]*\bsrc=\"/static/)", page) == []
+    assert re.findall(r"<style|\sstyle=|\son[a-z]+=|javascript:", page, re.I) == []
+
+
+# -- links only to http(s) --------------------------------------------------------------------------
+
+
+def test_a_javascript_iri_in_an_answer_is_shown_as_text_not_a_link(client):
+    """The no-JavaScript query page (``run=1``) links only to http(s) IRIs."""
+    query = (
+        "SELECT ?x WHERE { VALUES ?x { <javascript:alert(document.domain)> <data:text/html,hi> "
+        "<vbscript:x> <https://example.org/x> } }"
+    )
+    links, rows = answer_links(client, query)
+    assert links == ["https://example.org/x"]
+    assert "<span>javascript:alert(document.domain)</span>" in rows and "<span>data:text/html,hi</span>" in rows
+
+
+def answer_links(client, query: str) -> tuple[list[str], str]:
+    """The links in the answer table of ``/query?run=1``, and the table."""
+    r = client.get("/query", query_string={"query": query, "run": "1"})
+    assert r.status_code == 200
+    rows = text(r).split('id="results"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'href="([^"]*)"', rows), rows
+
+
+def test_site_links_only_to_http_urls_and_to_no_other_host(app):
+    from clastordf.server import state
+    from clastordf.server.linkeddata import Site
+
+    with app.app_context():
+        s = Site(state().store, BASE)
+        assert s.href("javascript:alert(1)") is None and s.href("JaVaScRiPt:alert(1)") is None
+        assert s.href("data:text/html,x") is None and s.href("urn:x") is None
+        assert s.href("https://example.org/x") == "https://example.org/x"
+        assert s.href(BASE + "fact/CF0200") == "/fact/CF0200"
+
+
+def test_a_template_link_without_a_url_is_text(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        macro = '{% from "_macros.html" import link %}'
+        assert render_template_string(macro + "{{ link(none, '<x>') }}") == "<span>&lt;x&gt;</span>"
+        linked = render_template_string(macro + "{{ link('/a', 'x', cls='c', title='t') }}")
+        assert linked == '<a class="c" href="/a" title="t">x</a>'
+
+
+def test_the_ontology_page_keeps_no_link_that_is_not_http(app, tmp_path):
+    from clastordf.server import state
+    from clastordf.server.linkeddata import Site
+    from clastordf.server.pages.vocab import ONTOLOGY_PAGE, vocab_page
+
+    (tmp_path / ONTOLOGY_PAGE).write_text(
+        '<html><body><a href="#X">x</a> <a href="javascript:alert(1)">j</a> '
+        '<a href="https://example.org/y">y</a> <a href="clastordf.owl">owl</a></body></html>'
+    )
+    with app.app_context():
+        page = str(vocab_page(Site(state().store, BASE), tmp_path, {"clastordf.owl": "/downloads/clastordf.owl"}))
+    assert 'href="#X"' in page and 'href="https://example.org/y"' in page
+    assert 'href="/downloads/clastordf.owl"' in page
+    assert "javascript" not in page and "<a >j</a>" in page  # an <a> without href is text

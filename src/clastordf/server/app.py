@@ -25,8 +25,9 @@ def create_app(config: ServerConfig) -> Flask:
         store_dir = prepare_store(config.data_dir, config.store_location)
         app.extensions[EXTENSION] = ServerState(config, store_dir, open_store(store_dir))
 
-    # Before every blueprint's own hooks (the page and answer caches).
+    # Before every blueprint's own hooks (the page and answer caches), after every response is made.
     app.before_request(security.check_host)
+    app.after_request(security.add_security_headers)
     app.register_blueprint(sparql.bp)
     pages.register(app)
     if config.proxy_hops:

@@ -1,4 +1,6 @@
-"""What every request is checked for: the ``Host`` it names must be one this server answers for.
+"""What every request is checked for and every response carries: the ``Host`` it names must be one
+this server answers for, and every answer (pages, SPARQL results, downloads, errors) carries a strict
+Content-Security-Policy and the headers that keep it from being sniffed, framed or leaking its URLs.
 
 The Host check. Absolute URLs (VoID, the service description, JSON twins, ``Link`` headers) name the
 host the request was sent to, so that a server reached as ``localhost:8000`` and one reached by its
@@ -24,6 +26,31 @@ from .context import state
 
 #: Names a server on this machine is reached by, trusted without configuration.
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+#: Scripts, styles and fetches from this server only, no plugins, no inline script or style (a
+#: ``javascript:`` URL is inline script, so it does not run either), forms posting here only, and no
+#: framing by any site (clickjacking).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
+#: The headers every response carries.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    # Answers are what their Content-Type says: a JSON answer holding markup is never run as a page.
+    "X-Content-Type-Options": "nosniff",
+    # Query texts travel in URLs (/query?query=...): other sites are not told them.
+    "Referrer-Policy": "same-origin",
+}
 
 
 @lru_cache(maxsize=8)
@@ -85,3 +112,9 @@ def check_host() -> Response | None:
         f"name to CLASTORDF_TRUSTED_HOSTS.\n"
     )
     return Response(message, status=400, mimetype="text/plain")
+
+
+def add_security_headers(response: Response) -> Response:
+    """``after_request``: the headers of :data:`SECURITY_HEADERS`, on every response."""
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from ..cache import ResponseCache, freeze
 from ..context import state
 from ..downloads import Download, find_release, list_downloads
-from ..linkeddata import BY_EXT, HTML, RDF_FORMATS, RdfFormat, Site, negotiate, serialize
+from ..linkeddata import BY_EXT, HTML, RDF_FORMATS, RdfFormat, Site, negotiate, serialize, web_url
 from ..sparql_client import BackendError
 from . import data
 
@@ -119,8 +119,8 @@ def counts() -> dict[str, int]:
     return cache
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` points (:meth:`~.linkeddata.Site.href`)."""
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` points (:meth:`~.linkeddata.Site.href`); ``None``: no link, only text."""
     return site().href(iri)
 
 
@@ -142,13 +142,14 @@ def twin(path: str, **params: str) -> str:
 
 
 #: The functions every template may call.
-TEMPLATE_GLOBALS: dict[str, Callable[..., str]] = {
+TEMPLATE_GLOBALS: dict[str, Callable[..., str | None]] = {
     "href": href,
     "label": label,
     "curie": curie,
     "twin": twin,
     "resolver_url": data.resolver_url,
     "local_id": data.local_id,
+    "web_url": web_url,
 }
 
 

@@ -47,7 +47,7 @@ def _row_json(row: data.FactRow, s: Site) -> dict:
     return {
         "id": row.id,
         "iri": row.iri,
-        "url": absolute(s.href(row.iri)),
+        "url": absolute(s.href(row.iri) or s.entity_path(row.iri)),
         "kind": row.kind,
         "label": row.label,
         "ligand": refs(row.agent),

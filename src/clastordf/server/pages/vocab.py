@@ -28,6 +28,8 @@ bp = page_blueprint("vocab", __name__)
 
 ONTOLOGY_PAGE = "clastordf-ontology.html"
 
+#: An IRI's scheme (``https:``, ``javascript:``): a link that does not start with one is relative.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _cache: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
 
@@ -56,7 +58,8 @@ def vocab_page(site: Site, build_dir: Path, download_url: dict[str, str]) -> Mar
     """The embedded page (``None`` when the build has none).
 
     Links: ``#anchors`` stay; relative links to build files go to ``/downloads/…``; absolute IRIs go
-    where :meth:`Site.href` sends them (this server's own pages where the store describes them)."""
+    where :meth:`Site.href` sends them (this server's own pages where the store describes them), and
+    lose their ``href`` when it sends them nowhere (an IRI that is not an http(s) URL)."""
     body = _body(build_dir / ONTOLOGY_PAGE)
     if body is None:
         return None
@@ -64,12 +67,12 @@ def vocab_page(site: Site, build_dir: Path, download_url: dict[str, str]) -> Mar
     def rewrite(match: re.Match[str]) -> str:
         target = html.unescape(match.group(1))
         if target.startswith("#"):
-            new = target
-        elif "://" not in target:
+            new: str | None = target
+        elif not _SCHEME.match(target):  # a file of the build
             new = download_url.get(target, target)
-        else:
+        else:  # an IRI, which only links if it is an http(s) URL (or has a page here)
             new = site.href(target)
-        return f'href="{escape(new)}"'
+        return f'href="{escape(new)}"' if new is not None else ""  # an <a> without href is text
 
     return Markup(re.sub(r'href="([^"]*)"', rewrite, body))  # noqa: S704 - trusted build artefact
 
