@@ -206,3 +206,40 @@ def test_the_ontology_page_keeps_no_link_that_is_not_http(app, tmp_path):
     assert 'href="#X"' in page and 'href="https://example.org/y"' in page
     assert 'href="/downloads/clastordf.owl"' in page
     assert "javascript" not in page and "<a >j</a>" in page  # an <a> without href is text
+
+
+# -- redirects stay on this server ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [BASE + "/evil.example/x", BASE + "//evil.example/x", BASE + "/\\evil.example/x", BASE + "/%2Fevil.example"],
+)
+@pytest.mark.parametrize("path", ["/entity", "/term"])
+def test_entity_never_redirects_to_another_host(client, path, iri):
+    r = client.get(path, query_string={"iri": iri})
+    location = r.headers.get("Location", "")
+    assert not location.startswith(("//", "/\\")) and "evil.example" not in location
+    assert r.status_code == 404
+
+
+def test_entity_still_redirects_an_iri_under_the_base_to_its_path(client):
+    r = client.get("/entity", query_string={"iri": BASE + "fact/CF0200"})
+    assert r.status_code == 303 and r.headers["Location"] == "/fact/CF0200"
+
+
+def test_an_iri_under_the_base_that_reads_as_another_host_has_no_path_here(app):
+    from clastordf.server import state
+    from clastordf.server.linkeddata import Site
+
+    with app.app_context():
+        s = Site(state().store, BASE)
+        assert s.local_path(BASE + "/evil.example/x") is None
+        assert s.href(BASE + "/evil.example/x") == BASE + "/evil.example/x"  # the IRI itself, not //evil…
+        assert s.local_path(BASE + "fact/CF0200") == "/fact/CF0200"
+
+
+def test_an_answer_iri_under_the_base_never_links_to_another_host(client):
+    query = f"SELECT ?x WHERE {{ VALUES ?x {{ <{BASE}/evil.example/x> <{BASE}fact/CF0200> }} }}"
+    links, _ = answer_links(client, query)
+    assert links == [BASE + "/evil.example/x", "/fact/CF0200"]

@@ -225,10 +225,15 @@ class Site:
         return self._labels[iri]
 
     def local_path(self, iri: str) -> str | None:
-        """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``."""
+        """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``.
+
+        Not for an IRI whose rest starts with ``/`` (``BASE/evil.example/x``): its path,
+        ``//evil.example/x``, is another host's URL to a browser."""
         if not iri.startswith(self.base):
             return None
         rest = iri[len(self.base) :]
+        if rest.startswith("/"):
+            return None
         return self.script_root + "/" + quote(rest, safe="/#:@-._~!$&'()*+,;=")
 
     def href(self, iri: str) -> str | None:

@@ -118,3 +118,13 @@ def add_security_headers(response: Response) -> Response:
     """``after_request``: the headers of :data:`SECURITY_HEADERS`, on every response."""
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def same_origin_path(location: str) -> bool:
+    """Whether a redirect target is a path on this server: it starts with one ``/`` and no browser
+    reads it as another host (``//host/x`` and ``/\\host/x`` are scheme-relative URLs).
+
+    >>> [same_origin_path(p) for p in ("/fact/CF0200", "/vocab#X", "//evil.example/x", "/\\\\evil", "https://x/")]
+    [True, True, False, False, False]
+    """
+    return location.startswith("/") and not location.startswith(("//", "/\\"))

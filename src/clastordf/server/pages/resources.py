@@ -14,6 +14,7 @@ from flask import Response, redirect, render_template, request
 from ...vocab import CLASTO
 from ..context import state
 from ..linkeddata import RDF_TYPE, RdfFormat, Site, split_extension, valid_iri
+from ..security import same_origin_path
 from . import data
 from .common import absolute, finish, not_found, page_blueprint, rdf_alternates, rdf_response, site, wanted_format
 from .void import graph_triples, named_graphs
@@ -155,7 +156,7 @@ def entity():
     if not iri:
         return not_found(fmt, "an empty IRI (use ?iri=…)")
     local = site().local_path(iri)
-    if local is not None:
+    if local is not None and same_origin_path(local):
         return redirect(local, code=303)
     alternates = rdf_alternates(lambda e: site().entity_path(iri, **({"format": e} if e else {})))
     return render_resource(iri, fmt, alternates)
@@ -171,7 +172,7 @@ def resource(rest: str):
         name, ext = split_extension(rest)
     iri = base + name
     fmt = wanted_format(ext)
-    local = s.local_path(iri) if valid_iri(iri) else None  # under the base: never None when valid
+    local = s.local_path(iri) if valid_iri(iri) else None  # under the base: None only for a rest starting with /
     path = local if local is not None else s.script_root + "/" + name
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
     return render_resource(iri, fmt, alternates)
