@@ -15,13 +15,14 @@ from .config import ServerConfig, UnknownRelease
 from .context import ServerState, state
 from .run import BackendStatus, check_backend, serve
 from .sparql_client import BackendError
-from .store import prepare_store
+from .store import StoreError, prepare_store
 
 __all__ = [
     "BackendError",
     "BackendStatus",
     "ServerConfig",
     "ServerState",
+    "StoreError",
     "UnknownRelease",
     "check_backend",
     "create_app",
