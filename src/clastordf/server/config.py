@@ -56,6 +56,9 @@ class ServerConfig:
     #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none),
     #: so absolute URLs (VoID, service description, JSON twins) name the public host.
     proxy_hops: int = 0
+    #: Host names the server answers for (``.example.org``: it and its subdomains), besides the
+    #: loopback names and the base's host; a request for any other host is refused (see :mod:`.security`).
+    trusted_hosts: tuple[str, ...] = field(default_factory=tuple)
     #: Serve this release (a version, or ``latest``) instead of the build; ``None``: the build.
     release: str | None = None
     #: The folder of the releases offered at ``/downloads``; ``None``: ``build_dir/release``.
@@ -105,7 +108,8 @@ class ServerConfig:
     def from_env(cls, build_dir: Path | None = None, **overrides: object) -> ServerConfig:
         """Settings from ``CLASTORDF_BUILD_DIR``, ``CLASTORDF_BASE``, ``CLASTORDF_QUERY_TIMEOUT``,
         ``CLASTORDF_RESULT_LIMIT``, ``CLASTORDF_MAX_REQUEST_BYTES``, ``CLASTORDF_SERVICE_ALLOWLIST``
-        (space-separated), ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_RELEASE``,
+        (space-separated), ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_TRUSTED_HOSTS``
+        (space-separated), ``CLASTORDF_RELEASE``,
         ``CLASTORDF_RELEASES_DIR``, ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND`` and
         ``CLASTORDF_BACKEND_GRAPH``; explicit ``overrides`` win."""
         values: dict[str, object] = {}
@@ -116,7 +120,7 @@ class ServerConfig:
                 continue
             if f.name in ("build_dir", "releases_dir", "store_dir"):
                 values[f.name] = Path(raw)
-            elif f.name == "service_allowlist":
+            elif f.name in ("service_allowlist", "trusted_hosts"):
                 values[f.name] = tuple(raw.split())
             elif f.name in ("query_timeout",):
                 values[f.name] = float(raw)
