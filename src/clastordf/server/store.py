@@ -12,8 +12,6 @@ from typing import Protocol
 
 import pyoxigraph
 
-from ..vocab import DATASET_IRI, dataset_graph
-
 DATA_FILE = "clastordf.ttl"
 PAV_VERSION = "http://purl.org/pav/version"
 
@@ -44,6 +42,8 @@ class ReadOnlyStore(Protocol):
 def dataset_version(data: Path) -> str:
     """The dataset's ``pav:version``, read by streaming: the build writes the dataset node first, so
     this reads the head of the file, not all of it."""
+    from ..vocab import DATASET_IRI  # here: a query executor imports this module, and needs no vocabulary
+
     dataset, version = pyoxigraph.NamedNode(DATASET_IRI), pyoxigraph.NamedNode(PAV_VERSION)
     for triple in pyoxigraph.parse(path=str(data), format=pyoxigraph.RdfFormat.TURTLE):
         if triple.subject == dataset and triple.predicate == version:
@@ -76,6 +76,8 @@ def prepare_store(data_dir: Path, store_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     store = pyoxigraph.Store(str(tmp / "db"))
+    from ..vocab import dataset_graph  # here: see dataset_version
+
     graph = pyoxigraph.NamedNode(dataset_graph(dataset_version(data)))
     store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph)
     store.optimize()

@@ -1,0 +1,98 @@
+"""Admission of SPARQL queries in one web worker: a bounded number at once, a few per client.
+
+A query that is admitted holds a request thread until it is answered (it waits for an executor, then
+for its answer). So that a burst of queries never queues up behind the ones running, and one client
+never takes every slot, :class:`Admission` refuses at once, without waiting:
+
+* with 429 Too Many Requests when the client already has ``per_client`` queries in this worker;
+* with 503 Service Unavailable when the worker already holds ``slots`` queries (running or waiting
+  for an executor).
+
+Both carry ``Retry-After``. The client is the remote address (the address a trusted proxy forwarded,
+with ``CLASTORDF_PROXY_HOPS``: :mod:`werkzeug.middleware.proxy_fix` puts it in ``REMOTE_ADDR``). The
+counts are per worker process: with W workers a client may hold up to W × ``per_client`` queries.
+Answers from the answer cache, and pages, never take a slot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Refused(Exception):
+    """A query that was not admitted: the status to answer, why, and when to try again (seconds)."""
+
+    def __init__(self, status: int, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+class Admission:
+    """The query slots of one worker, shared by its request threads.
+
+    >>> admission = Admission(slots=2, per_client=1)
+    >>> def refusal(*clients):
+    ...     try:
+    ...         with admission.slot(clients[0]), admission.slot(clients[1]), admission.slot(clients[2]):
+    ...             pass
+    ...     except Refused as refused:
+    ...         return refused.status, refused.retry_after
+    >>> refusal("10.0.0.1", "10.0.0.1", "10.0.0.2")  # a second query of the same client
+    (429, 2)
+    >>> refusal("10.0.0.1", "10.0.0.2", "10.0.0.3")  # a third query: the two slots are taken
+    (503, 2)
+    >>> with admission.slot("10.0.0.1"), admission.slot("10.0.0.2"):
+    ...     admission.in_flight
+    2
+    >>> admission.in_flight
+    0
+    """
+
+    def __init__(self, slots: int, per_client: int, retry_after: int = 2) -> None:
+        self.slots = max(1, slots)
+        self.per_client = max(1, per_client)
+        self.retry_after = retry_after
+        self._lock = threading.Lock()
+        self._clients: Counter[str] = Counter()
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Queries admitted and not yet answered."""
+        return self._in_flight
+
+    @contextmanager
+    def slot(self, client: str) -> Iterator[None]:
+        """Hold one of the slots (and one of ``client``'s) while the block runs; raise :class:`Refused`
+        at once when there is none."""
+        with self._lock:
+            if self._clients[client] >= self.per_client:
+                queries = "query" if self.per_client == 1 else "queries"
+                raise Refused(
+                    429,
+                    f"this client already has {self.per_client} SPARQL {queries} running here; wait for an "
+                    f"answer before sending more",
+                    self.retry_after,
+                )
+            if self._in_flight >= self.slots:
+                raise Refused(
+                    503,
+                    f"the server is answering as many SPARQL queries as it can ({self.slots} at once); "
+                    f"try again shortly",
+                    self.retry_after,
+                )
+            self._clients[client] += 1
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._clients[client] -= 1
+                if self._clients[client] <= 0:
+                    del self._clients[client]
