@@ -18,11 +18,12 @@ STORE_DIR = "oxigraph"
 RELEASE_STORES_DIR = ".stores"
 #: The release name that means "the newest one".
 
-#: Memory (MiB) planned for the server's supervising process (the front server's main process).
-MAIN_MEMORY_MIB = 64
-#: Memory (MiB) planned for one worker process: Python, Flask, the open store, the answer and page
-#: caches (64 MiB each at most, see :mod:`.cache`) and answers on their way out.
-WORKER_MEMORY_MIB = 384
+#: Memory (MiB) planned for the server's supervising process (the command line that started it:
+#: about 80 MiB measured, every pipeline stage imported).
+MAIN_MEMORY_MIB = 128
+#: Memory (MiB) planned for one worker process: Python, Flask, the open store (about 85 MiB measured),
+#: the answer and page caches (see :mod:`.cache`) and answers on their way out.
+WORKER_MEMORY_MIB = 320
 #: An executor needs about this much (MiB) to open the store and answer small queries.
 MIN_EXECUTOR_MEMORY_MIB = 160
 
@@ -59,8 +60,8 @@ class ServerConfig:
     max_request_bytes: int = 100_000
     #: Endpoints a query may reach with SERVICE; empty: SERVICE is refused.
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
-    #: Query executor processes per server worker.
-    executors: int = 2
+    #: Query executor processes per server worker (see ``executor_reserve``).
+    executors: int = 3
     #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none),
     #: so absolute URLs (VoID, service description, JSON twins) name the public host.
     proxy_hops: int = 0
@@ -93,15 +94,18 @@ class ServerConfig:
     #: Requests one worker holds waiting for a thread (pages and queries each); more get 503.
     request_queue: int = 64
     #: SPARQL queries one worker holds at once (running, or waiting for an executor); more get 503.
-    query_slots: int = 4
+    query_slots: int = 8
     #: SPARQL queries one client may have in one worker at once; more get 429.
     client_queries: int = 2
+    #: Seconds a client whose query was stopped early (memory or long-query limit) waits before its
+    #: next query is taken (429 until then; the 503 said so in ``Retry-After``).
+    client_pause: float = 10.0
     #: Seconds after which a running query counts as long (see ``executor_reserve``).
-    long_query: float = 1.0
+    long_query: float = 0.5
     #: Executors per worker kept for short queries: a query that is still running after ``long_query``
     #: seconds when the other executors already hold long ones is stopped (503), so a short query
-    #: always finds an executor soon.
-    executor_reserve: int = 1
+    #: always finds an executor soon (with the defaults, one long query per worker at a time).
+    executor_reserve: int = 2
     #: Steps of CPU niceness the executors run below the workers (the threads that answer pages and
     #: ``/health`` keep the CPU while queries run).
     executor_nice: int = 10
@@ -116,10 +120,10 @@ class ServerConfig:
         """What one executor may allocate (MiB): ``executor_memory``, or else the share of the budget
         left once the main process and the workers have theirs, split among all the executors.
 
-        >>> ServerConfig(Path("build")).executor_memory_mib  # (2048 - 64 - 2 × 384) // (2 × 2)
-        304
+        >>> ServerConfig(Path("build")).executor_memory_mib  # (2048 - 128 - 2 × 320) // (2 workers × 3)
+        213
         >>> ServerConfig(Path("build"), memory_budget=4096, workers=1).executor_memory_mib
-        1824
+        1216
         >>> ServerConfig(Path("build"), executor_memory=500).executor_memory_mib
         500
         """
@@ -182,9 +186,10 @@ class ServerConfig:
         ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_RELEASE``, ``CLASTORDF_RELEASES_DIR``,
         ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND``, ``CLASTORDF_BACKEND_GRAPH``, ``CLASTORDF_WORKERS``,
         ``CLASTORDF_THREADS``, ``CLASTORDF_HEADER_TIMEOUT``, ``CLASTORDF_BODY_TIMEOUT``,
-        ``CLASTORDF_REQUEST_QUEUE``, ``CLASTORDF_QUERY_SLOTS``, ``CLASTORDF_CLIENT_QUERIES``, ``CLASTORDF_LONG_QUERY``,
-        ``CLASTORDF_EXECUTOR_RESERVE``, ``CLASTORDF_EXECUTOR_NICE``, ``CLASTORDF_MEMORY_BUDGET`` and
-        ``CLASTORDF_EXECUTOR_MEMORY`` (MiB); explicit ``overrides`` win."""
+        ``CLASTORDF_REQUEST_QUEUE``, ``CLASTORDF_QUERY_SLOTS``, ``CLASTORDF_CLIENT_QUERIES``,
+        ``CLASTORDF_CLIENT_PAUSE``, ``CLASTORDF_LONG_QUERY``, ``CLASTORDF_EXECUTOR_RESERVE``,
+        ``CLASTORDF_EXECUTOR_NICE``, ``CLASTORDF_MEMORY_BUDGET`` and ``CLASTORDF_EXECUTOR_MEMORY`` (MiB);
+        explicit ``overrides`` win."""
         values: dict[str, object] = {}
         env = os.environ
         for f in fields(cls):
@@ -210,7 +215,7 @@ class ServerConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
-_FLOATS = frozenset({"query_timeout", "header_timeout", "body_timeout", "long_query"})
+_FLOATS = frozenset({"query_timeout", "header_timeout", "body_timeout", "long_query", "client_pause"})
 _INTEGERS = frozenset(
     {
         "result_limit",

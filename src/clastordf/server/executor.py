@@ -157,7 +157,7 @@ class ExecutorLimits:
     #: Steps of CPU niceness below the web worker (0: the same priority; the OS caps niceness at 19).
     nice: int = 10
     #: Seconds after which a running query is a long one.
-    long_after: float = 1.0
+    long_after: float = 0.5
     #: Executors kept free of long queries (the pool keeps at least one executor for long ones).
     reserve: int = 1
 
@@ -405,16 +405,20 @@ def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int, nicenes
 _CHILD = "import sys; from clastordf.server.executor import main; main(sys.argv[1:])"
 
 
-class Executor:
-    """One executor process and the web worker's end of its socket; used by one thread at a time."""
+class _Launcher:
+    """Starts executor processes for one pool, one ahead of need (the spare): an executor that is killed
+    (time limit, memory limit, long query) is replaced by a process that has already opened the store,
+    and the next spare starts in the background."""
 
-    def __init__(self, store_dir: Path, isolate: bool, limits: ExecutorLimits | None = None) -> None:
+    def __init__(self, store_dir: Path, isolate: bool, limits: ExecutorLimits, spare: bool = True) -> None:
         self._store_dir = store_dir
         self._isolate = isolate
-        self._limits = limits or ExecutorLimits()
-        self._start()
+        self._limits = limits
+        self._keep_spare = spare
+        self._lock = threading.Lock()
+        self._spare: tuple[subprocess.Popen[bytes], Connection] | None = self._launch() if spare else None
 
-    def _start(self) -> None:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], Connection]:
         ours, theirs = socket.socketpair()
         niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + max(0, self._limits.nice))
         args = [str(theirs.fileno()), str(self._store_dir), "1" if self._isolate else "0", str(os.getpid())]
@@ -429,9 +433,46 @@ class Executor:
         try:
             os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
         except OSError:
-            pass  # the process died already: the next job finds out
-        self._conn: Connection = Connection(ours.detach())
-        self._proc = proc
+            pass  # the process died already: its first job finds out
+        return proc, Connection(ours.detach())
+
+    def take(self) -> tuple[subprocess.Popen[bytes], Connection]:
+        """A started process (the spare, if it is alive) and the web worker's end of its socket."""
+        with self._lock:
+            taken, self._spare = self._spare, None
+            if taken is not None and taken[0].poll() is not None:
+                taken[1].close()
+                taken = None
+            if self._keep_spare:
+                self._spare = self._launch()
+        return taken if taken is not None else self._launch()
+
+    @property
+    def spare_pid(self) -> int | None:
+        spare = self._spare
+        return spare[0].pid if spare is not None else None
+
+    def close(self) -> None:
+        """Stop the spare, and start no other."""
+        with self._lock:
+            self._keep_spare = False
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[0].kill()
+            spare[0].wait()
+            spare[1].close()
+
+
+class Executor:
+    """One executor process and the web worker's end of its socket; used by one thread at a time."""
+
+    def __init__(self, launcher: _Launcher, limits: ExecutorLimits) -> None:
+        self._launcher = launcher
+        self._limits = limits
+        self._start()
+
+    def _start(self) -> None:
+        self._proc, self._conn = self._launcher.take()
         self._ready = False
         #: The process has no network (known once it is ready; see :func:`_isolate_network`).
         self.isolated: bool | None = None
@@ -538,7 +579,9 @@ class ExecutorPool:
     """A few executors shared by the threads of one web worker (a queue of idle ones).
 
     The executors start at once (in the background: the first query waits for its executor to open the
-    store), are daemonic, are stopped at exit, and one that dies or is killed is replaced.
+    store), are stopped at exit (and stop themselves when the web worker is gone), and one that dies or is
+    killed is replaced by the spare, which has opened the store already (``spare=False``: by a process
+    started then).
     """
 
     def __init__(
@@ -548,11 +591,13 @@ class ExecutorPool:
         *,
         isolate_network: bool = False,
         limits: ExecutorLimits | None = None,
+        spare: bool = True,
     ) -> None:
         #: The process that made the pool: a forked copy must make its own.
         self.pid = os.getpid()
         self.limits = limits or ExecutorLimits()
-        self._executors = [Executor(store_dir, isolate_network, self.limits) for _ in range(max(1, size))]
+        self._launcher = _Launcher(store_dir, isolate_network, self.limits, spare=spare)
+        self._executors = [Executor(self._launcher, self.limits) for _ in range(max(1, size))]
         self._idle: queue.Queue[Executor] = queue.Queue()
         for executor in self._executors:
             self._idle.put(executor)
@@ -576,8 +621,11 @@ class ExecutorPool:
         return [e.isolated for e in self._executors]
 
     def memory(self) -> ExecutorMemory:
-        """The executors' resident memory now (from ``/proc``), and the cap of each: for ``/health``."""
+        """The executors' resident memory now (from ``/proc``; the spare's too), and the cap of each:
+        for ``/health``."""
         pids = [e.pid for e in self._executors if e.alive]
+        if self._launcher.spare_pid is not None:
+            pids.append(self._launcher.spare_pid)
         return ExecutorMemory(len(pids), sum(process_rss(pid) for pid in pids), self.limits.memory_bytes)
 
     def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
@@ -604,6 +652,7 @@ class ExecutorPool:
         if self._closed.is_set():
             return
         self._closed.set()
+        self._launcher.close()
         for executor in self._executors:
             try:
                 executor.stop()

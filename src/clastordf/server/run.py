@@ -93,7 +93,7 @@ def front_settings(config: ServerConfig) -> FrontSettings:
 
     >>> from pathlib import Path
     >>> front_settings(ServerConfig(Path("build"))).query_threads
-    6
+    10
     """
     return FrontSettings(
         page_threads=config.threads,

@@ -315,7 +315,10 @@ def admission() -> Admission:
     if ADMISSION_KEY not in extensions:
         config = state().config
         with _lock:
-            extensions.setdefault(ADMISSION_KEY, Admission(config.query_slots, config.client_queries, RETRY_AFTER))
+            extensions.setdefault(
+                ADMISSION_KEY,
+                Admission(config.query_slots, config.client_queries, RETRY_AFTER, config.client_pause),
+            )
     return extensions[ADMISSION_KEY]
 
 
@@ -343,6 +346,12 @@ _FAILURES = {
     "backend-error": 502,
     "backend-down": 503,
 }
+
+
+#: Failures of a query stopped early at one of the server's limits: its client pauses (see
+#: :mod:`.admission`). Not the time limit: a query stopped there held a long-query slot, not the
+#: executors kept for short queries.
+STOPPED = frozenset({"long", "memory"})
 
 
 def _failure(e: QueryFailed) -> EndpointError:
@@ -422,14 +431,18 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         federated=federated,
         form=info.form,
     )
+    client = request.remote_addr or "unknown"
     try:
-        with admission().slot(request.remote_addr or "unknown"):
+        with admission().slot(client):
             runner: QueryRunner = remote if remote is not None else executor_pool()
             answer = runner.run(job, config.query_timeout)
     except Refused as e:
         raise EndpointError(e.status, e.message, {"Retry-After": str(e.retry_after)}) from None
     except QueryFailed as e:
-        raise _failure(e) from None
+        failure = _failure(e)
+        if e.kind in STOPPED:
+            failure.headers["Retry-After"] = str(admission().stopped(client))
+        raise failure from None
     headers = [
         ("X-Result-Limit", str(config.result_limit)),
         ("X-Result-Truncated", "true" if answer.truncated else "false"),
