@@ -357,7 +357,10 @@ def main(argv: list[str]) -> None:
 
 def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int, niceness: int, memory: int | None) -> None:
     """The executor process: open the store, say ready, then answer jobs until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then stops us
+    # Ctrl-C, or a SIGTERM sent to the whole process group (a terminal, systemd), is for the server: it
+    # lets the queries in progress finish, then stops us (and if it is gone, _exit_with stops us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _lower_priority(niceness)
     isolated = _isolate_network() if isolate else False
     threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
@@ -429,9 +432,13 @@ class _Launcher:
             [sys.executable, "-c", _CHILD, *args], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
         )
         theirs.close()
-        # At once, so that the new process starts (imports, opens the store) at the lower priority too.
+        # At once, so that the new process starts (imports, opens the store) at the lower priority and
+        # within its memory cap too (it sets both itself as well).
         try:
             os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
+            if self._limits.memory_bytes:
+                cap = self._limits.memory_bytes
+                resource.prlimit(proc.pid, resource.RLIMIT_DATA, (cap, cap))
         except OSError:
             pass  # the process died already: its first job finds out
         return proc, Connection(ours.detach())
