@@ -32,6 +32,8 @@ from .validate.shacl import load_shapes, validate_graph
 from .vocab import PREFIXES
 
 if TYPE_CHECKING:
+    import socket
+
     from .server import ServerConfig
 
 
@@ -61,7 +63,7 @@ def build_is_stale(project: Project, out: Path) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import ServerConfig, prepare_store, serve
+    from .server import PortInUse, ServerConfig, listen, prepare_store, serve
 
     # A release is not built, a remote backend is not built for, and --no-build builds nothing: with
     # --build-dir they need no project, a copy of build/ (or of build/release) is enough.
@@ -86,9 +88,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         release=args.release,
         backend=args.backend,
         backend_graph=args.backend_graph,
+        workers=args.workers,
+        threads=args.threads,
     )
+    # The port first: a server already there (or one still stopping) is told at once, before a build.
+    try:
+        config.check_memory()
+        listener = listen(args.host, args.port)
+    except (ValueError, PortInUse) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if config.backend:
-        return _serve_remote(args, config)
+        return _serve_remote(args, config, listener)
     if config.release:
         # A release is served as it was published: no build; an unknown one is an UnknownRelease
         # (a FileNotFoundError: exit 2) naming the releases there are. Resolved here, not per worker,
@@ -116,11 +127,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("preparing the store …", file=sys.stderr)
     prepare_store(config.data_dir, config.store_location)
     print(f"serving {what} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
-    serve(config, args.host, args.port, args.workers, args.threads)
+    serve(config, listener)
     return 0
 
 
-def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
+def _serve_remote(args: argparse.Namespace, config: ServerConfig, listener: socket.socket) -> int:
     """``serve --backend sparql:URL``: no build and no store; the build (or release) folder gives the
     downloads, the ontology page and the version, whose graph the backend is asked for."""
     from .server import check_backend, serve
@@ -157,7 +168,7 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
         f"serving {what} from {backend.endpoint} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
         file=sys.stderr,
     )
-    serve(config, args.host, args.port, args.workers, args.threads)
+    serve(config, listener)
     return 0
 
 
@@ -520,13 +531,14 @@ def parser() -> argparse.ArgumentParser:
         "--workers",
         type=_whole_number("--workers", "CLASTORDF_WORKERS"),
         default=env.get("CLASTORDF_WORKERS", "2"),
-        help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)",
+        help="worker processes, each with its own query executors; default 2 ($CLASTORDF_WORKERS)",
     )
     s.add_argument(
         "--threads",
         type=_whole_number("--threads", "CLASTORDF_THREADS"),
         default=env.get("CLASTORDF_THREADS", "4"),
-        help="threads per worker, default 4 ($CLASTORDF_THREADS)",
+        help="threads per worker for pages, downloads and /health (SPARQL queries have their own: "
+        "$CLASTORDF_QUERY_SLOTS + 2); default 4 ($CLASTORDF_THREADS)",
     )
     s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
     s.add_argument(

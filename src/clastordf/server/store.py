@@ -25,7 +25,6 @@ from typing import Protocol
 import pyoxigraph
 
 from ..files import locked
-from ..vocab import DATASET_IRI, dataset_graph
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,8 @@ class ReadOnlyStore(Protocol):
 def dataset_version(data: Path) -> str:
     """The dataset's ``pav:version``, read by streaming: the build writes the dataset node first, so
     this reads the head of the file, not all of it."""
+    from ..vocab import DATASET_IRI  # here: a query executor imports this module, and needs no vocabulary
+
     dataset, version = pyoxigraph.NamedNode(DATASET_IRI), pyoxigraph.NamedNode(PAV_VERSION)
     for triple in pyoxigraph.parse(path=str(data), format=pyoxigraph.RdfFormat.TURTLE):
         if triple.subject == dataset and triple.predicate == version:
@@ -221,6 +222,8 @@ def prepare_checked_store(data_dir: Path, store_dir: Path) -> StoreCheck:
 def _load(data: Path, target: Path, fingerprint: str) -> None:
     """Bulk-load ``data`` into a new store and put it at ``target`` (with its manifest and stamp)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    from ..vocab import dataset_graph  # here: see dataset_version
+
     try:
         store = pyoxigraph.Store(str(tmp / "db"))
         graph = pyoxigraph.NamedNode(dataset_graph(dataset_version(data)))
