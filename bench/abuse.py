@@ -228,7 +228,7 @@ def listening_pids(port: int) -> list[int]:
 
 
 def server_root(port: int) -> int | None:
-    """The topmost process of the server listening on ``port``: gunicorn's master and its workers all
+    """The topmost process of the server listening on ``port``: the front's main process and its workers all
     hold the listening socket; the master is the one whose parent does not."""
     pids = set(listening_pids(port))
     table = process_table()
@@ -561,7 +561,7 @@ class ServerProcess:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             pass
-        # Executors or workers may outlive gunicorn's master: none of them may stay behind.
+        # Executors or workers may outlive the main process: none of them may stay behind.
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):

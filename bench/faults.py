@@ -7,7 +7,7 @@ Usage:
 Every fault works on copies in a temporary folder (never on the repository's ``build/``) and prints one
 row: the fault, what should happen, what did, and a verdict.
 
-* ``worker``: kill -9 a gunicorn worker while queries run: which requests in flight fail and how, is the
+* ``worker``: kill -9 a server worker while queries run: which requests in flight fail and how, is the
   worker replaced, do its query executors exit, does the server answer afterwards;
 * ``executor``: kill -9 the query executor running a query: that query's answer, the next query's;
 * ``build``: kill -9 ``clastordf build`` while it writes its files (and at two moments before): is the
@@ -20,7 +20,7 @@ row: the fault, what should happen, what did, and a verdict.
 * ``backend``: ``serve --backend`` on an ``oxigraph serve-read-only`` (the ``oxigraph`` CLI, skipped if
   absent): stop the backend while serving, then start it again; and a deeply nested query sent through
   the front-end, which must not reach and crash the backend;
-* ``master``: kill -9 gunicorn's master: nothing of the server may keep running.
+* ``master``: kill -9 the server's main process: nothing of the server may keep running.
 
 The "old" build and release are made with another ``SOURCE_DATE_EPOCH`` than the new ones, so their
 files differ (the dataset's modification date) and a mix of old and new files shows. Markdown on

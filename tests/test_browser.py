@@ -1,4 +1,4 @@
-"""End to end in a real headless browser: ``clastordf serve`` (gunicorn) and Debian's Chromium via Playwright.
+"""End to end in a real headless browser: ``clastordf serve`` (granian) and Debian's Chromium via Playwright.
 
 Chromium is found at ``$CLASTORDF_CHROMIUM``, or as ``chromium`` on the PATH (``.ci/run`` installs
 Debian's package). Outside CI a machine without Chromium skips these tests; in CI they always run.
@@ -33,7 +33,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def live_server(real_build_dir: Path) -> Iterator[str]:
-    """The main job as users run it: ``clastordf serve`` on a free port, served by gunicorn."""
+    """The main job as users run it: ``clastordf serve`` on a free port, served by granian."""
     port = free_port()
     cli = Path(sys.executable).parent / "clastordf"
     proc = subprocess.Popen(

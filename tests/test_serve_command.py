@@ -89,7 +89,7 @@ def free_port() -> int:
 
 
 def test_serve_release_serves_it_without_building(real_build_dir, tmp_path):
-    """``clastordf serve --release latest`` under gunicorn: the release's data, no build step (the build
+    """``clastordf serve --release latest`` under granian: the release's data, no build step (the build
     folder holds nothing but the release, and stays so), no project, the store outside the release folder."""
     released_build = make_released_build(tmp_path / "build", real_build_dir)
     folder = released_build / "release" / "0.1.0"
