@@ -7,22 +7,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from clastordf.build import build
+from clastordf.build import OUTPUT_FILES, build
 from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 
 #: Files every build writes; besides them, one clastordf-<mechanism>.gpml per mechanism the data has.
-OUTPUTS = (
-    "clastordf.ttl",
-    "clastordf.owl",
-    "clastordf-vocab.ttl",
-    "clastordf-inferred.ttl",
-    "clastordf-ontology.html",
-    "clastordf.gpml",
-    "clastordf.svg",
-    "clastordf-wp.ttl",
-    "clastordf.gmt",
-)
+OUTPUTS = OUTPUT_FILES
 
 
 def output_names(out) -> set[str]:

@@ -89,7 +89,7 @@ def free_port() -> int:
 
 
 def test_serve_release_serves_it_without_building(real_build_dir, tmp_path):
-    """``clastordf serve --release latest`` under gunicorn: the release's data, no build step (the build
+    """``clastordf serve --release latest`` under granian: the release's data, no build step (the build
     folder holds nothing but the release, and stays so), no project, the store outside the release folder."""
     released_build = make_released_build(tmp_path / "build", real_build_dir)
     folder = released_build / "release" / "0.1.0"
@@ -148,3 +148,37 @@ def wait_for(proc: subprocess.Popen, url: str) -> dict:
             output = proc.communicate(timeout=20)[0].decode()
             pytest.fail(f"clastordf serve --release did not come up:\n{output[-3000:]}")
         time.sleep(0.2)
+
+
+def test_serve_no_build_serves_a_copied_build_outside_any_checkout(real_build_dir, tmp_path):
+    """``clastordf serve --build-dir DIR --no-build`` serves a copy of build/ from a folder with no
+    project above it (a deployment that only ships the build), and builds nothing."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in real_build_dir.glob("clastordf*"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    port = free_port()
+    cli = Path(sys.executable).parent / "clastordf"
+    args = [str(cli), "serve", "--no-build", "--build-dir", str(copy), "--port", str(port), "--workers", "1"]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        health = wait_for(proc, f"http://127.0.0.1:{port}/health")
+        assert health["status"] == "ok"
+        query = urlencode({"query": "ASK { <https://w3id.org/clastordf/fact/CF0320> ?p ?o }"})
+        request = Request(
+            f"http://127.0.0.1:{port}/sparql?{query}", headers={"Accept": "application/sparql-results+json"}
+        )
+        with urlopen(request, timeout=10) as response:  # noqa: S310 - a local test server
+            assert json.load(response)["boolean"] is True
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0].decode()
+    assert "building" not in output and "no clastordf project" not in output
+
+
+def test_serve_no_build_outside_a_checkout_needs_a_build(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve", "--no-build", "--build-dir", str(tmp_path / "empty")]) == 2
+    assert "holds no build" in capsys.readouterr().err

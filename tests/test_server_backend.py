@@ -753,7 +753,7 @@ def test_serve_with_a_backend_needs_the_build_folder(tmp_path, capsys):
     assert code == 2 and "is missing" in capsys.readouterr().err
 
 
-def test_serve_backend_under_gunicorn(real_build_dir, oxigraph_url, graph, tmp_path):
+def test_serve_backend_under_granian(real_build_dir, oxigraph_url, graph, tmp_path):
     """``clastordf serve --backend``: nothing is built or loaded (no store appears in the build folder),
     and the server answers from the backend."""
     build = tmp_path / "build"

@@ -42,6 +42,21 @@ from .wikipathways.gmt import gene_sets
 from .wikipathways.gpml_write import gpml_outputs
 from .wikipathways.wprdf import WP_PREFIXES, dataset_wp
 
+#: The files a build writes (``clastordf-inferred.ttl`` not after ``--no-reason``), and, beside them,
+#: one ``clastordf-MECHANISM.gpml`` per mechanism of the pathway (:data:`MECHANISM_GPML`).
+OUTPUT_FILES: tuple[str, ...] = (
+    "clastordf.ttl",
+    "clastordf.owl",
+    "clastordf-vocab.ttl",
+    "clastordf-inferred.ttl",
+    "clastordf-ontology.html",
+    "clastordf.gpml",
+    "clastordf.svg",
+    "clastordf-wp.ttl",
+    "clastordf.gmt",
+)
+MECHANISM_GPML = "clastordf-MECHANISM.gpml"
+
 
 @dataclass
 class Timings:

@@ -32,6 +32,8 @@ from .validate.shacl import load_shapes, validate_graph
 from .vocab import PREFIXES
 
 if TYPE_CHECKING:
+    import socket
+
     from .server import ServerConfig
 
 
@@ -61,12 +63,21 @@ def build_is_stale(project: Project, out: Path) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import ServerConfig, prepare_store, serve
+    from .server import PortInUse, ServerConfig, listen, prepare_store, serve
 
-    # A release is not built, and a remote backend is not built for: with --build-dir they need no
-    # project, a copy of build/ (or of build/release) is enough.
+    # A release is not built, a remote backend is not built for, and --no-build builds nothing: with
+    # --build-dir they need no project, a copy of build/ (or of build/release) is enough.
     remote = args.backend or os.environ.get("CLASTORDF_BACKEND")
-    project = None if (args.release or remote) and args.build_dir else _project(args)
+    if (args.release or remote) and args.build_dir:
+        project = None
+    elif args.no_build and args.build_dir and not args.project:
+        # outside a checkout there are no sources to be stale against: serve the folder as it is
+        try:
+            project = _project(args)
+        except FileNotFoundError:
+            project = None
+    else:
+        project = _project(args)
     out = _build_dir(args, project) if project is not None else Path(args.build_dir)
     config = ServerConfig.from_env(
         out,
@@ -77,17 +88,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         release=args.release,
         backend=args.backend,
         backend_graph=args.backend_graph,
+        workers=args.workers,
+        threads=args.threads,
     )
+    # The port first: a server already there (or one still stopping) is told at once, before a build.
+    try:
+        config.check_memory()
+        listener = listen(args.host, args.port)
+    except (ValueError, PortInUse) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if config.backend:
-        return _serve_remote(args, config)
+        return _serve_remote(args, config, listener)
     if config.release:
         # A release is served as it was published: no build; an unknown one is an UnknownRelease
         # (a FileNotFoundError: exit 2) naming the releases there are. Resolved here, not per worker,
         # so `latest` means the same release in every worker.
         config = config.resolve_release()
         what = f"release {config.release} ({config.data_dir})"
+    elif project is None:  # --no-build --build-dir DIR: serve DIR as it is, wherever it came from
+        if not (out / "clastordf.ttl").is_file():
+            print(
+                f"error: {out} holds no build (no clastordf.ttl); build one with `clastordf build --out {out}`",
+                file=sys.stderr,
+            )
+            return 2
+        what = str(config.build_dir)
     else:
-        assert project is not None  # only --release goes without one
         if build_is_stale(project, out):
             if args.no_build:
                 print(
@@ -100,11 +127,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("preparing the store …", file=sys.stderr)
     prepare_store(config.data_dir, config.store_location)
     print(f"serving {what} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
-    serve(config, args.host, args.port, args.workers, args.threads)
+    serve(config, listener)
     return 0
 
 
-def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
+def _serve_remote(args: argparse.Namespace, config: ServerConfig, listener: socket.socket) -> int:
     """``serve --backend sparql:URL``: no build and no store; the build (or release) folder gives the
     downloads, the ontology page and the version, whose graph the backend is asked for."""
     from .server import check_backend, serve
@@ -141,7 +168,7 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig) -> int:
         f"serving {what} from {backend.endpoint} at http://{args.host}:{args.port}/ (SPARQL: /sparql)",
         file=sys.stderr,
     )
-    serve(config, args.host, args.port, args.workers, args.threads)
+    serve(config, listener)
     return 0
 
 
@@ -400,6 +427,73 @@ def _whole_number(option: str, variable: str):
     return convert
 
 
+def _listing(names: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in names)
+    return "\n".join(f"  {name.ljust(width)}  {what}" for name, what in names)
+
+
+def _file_listing(folder: str, names: tuple[str, ...]) -> str:
+    from .release.layout import describe_file
+
+    return _listing([(f"{folder}{name}", describe_file(name)) for name in names])
+
+
+def _outputs() -> dict[tuple[str, ...], str]:
+    """What each command writes (the epilog of its ``--help``): files named from the lists the build
+    and the release themselves use, so the help cannot drift from what they write."""
+    from .build import MECHANISM_GPML, OUTPUT_FILES
+    from .release.layout import FILE_DESCRIPTIONS
+    from .terms.refresh import SNAPSHOTS
+
+    build_files = (*OUTPUT_FILES, MECHANISM_GPML)
+    release_files = (*FILE_DESCRIPTIONS, MECHANISM_GPML)
+    nothing = "writes: nothing; the report goes to standard output, problems to standard error"
+    return {
+        ("build",): "writes (published together: a failed or killed build leaves the previous set):\n"
+        + _file_listing("BUILD/", build_files),
+        ("serve",): "writes: the build (as `clastordf build`, when it is missing or stale, unless --no-build or\n"
+        "--release/--backend) and BUILD/oxigraph/ (the store loaded from clastordf.ttl); serves / (pages),\n"
+        "/sparql, /downloads, /vocab, /.well-known/void, /health",
+        ("check",): "writes: nothing; problems as FILE:LINE: RECORD FIELD: MESSAGE on standard error (exit 1)",
+        ("validate",): "writes: nothing; the violations on standard error (exit 1)",
+        ("report", "coverage"): nothing,
+        ("report", "pfocr"): nothing + " (--format turtle: RDF)",
+        ("gpml", "links"): "writes: the cross-links as Turtle to --out (atomically), else to standard output",
+        ("gpml", "check"): "writes: nothing; one line per problem on standard output (exit 1)",
+        ("release",): "writes BUILD/release/VERSION/ (made in a hidden folder, verified, then renamed into place):\n"
+        + _file_listing("", release_files),
+        ("diff",): nothing,
+        ("verify",): "writes: nothing; one line per check (-v) and per problem (exit 1)",
+        ("virtuoso", "load"): "writes: nothing here; the release's triples into the Virtuoso graph\n"
+        "https://w3id.org/clastordf/graph/VERSION (replacing what an earlier load put there)",
+        ("terms", "refresh"): "writes:\n"
+        + _listing(
+            [
+                ("ontology/imports/term-index.tsv", "every term the curation and the ontology use"),
+                ("ontology/imports/external_import.owl", "the import slim built from the index"),
+            ]
+            + [(f"curation/{dest}", f"with --sources: a copy of shared/{source}") for source, dest in SNAPSHOTS]
+        ),
+        ("terms", "check"): "writes: nothing; says whether the committed index is out of date (exit 1)",
+    }
+
+
+def _describe(parser: argparse.ArgumentParser, outputs: dict[tuple[str, ...], str], path: tuple[str, ...] = ()) -> None:
+    """Give every command its one-line help as its ``--help`` description, and what it writes as the
+    epilog (argparse shows a subcommand's ``help`` only in the parent's list)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            if sub.description is None:
+                sub.description = helps.get(name)
+            if path + (name,) in outputs:
+                sub.epilog = outputs[path + (name,)]
+                sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            _describe(sub, outputs, path + (name,))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clastordf", description="Publish curated clastokine facts as linked data.")
     p.add_argument("--version", action="version", version=f"clastordf {__version__}")
@@ -437,13 +531,14 @@ def parser() -> argparse.ArgumentParser:
         "--workers",
         type=_whole_number("--workers", "CLASTORDF_WORKERS"),
         default=env.get("CLASTORDF_WORKERS", "2"),
-        help="gunicorn worker processes, default 2 ($CLASTORDF_WORKERS)",
+        help="worker processes, each with its own query executors; default 2 ($CLASTORDF_WORKERS)",
     )
     s.add_argument(
         "--threads",
         type=_whole_number("--threads", "CLASTORDF_THREADS"),
         default=env.get("CLASTORDF_THREADS", "4"),
-        help="threads per worker, default 4 ($CLASTORDF_THREADS)",
+        help="threads per worker for pages, downloads and /health (SPARQL queries have their own: "
+        "$CLASTORDF_QUERY_SLOTS + 2); default 4 ($CLASTORDF_THREADS)",
     )
     s.add_argument("--build-dir", help="the build folder to serve (default: build/)")
     s.add_argument(
@@ -606,6 +701,7 @@ def parser() -> argparse.ArgumentParser:
     k = tsub.add_parser("check", help="compare the committed term index with the reference files")
     k.add_argument("--reference", required=True)
     k.set_defaults(func=cmd_terms_check)
+    _describe(p, _outputs())
     return p
 
 

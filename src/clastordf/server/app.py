@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import pages, sparql
+from . import pages, security, sparql
 from .backend import RemoteStore
 from .config import ServerConfig
 from .context import EXTENSION, ServerState
-from .store import open_store, prepare_store
+from .store import open_store, prepare_checked_store
 
 
 def create_app(config: ServerConfig) -> Flask:
@@ -22,11 +22,15 @@ def create_app(config: ServerConfig) -> Flask:
     if config.backend:
         app.extensions[EXTENSION] = ServerState(config, None, RemoteStore.from_config(config))
     else:
-        store_dir = prepare_store(config.data_dir, config.store_location)
-        app.extensions[EXTENSION] = ServerState(config, store_dir, open_store(store_dir))
+        # Checked before it is opened: a damaged store is made again, or refused (StoreError).
+        check = prepare_checked_store(config.data_dir, config.store_location)
+        app.extensions[EXTENSION] = ServerState(config, check.store_dir, open_store(check.store_dir), check)
 
+    # Before every blueprint's own hooks (the page and answer caches), after every response is made.
+    app.before_request(security.check_host)
+    app.after_request(security.add_security_headers)
     app.register_blueprint(sparql.bp)
-    app.register_blueprint(pages.bp)
+    pages.register(app)
     if config.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

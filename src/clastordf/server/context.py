@@ -10,16 +10,19 @@ from flask import current_app
 
 from .backend import RemoteStore
 from .config import ServerConfig
+from .store import StoreCheck
 
 
 @dataclass
 class ServerState:
     """What the routes share: the settings and the data, read-only: the embedded store (and where it
-    lives, for the query executors) or a :class:`~.backend.RemoteStore` (then ``store_dir`` is None)."""
+    lives, for the query executors) or a :class:`~.backend.RemoteStore` (then ``store_dir`` is None);
+    and what the embedded store's check found when this app opened it (``/health`` reports it)."""
 
     config: ServerConfig
     store_dir: Path | None
     store: pyoxigraph.Store | RemoteStore
+    store_check: StoreCheck | None = None
 
     @property
     def remote(self) -> RemoteStore | None:

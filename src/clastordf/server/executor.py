@@ -5,8 +5,24 @@ query in another process and kill that process when the limit passes. Each web w
 :class:`ExecutorPool`; every executor process opens the store read-only once (cheap: the OS shares its
 pages), receives a :class:`Job` over a pipe, runs it, caps and serializes the result itself and sends
 back only bytes, so the web worker never holds pyoxigraph results and a killed query leaves nothing
-behind. Processes are started with ``spawn``: the web worker has an open store and threads, which a
-``fork`` would copy in an undefined state.
+behind. Processes are fresh interpreters (a ``fork`` would copy the web worker's open store and threads
+in an undefined state) started as plain subprocesses that import only this module, the store and
+pyoxigraph (:func:`main`): not ``multiprocessing``'s ``spawn``, which would import the server's whole
+``__main__`` again (the command line, every pipeline stage) and make each start, and so each
+replacement of a killed executor, take seconds instead of a fraction of one.
+
+Limits, so that queries cannot take the server down (see :class:`ExecutorLimits`):
+
+* Memory: each executor may allocate at most ``memory_mib`` (``setrlimit(RLIMIT_DATA)`` in the process:
+  the heap and private memory a query builds up, not the address space the OS reserves for thread
+  stacks and the store's mapped files, which ``RLIMIT_AS`` would count). A query over it makes the
+  process fail an allocation and die; the failure is reported as ``memory``, naming the limit, and the
+  executor is replaced. :meth:`ExecutorPool.memory` tells what the executors hold now.
+* CPU: executors run ``nice`` steps below the web worker, so the threads that answer pages and
+  ``/health`` get the CPU first even while every executor is busy.
+* Long queries: at most ``size - reserve`` executors may hold a query that has run longer than
+  ``long_after`` seconds; a query that crosses that line when they are all taken is stopped (``long``),
+  so that ``reserve`` executors stay free for the short queries most clients send.
 """
 
 from __future__ import annotations
@@ -15,10 +31,12 @@ import atexit
 import ctypes
 import json
 import logging
-import multiprocessing
 import os
 import queue
+import resource
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -57,6 +75,9 @@ TOO_LARGE = (
 )
 #: Seconds a fresh executor may take to open the store before it counts as broken.
 STARTUP_TIMEOUT = 30.0
+#: Retry-After (seconds) for a query refused because the server is busy: the slots free up within
+#: about the long-query threshold.
+RETRY_AFTER = 2
 #: An executor killed by SIGSEGV in a query: pyoxigraph's parser recurses once per nesting level, and a
 #: query nested deeper than the endpoint's limits (:mod:`.query_limits`) allow overflows its stack.
 STACK_OVERFLOW = "the query engine crashed reading the query: it nests too deeply for the parser's stack"
@@ -112,8 +133,10 @@ class QueryRunner(Protocol):
 class QueryFailed(Exception):
     """A query that was not answered; ``kind`` says why and the endpoint maps it to a status code.
 
-    Kinds: ``syntax``, ``not-acceptable``, ``timeout``, ``busy``, ``service`` (an allow-listed remote
-    endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``; with a remote
+    Kinds: ``syntax``, ``not-acceptable``, ``timeout``, ``busy`` (no executor came free in time),
+    ``long`` (stopped at the long-query threshold: the executors for long queries were all taken),
+    ``memory`` (the query needed more than an executor's memory limit), ``service`` (an allow-listed
+    remote endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``; with a remote
     backend (:mod:`.backend`) also ``backend-down``, ``backend-refused`` (it answered 400) and
     ``backend-error`` (another error, or an answer that cannot be read).
     """
@@ -122,6 +145,69 @@ class QueryFailed(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+
+@dataclass(frozen=True)
+class ExecutorLimits:
+    """What one executor process may use, and when a query counts as long.
+
+    >>> ExecutorLimits(memory_mib=300).memory_bytes
+    314572800
+    >>> ExecutorLimits().memory_bytes is None
+    True
+    """
+
+    #: Memory (MiB) one executor may allocate (its data segment: heap and private mappings); None: no cap.
+    memory_mib: int | None = None
+    #: Steps of CPU niceness below the web worker (0: the same priority; the OS caps niceness at 19).
+    nice: int = 10
+    #: Seconds after which a running query is a long one.
+    long_after: float = 0.5
+    #: Executors kept free of long queries (the pool keeps at least one executor for long ones).
+    reserve: int = 1
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return self.memory_mib * 2**20 if self.memory_mib else None
+
+
+@dataclass(frozen=True)
+class ExecutorMemory:
+    """The memory of one web worker's executor processes, as ``/health`` may report it."""
+
+    #: Executor processes running now.
+    processes: int
+    #: Their resident memory now (bytes, from ``/proc``; 0 where the OS does not tell).
+    rss_bytes: int
+    #: What each may allocate at most (bytes), or None without a cap.
+    limit_bytes: int | None
+
+
+def process_rss(pid: int | None) -> int:
+    """The resident memory (bytes) of process ``pid`` from ``/proc/PID/statm``; 0 when it is gone (or
+    the OS has no ``/proc``).
+
+    >>> process_rss(os.getpid()) > 0
+    True
+    >>> process_rss(None)
+    0
+    """
+    if pid is None:
+        return 0
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def memory_message(limit_mib: int | None) -> str:
+    """What a client is told when its query hit the executor's memory limit."""
+    limit = f"the {limit_mib} MiB" if limit_mib else "the memory"
+    return (
+        f"the query was stopped: it needed more than {limit} of memory this server gives one query; "
+        "make it more selective (fewer rows to join, sort or group)"
+    )
 
 
 # --- inside the executor process ------------------------------------------------------------------
@@ -257,12 +343,37 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int) -> None:
+def _lower_priority(niceness: int) -> None:
+    """Run at ``niceness`` (the parent sets it too, right after the start; the OS caps it at 19)."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    except OSError:  # best effort: a platform without priorities still answers queries
+        pass
+
+
+def main(argv: list[str]) -> None:
+    """The executor process's entry point (``python -c``, see :class:`Executor`): the socket to the web
+    worker, the store's folder, 1 to cut the network, the web worker's pid, the niceness, the memory cap
+    in bytes (0: none)."""
+    fd, store_dir, isolate, parent, niceness, memory = argv
+    _serve(Connection(int(fd)), store_dir, isolate == "1", int(parent), int(niceness), int(memory) or None)
+
+
+def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int, niceness: int, memory: int | None) -> None:
     """The executor process: open the store, say ready, then answer jobs until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then stops us
+    # Ctrl-C, or a SIGTERM sent to the whole process group (a terminal, systemd), is for the server: it
+    # lets the queries in progress finish, then stops us (and if it is gone, _exit_with stops us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _lower_priority(niceness)
     isolated = _isolate_network() if isolate else False
     threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
     store = open_store(Path(store_dir))
+    if memory is not None:
+        # After opening the store, so the cap is the queries' to use up; an allocation over it fails:
+        # pyoxigraph (Rust) then aborts the process, Python raises MemoryError.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     conn.send(("ready", os.getpid(), isolated))
     while True:
         try:
@@ -279,6 +390,12 @@ def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int) -> None
         except SyntaxError as e:
             conn.send(("error", "syntax", str(e)))
             continue
+        except MemoryError:
+            # Report it, then go: the web worker starts a fresh executor (this one may be in a bad state).
+            try:
+                conn.send(("error", "memory", ""))
+            finally:
+                os._exit(1)
         except OSError as e:
             conn.send(("error", "service" if job.federated else "internal", f"{type(e).__name__}: {e}"))
             continue
@@ -292,27 +409,82 @@ def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int) -> None
 # --- in the web worker ----------------------------------------------------------------------------
 
 
-class Executor:
-    """One executor process and the web worker's end of its pipe; used by one thread at a time."""
+#: What the executor process runs: imports clastordf.server.executor and calls :func:`main`.
+_CHILD = "import sys; from clastordf.server.executor import main; main(sys.argv[1:])"
 
-    def __init__(self, ctx: Any, store_dir: Path, isolate: bool) -> None:
-        self._ctx = ctx
+
+class _Launcher:
+    """Starts executor processes for one pool, one ahead of need (the spare): an executor that is killed
+    (time limit, memory limit, long query) is replaced by a process that has already opened the store,
+    and the next spare starts in the background."""
+
+    def __init__(self, store_dir: Path, isolate: bool, limits: ExecutorLimits, spare: bool = True) -> None:
         self._store_dir = store_dir
         self._isolate = isolate
+        self._limits = limits
+        self._keep_spare = spare
+        self._lock = threading.Lock()
+        self._spare: tuple[subprocess.Popen[bytes], Connection] | None = self._launch() if spare else None
+
+    def _launch(self) -> tuple[subprocess.Popen[bytes], Connection]:
+        ours, theirs = socket.socketpair()
+        niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + max(0, self._limits.nice))
+        args = [str(theirs.fileno()), str(self._store_dir), "1" if self._isolate else "0", str(os.getpid())]
+        args += [str(niceness), str(self._limits.memory_bytes or 0)]
+        # The child finds clastordf where this process did (an editable install, a test's path, ...).
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, *args], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
+        )
+        theirs.close()
+        # At once, so that the new process starts (imports, opens the store) at the lower priority and
+        # within its memory cap too (it sets both itself as well).
+        try:
+            os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
+            if self._limits.memory_bytes:
+                cap = self._limits.memory_bytes
+                resource.prlimit(proc.pid, resource.RLIMIT_DATA, (cap, cap))
+        except OSError:
+            pass  # the process died already: its first job finds out
+        return proc, Connection(ours.detach())
+
+    def take(self) -> tuple[subprocess.Popen[bytes], Connection]:
+        """A started process (the spare, if it is alive) and the web worker's end of its socket."""
+        with self._lock:
+            taken, self._spare = self._spare, None
+            if taken is not None and taken[0].poll() is not None:
+                taken[1].close()
+                taken = None
+            if self._keep_spare:
+                self._spare = self._launch()
+        return taken if taken is not None else self._launch()
+
+    @property
+    def spare_pid(self) -> int | None:
+        spare = self._spare
+        return spare[0].pid if spare is not None else None
+
+    def close(self) -> None:
+        """Stop the spare, and start no other."""
+        with self._lock:
+            self._keep_spare = False
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[0].kill()
+            spare[0].wait()
+            spare[1].close()
+
+
+class Executor:
+    """One executor process and the web worker's end of its socket; used by one thread at a time."""
+
+    def __init__(self, launcher: _Launcher, limits: ExecutorLimits) -> None:
+        self._launcher = launcher
+        self._limits = limits
         self._start()
 
     def _start(self) -> None:
-        ours, theirs = self._ctx.Pipe()
-        proc = self._ctx.Process(
-            target=_serve,
-            args=(theirs, str(self._store_dir), self._isolate, os.getpid()),
-            name="clastordf-sparql-executor",
-            daemon=True,
-        )
-        proc.start()
-        theirs.close()
-        self._conn: Connection = ours
-        self._proc = proc
+        self._proc, self._conn = self._launcher.take()
         self._ready = False
         #: The process has no network (known once it is ready; see :func:`_isolate_network`).
         self.isolated: bool | None = None
@@ -323,13 +495,20 @@ class Executor:
 
     @property
     def alive(self) -> bool:
-        return self._proc.is_alive()
+        return self._proc.poll() is None
+
+    def _wait(self, timeout: float) -> int | None:
+        """The process's exit status once it has ended (-N: killed by signal N), or None."""
+        try:
+            return self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def stop(self) -> None:
-        """Kill the process (SIGKILL: a running query cannot be asked to stop) and close the pipe."""
-        if self._proc.is_alive():
+        """Kill the process (SIGKILL: a running query cannot be asked to stop) and close the socket."""
+        if self._proc.poll() is None:
             self._proc.kill()
-        self._proc.join(5)
+        self._wait(5)
         self._conn.close()
 
     def restart(self) -> None:
@@ -339,7 +518,7 @@ class Executor:
     def _send(self, job: Job) -> None:
         """Hand ``job`` over, first waiting for a fresh process to open the store; one restart if the
         process died while idle."""
-        if not self._proc.is_alive():
+        if not self.alive:
             self.restart()
         for attempt in (1, 2):
             try:
@@ -356,27 +535,57 @@ class Executor:
                 if attempt == 2:
                     raise QueryFailed("crashed", "the query executor could not be started") from None
 
-    def run(self, job: Job, timeout: float) -> Answer:
-        """Answer ``job``, or kill the process and raise a ``timeout`` failure after ``timeout`` seconds."""
+    def _died(self) -> QueryFailed:
+        """The process ended in the middle of a query: why, as well as the exit tells; then a fresh one."""
+        code = self._wait(1)
+        self.restart()
+        if code == -signal.SIGSEGV:  # the query's doing, not the server's: a 400
+            return QueryFailed("syntax", STACK_OVERFLOW)
+        # A failed allocation aborts pyoxigraph (Rust); the kernel's OOM killer sends SIGKILL.
+        if code in (-signal.SIGABRT, -signal.SIGKILL) and self._limits.memory_mib:
+            log.warning("query executor hit its memory limit of %s MiB (exit %s)", self._limits.memory_mib, code)
+            return QueryFailed("memory", memory_message(self._limits.memory_mib))
+        return QueryFailed(
+            "crashed", "the query executor stopped while running the query (it may have needed too much memory)"
+        )
+
+    def run(self, job: Job, timeout: float, long_slots: threading.Semaphore | None = None) -> Answer:
+        """Answer ``job``, or kill the process and raise a ``timeout`` failure after ``timeout`` seconds.
+
+        With ``long_slots``, a query still running after ``limits.long_after`` seconds must take one of
+        them for the rest of its time; when none is free it is stopped at once (a ``long`` failure).
+        """
         self._send(job)
-        if not self._conn.poll(timeout):
-            self.restart()
-            raise QueryFailed("timeout", f"the query was stopped at the time limit of {timeout:g} s")
+        first = timeout if long_slots is None else min(timeout, self._limits.long_after)
+        if not self._conn.poll(first):
+            if first >= timeout:
+                self.restart()
+                raise QueryFailed("timeout", f"the query was stopped at the time limit of {timeout:g} s")
+            assert long_slots is not None
+            if not long_slots.acquire(blocking=False):
+                self.restart()
+                raise QueryFailed(
+                    "long",
+                    f"the query was stopped after {first:g} s: the server is already running as many long "
+                    f"queries as it can; try again shortly, or make the query more selective",
+                )
+            try:
+                answered = self._conn.poll(timeout - first)
+            finally:
+                long_slots.release()
+            if not answered:
+                self.restart()
+                raise QueryFailed("timeout", f"the query was stopped at the time limit of {timeout:g} s")
         try:
             reply = self._conn.recv()
             if reply[0] == "ok":
                 _, media_type, truncated, kind = reply
                 return Answer(media_type, self._conn.recv_bytes(), truncated, kind)
         except (EOFError, OSError):
-            self._proc.join(1)
-            overflowed = self._proc.exitcode == -signal.SIGSEGV
-            self.restart()
-            if overflowed:  # the query's doing, not the server's: a 400
-                raise QueryFailed("syntax", STACK_OVERFLOW) from None
-            raise QueryFailed(
-                "crashed", "the query executor stopped while running the query (it may have needed too much memory)"
-            ) from None
+            raise self._died() from None
         _, kind, message = reply
+        if kind == "memory":
+            raise QueryFailed("memory", memory_message(self._limits.memory_mib))
         raise QueryFailed(kind, message)
 
 
@@ -384,19 +593,31 @@ class ExecutorPool:
     """A few executors shared by the threads of one web worker (a queue of idle ones).
 
     The executors start at once (in the background: the first query waits for its executor to open the
-    store), are daemonic, are stopped at exit, and one that dies or is killed is replaced.
+    store), are stopped at exit (and stop themselves when the web worker is gone), and one that dies or is
+    killed is replaced by the spare, which has opened the store already (``spare=False``: by a process
+    started then).
     """
 
     def __init__(
-        self, store_dir: Path, size: int = 2, *, isolate_network: bool = False, start_method: str = "spawn"
+        self,
+        store_dir: Path,
+        size: int = 2,
+        *,
+        isolate_network: bool = False,
+        limits: ExecutorLimits | None = None,
+        spare: bool = True,
     ) -> None:
         #: The process that made the pool: a forked copy must make its own.
         self.pid = os.getpid()
-        ctx = multiprocessing.get_context(start_method)
-        self._executors = [Executor(ctx, store_dir, isolate_network) for _ in range(max(1, size))]
+        self.limits = limits or ExecutorLimits()
+        self._launcher = _Launcher(store_dir, isolate_network, self.limits, spare=spare)
+        self._executors = [Executor(self._launcher, self.limits) for _ in range(max(1, size))]
         self._idle: queue.Queue[Executor] = queue.Queue()
         for executor in self._executors:
             self._idle.put(executor)
+        #: Executors that may hold a long query at once: all but the reserve, and at least one.
+        self.long_slots = max(1, self.size - max(0, self.limits.reserve))
+        self._long = threading.BoundedSemaphore(self.long_slots)
         self._closed = threading.Event()
         atexit.register(self.close)
 
@@ -413,9 +634,17 @@ class ExecutorPool:
     def isolated(self) -> list[bool | None]:
         return [e.isolated for e in self._executors]
 
+    def memory(self) -> ExecutorMemory:
+        """The executors' resident memory now (from ``/proc``; the spare's too), and the cap of each:
+        for ``/health``."""
+        pids = [e.pid for e in self._executors if e.alive]
+        if self._launcher.spare_pid is not None:
+            pids.append(self._launcher.spare_pid)
+        return ExecutorMemory(len(pids), sum(process_rss(pid) for pid in pids), self.limits.memory_bytes)
+
     def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
         """Run ``job`` on an idle executor, waiting at most ``wait`` (default ``timeout``) seconds for one;
-        the query itself then has ``timeout`` seconds."""
+        the query itself then has ``timeout`` seconds (see :meth:`Executor.run` for long queries)."""
         if self._closed.is_set():
             raise QueryFailed("crashed", "the query executors have been shut down")
         try:
@@ -423,7 +652,7 @@ class ExecutorPool:
         except queue.Empty:
             raise QueryFailed("busy", f"all {self.size} query executors are busy; try again shortly") from None
         try:
-            return executor.run(job, timeout)
+            return executor.run(job, timeout, self._long)
         except QueryFailed:
             raise
         except BaseException:  # the pipe may hold half a conversation: start over
@@ -437,6 +666,7 @@ class ExecutorPool:
         if self._closed.is_set():
             return
         self._closed.set()
+        self._launcher.close()
         for executor in self._executors:
             try:
                 executor.stop()

@@ -90,6 +90,16 @@ def split_extension(rest: str) -> tuple[str, RdfFormat | None | str]:
     return rest, None
 
 
+def web_url(url: str) -> str | None:
+    """``url`` if it is an ``http(s)`` URL, which a page may link to; else ``None`` (a ``javascript:``
+    or ``data:`` IRI in the data or in a query's answer is shown as text, never followed).
+
+    >>> web_url("https://example.org/x"), web_url("HTTP://example.org"), web_url("javascript:alert(1)")
+    ('https://example.org/x', 'HTTP://example.org', None)
+    """
+    return url if url[:8].lower().startswith(("http://", "https://")) else None
+
+
 def valid_iri(iri: str) -> bool:
     """Whether ``iri`` is an absolute IRI pyoxigraph accepts (user input is checked before any lookup)."""
     try:
@@ -215,21 +225,27 @@ class Site:
         return self._labels[iri]
 
     def local_path(self, iri: str) -> str | None:
-        """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``."""
+        """This server's path for an IRI under the base (``…/vocab#X`` -> ``/vocab#X``), else ``None``.
+
+        Not for an IRI whose rest starts with ``/`` (``BASE/evil.example/x``): its path,
+        ``//evil.example/x``, is another host's URL to a browser."""
         if not iri.startswith(self.base):
             return None
         rest = iri[len(self.base) :]
+        if rest.startswith("/"):
+            return None
         return self.script_root + "/" + quote(rest, safe="/#:@-._~!$&'()*+,;=")
 
-    def href(self, iri: str) -> str:
+    def href(self, iri: str) -> str | None:
         """Where a link to ``iri`` should point so the site stays browsable wherever it runs:
-        under the base -> its own path; described in the store -> the ``/entity`` page; else the IRI."""
+        under the base -> its own path; described in the store -> the ``/entity`` page; else the IRI
+        itself if it is an http(s) URL, and ``None`` (no link: shown as text) for any other."""
         local = self.local_path(iri)
         if local is not None:
             return local
         if self.is_subject(iri):
             return self.entity_path(iri)
-        return iri
+        return web_url(iri)
 
     def entity_path(self, iri: str, **params: str) -> str:
         """The ``/entity?iri=…`` path of any IRI (for IRIs that are not under the base)."""

@@ -15,7 +15,11 @@
 * Before anything parses a query, its text is measured (:mod:`.query_limits`): nested groups, brackets
   and path closures and its tokens over the configured limits are a 400 that names the limit, so no
   parser (ours, rdflib's, a remote backend's) meets a query nested deep enough to overflow its stack.
-* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``; with a remote
+* Queries are admitted first (:mod:`.admission`): a bounded number per worker (503 beyond it) and per
+  client (429), both with ``Retry-After``; answers from the cache need no slot.
+* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``, at the
+  executors' memory limit (503 naming it), or after ``long_query`` seconds when the executors for
+  long queries are all taken (503 + ``Retry-After``); with a remote
   backend (:mod:`.backend`) they are sent there instead, after the same checks (and one more: no
   engine-specific ``bif:``/``sql:`` functions, through which Virtuoso reaches SQL), with
   ``query_timeout`` as the deadline for its whole answer, which is read back and written out here, so
@@ -26,9 +30,10 @@
 * Status codes: 400 bad request (syntax error with the parser's message, missing/duplicate/empty query,
   bad parameter), 403 SPARQL Update/LOAD or a SERVICE that is not allow-listed, 405 other methods,
   406 no acceptable format, 413 request over ``max_request_bytes``, 415 unsupported POST body,
-  422 a result too large to send, 502 an allow-listed SERVICE failed (or the remote backend gave an
-  error or an unreadable answer), 503 time limit reached, executors busy or the remote backend
-  unavailable. Error bodies are one line of plain text; there is never a stack trace.
+  422 a result too large to send, 429 the client has too many queries running, 502 an allow-listed
+  SERVICE failed (or the remote backend gave an error or an unreadable answer), 503 time or memory
+  limit reached, server busy or the remote backend unavailable. Error bodies are one line of plain
+  text; there is never a stack trace.
 """
 
 from __future__ import annotations
@@ -45,9 +50,19 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException
 
+from .admission import Admission, Refused
 from .cache import Cached, ResponseCache, freeze
 from .context import state
-from .executor import GRAPH_FORMATS, RESULTS_FORMATS, ExecutorPool, Job, QueryFailed, QueryRunner
+from .executor import (
+    GRAPH_FORMATS,
+    RESULTS_FORMATS,
+    RETRY_AFTER,
+    ExecutorLimits,
+    ExecutorPool,
+    Job,
+    QueryFailed,
+    QueryRunner,
+)
 from .query_limits import QueryTooComplex, check_query
 from .query_text import UPDATE_FORMS, QueryInfo, count_tokens, engine_functions, inspect_query
 from .service_description import DatasetStats, dataset_stats, describe, serialize
@@ -61,6 +76,8 @@ bp = Blueprint("sparql", __name__)
 EXECUTOR_KEY = "clastordf_executor"
 STATS_KEY = "clastordf_sparql_stats"
 CACHE_KEY = "clastordf_sparql_cache"
+#: Where the app keeps this worker's :class:`~.admission.Admission` (made on first use).
+ADMISSION_KEY = "clastordf_sparql_admission"
 ALLOW = "GET, HEAD, POST, OPTIONS"
 #: Methods routed here so that they get this blueprint's 405 (with Allow) rather than Flask's HTML one.
 _ROUTE_METHODS = ("GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")
@@ -317,9 +334,31 @@ def executor_pool() -> ExecutorPool:
                 st = state()
                 if st.store_dir is None:
                     raise RuntimeError("there is no embedded store to run queries on: the data is a remote backend")
-                pool = ExecutorPool(st.store_dir, st.config.executors, isolate_network=not st.config.service_allowlist)
+                config = st.config
+                limits = ExecutorLimits(
+                    memory_mib=config.executor_memory_mib,
+                    nice=config.executor_nice,
+                    long_after=config.long_query,
+                    reserve=config.executor_reserve,
+                )
+                pool = ExecutorPool(
+                    st.store_dir, config.executors, isolate_network=not config.service_allowlist, limits=limits
+                )
                 app.extensions[EXECUTOR_KEY] = pool
     return pool
+
+
+def admission() -> Admission:
+    """This worker's query slots (:mod:`.admission`), made on first use."""
+    extensions = current_app.extensions
+    if ADMISSION_KEY not in extensions:
+        config = state().config
+        with _lock:
+            extensions.setdefault(
+                ADMISSION_KEY,
+                Admission(config.query_slots, config.client_queries, RETRY_AFTER, config.client_pause),
+            )
+    return extensions[ADMISSION_KEY]
 
 
 def _stats() -> DatasetStats:
@@ -338,6 +377,8 @@ _FAILURES = {
     "service": 502,
     "timeout": 503,
     "busy": 503,
+    "long": 503,
+    "memory": 503,
     "crashed": 503,
     "internal": 500,
     "backend-refused": 400,
@@ -346,19 +387,25 @@ _FAILURES = {
 }
 
 
+#: Failures of a query stopped early at one of the server's limits: its client pauses (see
+#: :mod:`.admission`). Not the time limit: a query stopped there held a long-query slot, not the
+#: executors kept for short queries.
+STOPPED = frozenset({"long", "memory"})
+
+
 def _failure(e: QueryFailed) -> EndpointError:
     status = _FAILURES.get(e.kind, 500)
     if status == 500:
         log.error("query failed in its executor: %s", e.message)
         return EndpointError(500, "internal error while running the query; the details are in the server log")
-    if e.kind in ("timeout", "crashed", "backend-down", "backend-error"):
+    if e.kind in ("timeout", "crashed", "memory", "backend-down", "backend-error"):
         log.warning("query %s: %s", e.kind, e.message)
     message = {
         "syntax": f"syntax error in the query: {e.message}",
         "service": f"the SERVICE endpoint could not be queried: {e.message}",
         "timeout": f"{e.message}; make the query more selective or add a LIMIT",
     }.get(e.kind, e.message)
-    retry = {"busy": "1", "backend-down": "10"}.get(e.kind)
+    retry = {"busy": str(RETRY_AFTER), "long": str(RETRY_AFTER), "backend-down": "10"}.get(e.kind)
     return EndpointError(status, message, {"Retry-After": retry} if retry else None)
 
 
@@ -428,11 +475,18 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         form=info.form,
         base_iri=config.base + "sparql",  # this endpoint's IRI (the protocol's tests resolve against it)
     )
+    client = request.remote_addr or "unknown"
     try:
-        runner: QueryRunner = remote if remote is not None else executor_pool()
-        answer = runner.run(job, config.query_timeout)
+        with admission().slot(client):
+            runner: QueryRunner = remote if remote is not None else executor_pool()
+            answer = runner.run(job, config.query_timeout)
+    except Refused as e:
+        raise EndpointError(e.status, e.message, {"Retry-After": str(e.retry_after)}) from None
     except QueryFailed as e:
-        raise _failure(e) from None
+        failure = _failure(e)
+        if e.kind in STOPPED:
+            failure.headers["Retry-After"] = str(admission().stopped(client))
+        raise failure from None
     headers = [
         ("X-Result-Limit", str(config.result_limit)),
         ("X-Result-Truncated", "true" if answer.truncated else "false"),

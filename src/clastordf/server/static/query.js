@@ -12,9 +12,12 @@
   var root = form.dataset.root || "";
   var entity = form.dataset.entity;
 
+  // Only http(s) IRIs become links (never javascript: or data:), and an IRI under the base whose rest
+  // starts with "/" would be "//host/…", another site's URL: it goes to the entity page instead.
   function localHref(iri) {
-    if (base && iri.indexOf(base) === 0) { return root + "/" + iri.slice(base.length); }
-    if (/^https?:\/\//.test(iri)) { return entity + "?iri=" + encodeURIComponent(iri); }
+    var rest = base && iri.indexOf(base) === 0 ? iri.slice(base.length) : null;
+    if (rest !== null && rest.charAt(0) !== "/") { return root + "/" + rest; }
+    if (/^https?:\/\//i.test(iri)) { return entity + "?iri=" + encodeURIComponent(iri); }
     return null;
   }
 

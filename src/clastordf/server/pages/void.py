@@ -7,9 +7,15 @@ Both point at this server's URLs (endpoint, dumps), so they are built per reques
 from __future__ import annotations
 
 import pyoxigraph as ox
+from flask import request, url_for
 
-from ..vocab import NAMESPACES, VOCAB_IRI, prefix_map
-from .linkeddata import DCTERMS, RDF_TYPE, RDFS, Site
+from ...vocab import CLASTO, NAMESPACES, VOCAB_IRI, prefix_map
+from ..context import state
+from ..linkeddata import BY_EXT, DCTERMS, RDF_FORMATS, RDF_TYPE, RDFS, Site, negotiate
+from . import data
+from .common import absolute, counts, page_blueprint, rdf_response, served_files, site
+
+bp = page_blueprint("void", __name__)
 
 VOID = NAMESPACES["void"]
 SD = NAMESPACES["sd"]
@@ -76,3 +82,31 @@ def graph_triples(site: Site, graph: str, dataset: str | None, endpoint: str) ->
     if dataset:
         out.append(ox.Triple(g, _n(DCTERMS + "source"), _n(dataset)))
     return out
+
+
+@bp.get("/.well-known/void")
+def index():
+    """The VoID description (Turtle unless another RDF format is asked for)."""
+    s = site()
+    fmt = BY_EXT.get(request.args.get("format", "").lower()) or negotiate(request.accept_mimetypes, offer_html=False)
+    dataset = data.dataset_node(s) or state().config.base + "dataset"
+    downloads = [d for d in served_files() if d.is_rdf]
+    examples = [
+        r["x"]
+        for r in s.query(
+            f"SELECT (MIN(?f) AS ?x) WHERE {{ VALUES ?t {{ <{CLASTO}ClastokineFact> <{CLASTO}EvidenceLine> "
+            f"<{data.COMPLEX}> }} ?f a ?t }} GROUP BY ?t"
+        )
+        if "x" in r
+    ]
+    triples = void_triples(
+        s,
+        dataset,
+        triples=counts()["triples"],
+        endpoint=absolute(s.script_root + "/sparql"),
+        dumps=[absolute(url_for("downloads.download", name=d.name)) for d in downloads],
+        homepage=absolute(url_for("home.index")),
+        examples=sorted(examples),
+    )
+    alternates = [(url_for("void.index", format=f.ext), f.media_type) for f in RDF_FORMATS]
+    return rdf_response(triples, fmt or RDF_FORMATS[0], alternates)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
-from .linkeddata import DCTERMS as DCTERMS_NS
-from .linkeddata import LABEL, RDF_TYPE, RDFS, Site
-from .linkeddata import OBO as OBO_NS
+from ...vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
+from ..linkeddata import DCTERMS as DCTERMS_NS
+from ..linkeddata import LABEL, RDF_TYPE, RDFS, Site, web_url
+from ..linkeddata import OBO as OBO_NS
 
 C = str(CLASTO)
 REVIEW = str(REVIEW_IRI)
@@ -47,12 +47,13 @@ RESOLVERS = {
 }
 
 
-def resolver_url(iri: str) -> str:
-    """The database page of an identifiers.org IRI (the IRI itself resolves too, one hop slower)."""
+def resolver_url(iri: str) -> str | None:
+    """The database page of an identifiers.org IRI (the IRI itself resolves too, one hop slower);
+    another IRI itself if it is an http(s) URL, else ``None`` (nothing to link to)."""
     for prefix, pattern in RESOLVERS.items():
         if iri.startswith(prefix):
             return pattern.format(iri[len(prefix) :])
-    return iri
+    return web_url(iri)
 
 
 def local_id(iri: str) -> str:
