@@ -65,3 +65,13 @@ def test_the_least_recently_used_go_first():
     assert cache.get(("a",)) is not None  # "b" is now the oldest
     cache.put(("d",), answer(1))
     assert [cache.get((k,)) is not None for k in "abcd"] == [True, False, True, True]
+
+
+def test_health_reports_what_the_caches_hold(client):
+    client.get("/sparql", query_string={"query": "ASK { } # health reports the answer cache " + "x" * 5000})
+    caches = client.get("/health").get_json()["memory"]["caches"]
+    assert set(caches) == {"pages", "answers"}
+    for usage in caches.values():
+        assert set(usage) == {"entries", "bytes", "max_bytes", "max_entry_bytes"}
+        assert 0 <= usage["bytes"] <= usage["max_bytes"]
+    assert caches["answers"]["entries"] >= 1 and caches["answers"]["bytes"] > 5000

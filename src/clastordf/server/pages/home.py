@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import Response, jsonify, render_template, url_for
 
 from ...vocab import CLASTO
 from ..context import state
 from ..linkeddata import RDF_FORMATS, Site
-from ..sparql import CACHE_KEY as ANSWER_CACHE_KEY
+from ..sparql import result_cache
 from ..sparql_client import BackendError
 from ..store import files_changed
 from . import data, void
@@ -112,19 +113,16 @@ def store_report(**query: object) -> dict:
 
 def memory_report() -> dict:
     """This worker's resident memory now and at its peak (bytes, from ``/proc/self/status``; ``None``
-    where there is none), and the entries its caches hold."""
+    where there is none), and what its caches hold: entries, bytes (keys included) and their budgets
+    (:meth:`.cache.ResponseCache.usage`)."""
     rss, peak = process_memory()
-    caches = current_app.extensions
     report: dict = {
         "worker_rss_bytes": rss,
         "worker_peak_rss_bytes": peak,
-        "caches": {
-            "pages": {"entries": len(page_cache())},
-            "answers": {"entries": len(caches[ANSWER_CACHE_KEY]) if ANSWER_CACHE_KEY in caches else 0},
-        },
+        "caches": {"pages": asdict(page_cache().usage()), "answers": asdict(result_cache().usage())},
     }
-    # The query executors' memory (their RSS, measured by executor.py) and the caches' sizes in bytes
-    # (cache.py) are added to this report where those modules measure them.
+    # The query executors' memory (their RSS, measured by executor.py) is added to this report where
+    # that module measures it.
     return report
 
 
