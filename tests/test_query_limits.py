@@ -55,6 +55,8 @@ def test_nesting_is_measured(query, groups, brackets, closures):
         "ASK { FILTER(?a<x#>\n" + "STR(" * 100 + "1" + ")" * 100 + ") }",
         "ASK { FILTER(?a<'> '" + "STR(" * 100 + "'" + ") }",
         'ASK { FILTER(?a<x#> """\n' + "(" * 100 + '""" ) }',
+        # ... also in a SELECT expression after one with a group in it (EXISTS).
+        "SELECT (EXISTS { ?s ?p ?o } AS ?e) (?a<" + "STR(" * 100 + "?b" + ")" * 100 + "&&?c>?d AS ?x) {}",
         # "<<" may open a triple term or be "<" and then an IRI.
         "ASK { FILTER(?a<<urn:x>) FILTER(" + "(" * 100 + "1" + ")" * 100 + ") }",
         # SPARQL 1.1 resolves \\u escapes before parsing (pyoxigraph does not): both are measured.

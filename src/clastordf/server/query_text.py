@@ -234,13 +234,16 @@ class AmbiguousQuery(ValueError):
 
 
 #: The words that start the clauses where, in a group or at the top, ``(`` may open an expression
-#: (FILTER, BIND, the SELECT list, GROUP BY, ORDER BY, HAVING). The clause lasts until ``{``, ``}``,
-#: ``.``, ``;`` or ``,`` in the group: elsewhere ``(`` opens a path group, a collection or a VALUES row.
+#: (FILTER, BIND, the SELECT list, GROUP BY, ORDER BY, HAVING). The clause lasts until ``.``, ``;`` or
+#: ``,`` in the group, and is off in a group inside (and on again after it): elsewhere ``(`` opens a
+#: path group, a collection or a VALUES row.
 _EXPRESSION_CLAUSES = frozenset({"FILTER", "BIND", "SELECT", "BY", "HAVING"})
-_CLAUSE_ENDS = frozenset({"{", "}", ".", ";", ","})
-#: What each closer closes: ``{`` a group; ``(`` a path group, collection or VALUES row, ``e`` a bracket
-#: that may be an expression's; ``[`` a blank node; ``<<`` a triple term.
-_CLOSERS = {"}": "{", ")": "(e", "]": "[", ">>": "<"}
+_CLAUSE_ENDS = frozenset({".", ";", ","})
+#: Kinds of open brackets: a group (``{c``: opened in an expression clause, which goes on after it),
+#: ``(`` a path group, collection or VALUES row, ``e`` a bracket that may be an expression's, ``[`` a
+#: blank node, ``<`` a triple term (``<<``, closed by ``>>``); and what each closer closes.
+_GROUPS = ("{", "{c")
+_CLOSERS = {"}": _GROUPS, ")": ("(", "e"), "]": ("[",)}
 _SKIPPED = ("ws", "comment")
 #: Readings followed at once, and tokens read over all readings beyond twice the tokenizer's and one
 #: for every two characters (a reading with "<" as less-than may see code where the tokenizer saw one
@@ -263,7 +266,7 @@ def _lex(text: str, pos: int) -> Iterator[_Token]:
 class _Stacks:
     """Stacks of open brackets, each a number (0: none open); equal stacks have the same number. A frame
     is ``(kind, deepest closure inside, the stack around it, groups open, other brackets open)``, its
-    kind as in :data:`_CLOSERS`, or ``<`` for ``<<``."""
+    kind as in :data:`_GROUPS` and :data:`_CLOSERS`."""
 
     def __init__(self) -> None:
         self.frames: list[tuple[str, int, int, int, int]] = [("", 0, 0, 0, 0)]
@@ -274,7 +277,7 @@ class _Stacks:
         number = self._numbers.get(key)
         if number is None:
             _, _, _, groups, brackets = self.frames[stack]
-            group = kind == "{"
+            group = kind in _GROUPS
             self.frames.append((kind, inside, stack, groups + group, brackets + (not group)))
             number = self._numbers[key] = len(self.frames) - 1
         return number
@@ -335,7 +338,7 @@ class _Reading:
         kind, word, start, end = token
         self.tokens += 1
         other = None
-        top = stacks.frames[self.stack][0] or "{"
+        top = stacks.frames[self.stack][0] or "{"  # the top level is read as a group
         operand, closable = True, None
         if kind == "iri":
             if self.operand and top == "e":
@@ -360,21 +363,26 @@ class _Reading:
             self.stack = stacks.frames[self.stack][2]
             end += 1
             self.stream = _lex(text, end)
-        elif word in ("{", "["):
-            self._push(stacks, word)
+        elif word == "{":
+            self._push(stacks, "{c" if self.clause else "{")
+            self.clause, operand = False, False
+        elif word == "[":
+            self._push(stacks, "[")
             operand = False
         elif word == "(":
             # In a path group, collection, blank node or triple term, no bracket is an expression's.
-            self._push(stacks, "e" if top == "e" or top == "{" and self.clause else "(")
+            self._push(stacks, "e" if top == "e" or top in _GROUPS and self.clause else "(")
             operand = False
         elif word in _CLOSERS:
-            kind, inside, around, _, _ = stacks.frames[self.stack]
-            if not self.stack or kind not in _CLOSERS[word]:
+            frame, inside, around, _, _ = stacks.frames[self.stack]
+            if not self.stack or frame not in _CLOSERS[word]:
                 return False, other
             self.stack = around
             if word == ")":
                 closable = inside
                 self._inside(stacks, inside)
+            elif word == "}":
+                self.clause = frame == "{c"
             operand = word != "}"
         elif word in ("*", "+", "?"):
             # In an expression "*" multiplies; counted all the same, as the rare (ex:a*2)*3 is 2 deep.
@@ -384,7 +392,7 @@ class _Reading:
             operand = False
         else:
             operand = False
-        if word in _CLAUSE_ENDS and stacks.frames[self.stack][0] in ("", "{"):
+        if word in _CLAUSE_ENDS and (stacks.frames[self.stack][0] or "{") in _GROUPS:
             self.clause = False
         self.end = end
         self.operand, self.closable = operand, closable
