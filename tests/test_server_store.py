@@ -165,3 +165,13 @@ def test_process_memory_reads_proc_status(tmp_path):
     if os.path.exists("/proc/self/status"):
         rss, peak = process_memory()
         assert rss and peak and peak >= rss
+
+
+def test_health_reports_the_executors_memory_once_a_query_started_them(client):
+    query = client.get(
+        "/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert query.status_code == 200
+    executors = client.get("/health").get_json()["memory"]["executors"]
+    assert executors["processes"] >= 1 and executors["rss_bytes"] > 1_000_000
+    assert executors["limit_bytes"] is None or executors["limit_bytes"] > 100 * 2**20

@@ -7,12 +7,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Response, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, url_for
 
 from ...vocab import CLASTO
 from ..context import state
 from ..linkeddata import RDF_FORMATS, Site
-from ..sparql import result_cache
+from ..sparql import EXECUTOR_KEY, result_cache
 from ..sparql_client import BackendError
 from ..store import files_changed
 from . import data, void
@@ -113,16 +113,18 @@ def store_report(**query: object) -> dict:
 
 def memory_report() -> dict:
     """This worker's resident memory now and at its peak (bytes, from ``/proc/self/status``; ``None``
-    where there is none), and what its caches hold: entries, bytes (keys included) and their budgets
-    (:meth:`.cache.ResponseCache.usage`)."""
+    where there is none), what its caches hold: entries, bytes (keys included) and their budgets
+    (:meth:`.cache.ResponseCache.usage`), and its query executors' resident memory and cap
+    (:meth:`.executor.ExecutorPool.memory`; ``None`` before the first query starts them)."""
     rss, peak = process_memory()
     report: dict = {
         "worker_rss_bytes": rss,
         "worker_peak_rss_bytes": peak,
         "caches": {"pages": asdict(page_cache().usage()), "answers": asdict(result_cache().usage())},
     }
-    # The query executors' memory (their RSS, measured by executor.py) is added to this report where
-    # that module measures it.
+    # Read the pool without creating it: /health must not start executors that no query asked for.
+    pool = current_app.extensions.get(EXECUTOR_KEY)
+    report["executors"] = asdict(pool.memory()) if pool is not None else None
     return report
 
 
