@@ -99,8 +99,9 @@ def children(pid: int) -> list[int]:
 
 
 def executors_of(worker: int) -> list[int]:
-    """A worker's query executors (multiprocessing ``spawn`` children; not its resource tracker)."""
-    return [p for p in children(worker) if "spawn_main" in cmdline(p)]
+    """A worker's query executors: multiprocessing ``spawn`` children (the gunicorn server's; not its
+    resource tracker), or ``python -c`` children running the executor module (the granian server's)."""
+    return [p for p in children(worker) if "spawn_main" in cmdline(p) or "executor" in cmdline(p)]
 
 
 def cpu_ticks(pid: int) -> int:

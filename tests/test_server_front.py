@@ -308,3 +308,31 @@ def test_a_stopping_server_finishes_its_requests_and_frees_the_port_at_once(real
         assert proc.returncode == 0
     finally:
         stop_server(proc)
+
+
+def test_a_worker_whose_main_process_is_killed_stops(tmp_path):
+    """``kill -9`` of the server's main process reaches no worker: each notices it was orphaned, lets
+    its app go (executors included) and exits."""
+    marker, ready = tmp_path / "closed", tmp_path / "ready"
+    worker = (
+        "import time; from clastordf.server.run import watch_parent; "
+        f"watch_parent(lambda: open({str(marker)!r}, 'w').write('closed'), interval=0.1); "
+        f"open({str(ready)!r}, 'w').close(); time.sleep(60)"
+    )
+    # The 'main process' starts the worker, waits until it watches, says its pid and dies at once.
+    main = (
+        "import os, subprocess, sys, time; "
+        f"p = subprocess.Popen([sys.executable, '-c', {worker!r}], stdout=subprocess.DEVNULL); "
+        f"[time.sleep(0.05) for _ in range(600) if not os.path.exists({str(ready)!r})]; print(p.pid)"
+    )
+    out = subprocess.run([sys.executable, "-c", main], capture_output=True, text=True, check=True, timeout=60)
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.1)
+    alive = Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert ready.exists()
+    assert not alive, "the orphaned worker kept running"
+    assert marker.read_text() == "closed"

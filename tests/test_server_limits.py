@@ -5,6 +5,7 @@ queries, a spare; :mod:`clastordf.server.executor`). Behaviour, not speed: the t
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,6 +116,36 @@ def test_a_query_over_the_memory_cap_is_a_clear_503_and_the_next_query_works(mak
     assert ask(app, THREE + " # after the cap", "127.0.0.10").status_code == 200
     paused = ask(app, THREE + " # the same client again", "127.0.0.9")
     assert paused.status_code == 429 and paused.headers["Retry-After"].isdigit()
+
+
+def test_an_executor_killed_from_outside_is_not_blamed_on_the_query(make_app):
+    """A SIGKILL (an operator, the kernel) is not the memory cap: the query is told its executor was
+    killed, and its client is not paused."""
+    app = make_app(query_timeout=8.0)
+    assert ask(app, THREE + " # warm up").status_code == 200
+    pool = app.extensions[sparql.EXECUTOR_KEY]
+    thread, answers = in_background(app, SLOW, "127.0.0.21")
+
+    def busy() -> list[int]:
+        return [pid for pid in pool.pids() if pid is not None and _cpu_ticks(pid) > 5]
+
+    wait_for(lambda: bool(busy()))
+    for pid in busy():
+        os.kill(pid, signal.SIGKILL)
+    thread.join(20)
+    assert answers and answers[0].status_code == 503
+    message = answers[0].get_data(as_text=True)
+    assert "killed" in message and "memory" not in message
+    assert ask(app, THREE + " # the same client again", "127.0.0.21").status_code == 200
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def test_the_memory_cap_is_the_executors_share_of_the_budget(make_app):

@@ -541,10 +541,13 @@ class Executor:
         self.restart()
         if code == -signal.SIGSEGV:  # the query's doing, not the server's: a 400
             return QueryFailed("syntax", STACK_OVERFLOW)
-        # A failed allocation aborts pyoxigraph (Rust); the kernel's OOM killer sends SIGKILL.
-        if code in (-signal.SIGABRT, -signal.SIGKILL) and self._limits.memory_mib:
+        # Under the cap a failed allocation aborts pyoxigraph (Rust). A SIGKILL comes from outside (an
+        # operator, the kernel's OOM killer): not the query's fault, so no client is paused for it.
+        if code == -signal.SIGABRT and self._limits.memory_mib:
             log.warning("query executor hit its memory limit of %s MiB (exit %s)", self._limits.memory_mib, code)
             return QueryFailed("memory", memory_message(self._limits.memory_mib))
+        if code == -signal.SIGKILL:
+            return QueryFailed("crashed", "the query executor was killed while running the query; try again")
         return QueryFailed(
             "crashed", "the query executor stopped while running the query (it may have needed too much memory)"
         )

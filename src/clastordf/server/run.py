@@ -34,9 +34,14 @@ without the front's protections.
 from __future__ import annotations
 
 import errno
+import logging
 import math
 import multiprocessing
+import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -126,8 +131,34 @@ def start_app(config: ServerConfig) -> Flask:
 
 def make_front(config: ServerConfig) -> Front:
     """The ASGI app of one worker: the :class:`~.front.Front` over the Flask app, which it makes when the
-    worker starts (:func:`start_app`)."""
-    return Front(partial(start_app, config), front_settings(config), close_app)  # type: ignore[arg-type]
+    worker starts (:func:`start_app`). The worker stops with its executors when the server's main
+    process is gone (:func:`watch_parent`)."""
+    front = Front(partial(start_app, config), front_settings(config), close_app)  # type: ignore[arg-type]
+    watch_parent(front.close)
+    return front
+
+
+def watch_parent(on_orphaned: Callable[[], None], interval: float = 1.0) -> threading.Thread:
+    """Exit this process (after ``on_orphaned``) once its parent is gone.
+
+    A worker whose main process was killed (``kill -9``: no signal reaches the workers) would otherwise
+    keep its port-less socket, its store and its executors forever. The check is the parent pid
+    changing (the orphan is re-parented), every ``interval`` seconds.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        logging.getLogger(__name__).warning("the server's main process %d is gone: this worker stops", parent)
+        try:
+            on_orphaned()
+        finally:
+            os._exit(1)
+
+    thread = threading.Thread(target=watch, name="clastordf-parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _granian_server() -> type[Any]:
