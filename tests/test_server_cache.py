@@ -75,3 +75,55 @@ def test_health_reports_what_the_caches_hold(client):
         assert set(usage) == {"entries", "bytes", "max_bytes", "max_entry_bytes"}
         assert 0 <= usage["bytes"] <= usage["max_bytes"]
     assert caches["answers"]["entries"] >= 1 and caches["answers"]["bytes"] > 5000
+
+
+def _through_front(front, path: str, query: bytes = b"", accept: bytes = b"*/*"):
+    import asyncio
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"localhost"), (b"accept", accept)],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    asyncio.run(front(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_the_front_answers_repeats_of_queries_and_pages_without_the_app(app):
+    from urllib.parse import urlencode
+
+    from clastordf.server.front import Front
+
+    calls: list[str] = []
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return app(environ, start_response)
+
+    front = Front(lambda: counted)
+    try:
+        query = urlencode({"query": "SELECT ?s WHERE { ?s a ?t } LIMIT 2 # front memo test"}).encode()
+        first = _through_front(front, "/sparql", query, SRJ.encode())
+        assert first[0] == 200 and _through_front(front, "/sparql", query, SRJ.encode()) == first
+        page = _through_front(front, "/fact/CF0200", accept=b"text/turtle")
+        assert page[0] == 200 and _through_front(front, "/fact/CF0200", accept=b"text/turtle") == page
+        assert calls == ["/sparql", "/fact/CF0200"]
+        for _ in range(2):
+            assert _through_front(front, "/health")[0] == 200  # live: never kept
+        assert calls.count("/health") == 2
+    finally:
+        front.close()

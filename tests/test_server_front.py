@@ -25,7 +25,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from clastordf.server.front import Front, FrontSettings
+from clastordf.server.front import REUSE, Front, FrontSettings, Memo
 
 from .conftest import REPO
 
@@ -71,6 +71,69 @@ def test_the_front_answers_through_the_wsgi_app():
     status, _, body = asyncio.run(call(front, parts=[b"abc", b"de"]))
     assert status == 200 and body == b"read 5 bytes\n"
     front.close()
+
+
+class Counting:
+    """A WSGI app that counts its calls and marks the answers under ``/same`` reusable."""
+
+    def __init__(self, status: str = "200 OK") -> None:
+        self.calls = 0
+        self.status = status
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        if environ["PATH_INFO"].startswith("/same"):
+            environ[REUSE] = True
+        body = b"%s for %s\n" % (environ["PATH_INFO"].encode(), environ.get("HTTP_ACCEPT", "").encode())
+        start_response(self.status, [("Content-Type", "text/plain"), ("ETag", '"v1"')])
+        return [body]
+
+
+def test_a_repeat_of_a_reusable_answer_is_answered_without_the_app():
+    app = Counting()
+    front = Front(lambda: app)
+    first = asyncio.run(call(front, "/same", headers=[(b"accept", b"text/plain")]))
+    again = asyncio.run(call(front, "/same", headers=[(b"accept", b"text/plain"), (b"user-agent", b"x")]))
+    assert first == again and app.calls == 1
+    # What the answer may depend on is in the key: another Accept, another host, another path.
+    asyncio.run(call(front, "/same", headers=[(b"accept", b"text/html")]))
+    asyncio.run(call(front, "/same", headers=[(b"accept", b"text/plain"), (b"host", b"other")]))
+    asyncio.run(call(front, "/same2", headers=[(b"accept", b"text/plain")]))
+    assert app.calls == 4
+    status, headers, body = asyncio.run(
+        call(front, "/same", headers=[(b"accept", b"text/plain"), (b"if-none-match", b'"v1"')])
+    )
+    assert status == 304 and body == b"" and headers[b"etag"] == b'"v1"' and app.calls == 4
+    front.close()
+
+
+def test_only_reusable_whole_get_answers_are_kept():
+    app = Counting()
+    front = Front(lambda: app)
+    for _ in range(2):
+        asyncio.run(call(front, "/other"))  # not marked by the app
+        asyncio.run(call(front, "/same", parts=[b"body"]))  # not a GET
+        asyncio.run(call(front, "/same", headers=[(b"range", b"bytes=0-1")]))  # a header the front leaves to the app
+    assert app.calls == 6
+    failing = Counting("404 NOT FOUND")
+    front = Front(lambda: failing)
+    asyncio.run(call(front, "/same"))
+    asyncio.run(call(front, "/same"))
+    assert failing.calls == 2  # only 200 answers are kept
+    off = Counting()
+    front = Front(lambda: off, FrontSettings(memo_bytes=0))
+    asyncio.run(call(front, "/same"))
+    asyncio.run(call(front, "/same"))
+    assert off.calls == 2 and front.memo is None
+
+
+def test_the_kept_answers_stay_within_their_budget():
+    memo = Memo(100_000)
+    for n in range(1000):
+        memo.put(("/", b"/q%d" % n), [(b"content-type", b"text/plain")], b"x" * 1000)
+    assert memo.size <= 100_000 and 50 <= len(memo) < 100
+    assert memo.get(("/", b"/q999")) is not None and memo.get(("/", b"/q0")) is None  # oldest out first
+    assert not memo.put(("/", b"/big"), [], b"x" * 20_000)  # over an eighth of the budget
 
 
 def test_a_body_that_stops_arriving_is_answered_408_and_holds_no_thread():

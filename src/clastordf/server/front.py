@@ -10,6 +10,12 @@ then hands the request to a thread. The answer goes out asynchronously as well, 
 time (each batch made in a thread, then sent without one, each send within ``send_timeout``), so a
 client that reads slowly holds no thread either.
 
+Repeats: a GET the app answered 200 with a body it marked reusable (``environ[REUSE]``: an answer
+over the immutable data, the same for every client) is kept, within ``memo_bytes``, under the request
+line and every header the answer may depend on; the same request again is answered here, in the event
+loop, without a thread or the app (``If-None-Match`` gives 304), so the cost of a repeat is the HTTP
+server's alone.
+
 Lanes: requests for the ``query_paths`` (``/sparql``) run in threads of their own, everything else
 (pages, downloads, ``/health``) in others, so pages never wait behind queries. A lane takes at most
 ``threads + queue`` requests at once; one more is answered 503 with ``Retry-After`` at once.
@@ -25,6 +31,7 @@ import io
 import logging
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +50,25 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 #: An answer goes out in batches of about this many bytes (one trip to a thread each).
 BATCH_BYTES = 256 * 1024
+
+#: The WSGI environ key the app sets (to True) on a request whose 200 answer any identical request may
+#: get again: the front then keeps it (see the module's description).
+REUSE = "clastordf.reusable"
+
+#: The headers an answer may depend on besides the request line: the negotiated type, the host (absolute
+#: URLs), what a proxy says of the original request. A request with any other conditional header, or a
+#: cookie, always goes to the app.
+_KEY_HEADERS = (
+    b"host",
+    b"accept",
+    b"x-forwarded-host",
+    b"x-forwarded-proto",
+    b"x-forwarded-port",
+    b"x-forwarded-prefix",
+)
+_BYPASS_HEADERS = frozenset(
+    {b"if-match", b"if-modified-since", b"if-unmodified-since", b"if-range", b"range", b"cookie"}
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,97 @@ class FrontSettings:
     query_paths: tuple[str, ...] = ("/sparql",)
     #: Seconds to tell a client to wait after a 503 for a full lane.
     retry_after: int = 1
+    #: Bytes of reusable answers kept to answer repeats without the app (0: none).
+    memo_bytes: int = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A reusable answer: its headers as sent, its body and its ETag (the quoted value, or None)."""
+
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes | None
+    cost: int
+
+
+class Memo:
+    """Reusable answers by request key, least recently used first out, within ``max_bytes`` (keys,
+    headers and bodies all count); one answer may take at most an eighth of it.
+
+    >>> memo = Memo(10_000)
+    >>> memo.put(("GET", "/a"), [(b"etag", b'"x"')], b"hello") and memo.get(("GET", "/a")).body
+    b'hello'
+    >>> memo.put(("GET", "/b"), [], b"x" * 2000), memo.get(("GET", "/b")) is None
+    (False, True)
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 8
+        self.size = 0
+        self._kept: OrderedDict[tuple[Any, ...], _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: tuple[Any, ...]) -> _Kept | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def put(self, key: tuple[Any, ...], headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+        """Keep an answer; False when it is too large to keep."""
+        cost = len(body) + sum(len(n) + len(v) for n, v in headers) + sum(len(k) for k in key if k) + 200
+        if cost > self.max_entry:
+            return False
+        etag = next((v for n, v in headers if n == b"etag" and not v.startswith(b"W/")), None)
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self.size -= old.cost
+            self._kept[key] = _Kept(headers, body, etag, cost)
+            self.size += cost
+            while self.size > self.max_bytes:
+                _, dropped = self._kept.popitem(last=False)
+                self.size -= dropped.cost
+        return True
+
+
+def memo_key(scope: Scope) -> tuple[Any, ...] | None:
+    """The key of a request a kept answer may serve: GET only, without a body-related or conditional
+    header the front does not handle itself; None otherwise.
+
+    >>> memo_key({"method": "GET", "raw_path": b"/a", "query_string": b"q=1",
+    ...           "headers": [(b"host", b"h"), (b"accept", b"text/html"), (b"user-agent", b"x")]})
+    ('/', b'/a', b'q=1', b'h', b'text/html', None, None, None, None)
+    >>> memo_key({"method": "GET", "path": "/a", "headers": [(b"range", b"bytes=0-1")]}) is None
+    True
+    """
+    if scope.get("method") != "GET":
+        return None
+    found: dict[bytes, bytes] = {}
+    for name, value in scope.get("headers", ()):
+        name = name.lower()
+        if name in _BYPASS_HEADERS or name in found:  # a repeated header: leave its reading to the app
+            return None
+        found[name] = value
+    raw_path = scope.get("raw_path") or scope.get("path", "/").encode("utf-8")
+    return (scope.get("root_path", "") or "/", raw_path, scope.get("query_string", b""), *map(found.get, _KEY_HEADERS))
+
+
+def _not_modified(kept: _Kept, scope: Scope) -> bool:
+    """Whether the request's ``If-None-Match`` names the kept answer's ETag (or is ``*``)."""
+    if kept.etag is None:
+        return False
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"if-none-match":
+            tags = [t.strip().removeprefix(b"W/") for t in value.split(b",")]
+            return b"*" in tags or kept.etag in tags
+    return False
 
 
 class _Lane:
@@ -175,6 +292,7 @@ class Front:
         self._app: WSGIApp | None = None
         self._lanes: dict[str, _Lane] | None = None
         self._lock = threading.Lock()
+        self.memo = Memo(self.settings.memo_bytes) if self.settings.memo_bytes > 0 else None
 
     # --- the app, made once per process ----------------------------------------------------------------
 
@@ -244,6 +362,13 @@ class Front:
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
+        key = memo_key(scope) if self.memo is not None and not body else None
+        if key is not None:
+            assert self.memo is not None
+            kept = self.memo.get(key)
+            if kept is not None:
+                await self._replay(send, kept, scope)
+                return
         lane = lanes[self.lane_of(scope.get("path", "/"))]
         if lane.pending >= lane.capacity:
             log.warning("%s lane full (%d requests): 503", lane.name, lane.pending)
@@ -256,13 +381,17 @@ class Front:
         # granian drops what is sent to a client that went away without saying so: watch for it, so a
         # long answer stops being made.
         gone = asyncio.create_task(_disconnected(receive))
+        environ = environ_of(scope, body)
         try:
             try:
-                first, chunks = await lane.run(_start, app, environ_of(scope, body), response)
+                first, chunks = await lane.run(_start, app, environ, response)
             except Exception:
                 log.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
                 await _plain(send, 500, "internal server error; the details are in the server log")
                 return
+            if key is not None and chunks is None and response.status == 200 and environ.get(REUSE) is True:
+                assert self.memo is not None
+                self.memo.put(key, response.headers, b"".join(response.written + first))
             start = {"type": "http.response.start", "status": response.status, "headers": response.headers}
             await self._send(send, start)
             batch, more = response.written + first, chunks is not None
@@ -282,6 +411,19 @@ class Front:
             gone.cancel()
             if chunks is not None:
                 await lane.run(_close, chunks)
+
+    async def _replay(self, send: Send, kept: _Kept, scope: Scope) -> None:
+        """Send a kept answer (or 304 when the client has it already)."""
+        try:
+            if _not_modified(kept, scope):
+                headers = [(n, v) for n, v in kept.headers if n not in (b"content-length", b"content-type")]
+                await self._send(send, {"type": "http.response.start", "status": 304, "headers": headers})
+                await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await self._send(send, {"type": "http.response.start", "status": 200, "headers": kept.headers})
+            await self._send(send, {"type": "http.response.body", "body": kept.body, "more_body": False})
+        except (TimeoutError, OSError, RuntimeError) as e:
+            log.info("answer to GET %s not delivered: %s", scope.get("path"), e or type(e).__name__)
 
     async def _send(self, send: Send, message: Message) -> None:
         await asyncio.wait_for(send(message), self.settings.send_timeout)

@@ -17,7 +17,9 @@
   parser (ours, rdflib's, a remote backend's) meets a query nested deep enough to overflow its stack.
 * Queries are admitted first (:mod:`.admission`): a bounded number per worker (503 beyond it) and per
   client (429), both with ``Retry-After``; answers from the cache need no slot.
-* Queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``, at the
+* A query whose answer the data provably bounds to a few rows (constant subjects, no paths or
+  filters: :mod:`.bounded`) is answered in the web worker itself, like a page: no slot, no executor.
+* Other queries run in executor processes (:mod:`.executor`), killed at ``query_timeout``, at the
   executors' memory limit (503 naming it), or after ``long_query`` seconds when the executors for
   long queries are all taken (503 + ``Retry-After``); with a remote
   backend (:mod:`.backend`) they are sent there instead, after the same checks (and one more: no
@@ -51,6 +53,7 @@ from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from .admission import Admission, Refused
+from .bounded import answer_here, read_point_query, within
 from .cache import Cached, ResponseCache, freeze
 from .context import state
 from .executor import (
@@ -63,6 +66,7 @@ from .executor import (
     QueryFailed,
     QueryRunner,
 )
+from .front import REUSE
 from .query_limits import QueryTooComplex, check_query
 from .query_text import UPDATE_FORMS, QueryInfo, count_tokens, engine_functions, inspect_query
 from .service_description import DatasetStats, dataset_stats, describe, serialize
@@ -438,6 +442,7 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     key = (query, choice.results, choice.graph, default_graphs, named_graphs)
     cached = result_cache().get(key)
     if cached is not None:
+        request.environ[REUSE] = True
         return _replay(cached)
     try:
         check_query(query, config.query_limits)  # first: every other check, and the parser, comes after
@@ -477,9 +482,15 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     )
     client = request.remote_addr or "unknown"
     try:
-        with admission().slot(client):
-            runner: QueryRunner = remote if remote is not None else executor_pool()
-            answer = runner.run(job, config.query_timeout)
+        point = read_point_query(query) if remote is None and not federated else None
+        store = state().store
+        if point is not None and isinstance(store, ox.Store) and within(store, point):
+            # As cheap as a page: no executor, no query slot (see :mod:`.bounded`).
+            answer = answer_here(store, job)
+        else:
+            with admission().slot(client):
+                runner: QueryRunner = remote if remote is not None else executor_pool()
+                answer = runner.run(job, config.query_timeout)
     except Refused as e:
         raise EndpointError(e.status, e.message, {"Retry-After": str(e.retry_after)}) from None
     except QueryFailed as e:
@@ -504,6 +515,7 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     entry = freeze(answer.body, _content_type(answer.media_type), headers)
     if not federated:  # a remote endpoint's answer may change; ours does not
         result_cache().put(key, entry)
+        request.environ[REUSE] = True
     return _replay(entry)
 
 

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from ..cache import ResponseCache, freeze
 from ..context import state
 from ..downloads import Download, find_release, list_downloads
+from ..front import REUSE
 from ..linkeddata import BY_EXT, HTML, RDF_FORMATS, RdfFormat, Site, negotiate, serialize, web_url
 from ..sparql_client import BackendError
 from . import data
@@ -192,6 +193,7 @@ def _cached_page() -> Response | None:
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
+    request.environ[REUSE] = True
     return response
 
 
@@ -205,6 +207,7 @@ def _keep_page(response: Response) -> Response:
         response.get_data(), response.content_type or "application/octet-stream", list(response.headers.items())
     )
     page_cache().put(key, entry)
+    request.environ[REUSE] = True
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
     return response
