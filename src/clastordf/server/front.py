@@ -426,7 +426,8 @@ class Front:
             log.info("answer to GET %s not delivered: %s", scope.get("path"), e or type(e).__name__)
 
     async def _send(self, send: Send, message: Message) -> None:
-        await asyncio.wait_for(send(message), self.settings.send_timeout)
+        async with asyncio.timeout(self.settings.send_timeout):  # no task per send, unlike wait_for
+            await send(message)
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole request body, or None once the client was answered (413, 408) or went away."""
