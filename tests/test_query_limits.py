@@ -7,7 +7,7 @@ import pyoxigraph
 import pytest
 
 from clastordf.server.config import ServerConfig
-from clastordf.server.query_limits import DEFAULT_LIMITS, QueryTooComplex, check_query
+from clastordf.server.query_limits import DEFAULT_LIMITS, QueryTooComplex, check_query, plainly_within
 from clastordf.server.query_text import AmbiguousQuery, Nesting, count_tokens, measure_nesting
 
 from .conftest import REPO
@@ -139,3 +139,44 @@ def test_the_limits_are_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("CLASTORDF_MAX_CLOSURE_DEPTH", "1")
     monkeypatch.setenv("CLASTORDF_MAX_QUERY_TOKENS", "500")
     assert ServerConfig.from_env(tmp_path).query_limits == Nesting(8, 9, 1, 500)
+
+
+def test_a_query_plainly_within_the_limits_is_within_them():
+    """The character count's shortcut never passes a query the full measure refuses."""
+    import random
+
+    rng = random.Random(17)
+    pieces = [
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "<<",
+        ">>",
+        "<urn:p>",
+        "*",
+        "+",
+        "?",
+        "?x",
+        " . ",
+        "a",
+        "FILTER",
+        "<",
+        "'s'",
+    ]
+    texts = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+    texts += ["ASK " + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    texts += [nested_closures(n) for n in range(1, 6)] + ["ASK " + "{" * n + "}" * n for n in range(1, 8)]
+    passed = 0
+    for limits in (DEFAULT_LIMITS, Nesting(3, 3, 2, 60), Nesting(2, 4, 1, 30), Nesting(1, 1, 1, 10)):
+        for text in texts:
+            if plainly_within(text, limits):
+                passed += 1
+                try:
+                    check_query(text, limits)
+                except QueryTooComplex as e:
+                    raise AssertionError(f"{text!r} passed the shortcut under {limits}, but: {e}") from None
+    assert passed > 500  # the shortcut does pass many queries
+    assert not plainly_within("ASK { ?s \\u007B }")  # an escape: measured in full

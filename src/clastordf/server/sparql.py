@@ -40,6 +40,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -51,6 +52,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from .admission import Admission, Refused
 from .bounded import answer_here, read_point_query, within
@@ -67,7 +69,7 @@ from .executor import (
     QueryRunner,
 )
 from .front import REUSE
-from .query_limits import QueryTooComplex, check_query
+from .query_limits import QueryTooComplex, check_query, plainly_within
 from .query_text import UPDATE_FORMS, QueryInfo, count_tokens, engine_functions, inspect_query
 from .service_description import DatasetStats, dataset_stats, describe, serialize
 from .sparql_client import BackendError
@@ -251,9 +253,16 @@ def negotiate(params: MultiDict[str, str]) -> Choice:
         if results or graph:
             return Choice(results, graph)
         raise EndpointError(400, f"unknown format {values[0]!r}; use one of {', '.join(FORMAT_NAMES)} or a media type")
-    if not request.headers.get("Accept", "").strip():
+    return _choice_for(request.headers.get("Accept", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_for(accept_header: str) -> Choice:
+    """The formats an ``Accept`` header asks for; kept, as clients send few distinct headers and
+    weighing q-values is most of the cost of negotiating (256 at most: a header is at most a few KB)."""
+    if not accept_header.strip():
         return DEFAULT_CHOICE
-    accept = request.accept_mimetypes
+    accept = parse_accept_header(accept_header, MIMEAccept)
     return Choice(
         _best(accept, tuple(RESULTS_FORMATS), RESULTS_ALIASES, SRJ),
         _best(accept, tuple(GRAPH_FORMATS), GRAPH_ALIASES, TTL),
@@ -445,7 +454,8 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
         request.environ[REUSE] = True
         return _replay(cached)
     try:
-        check_query(query, config.query_limits)  # first: every other check, and the parser, comes after
+        if not plainly_within(query, config.query_limits):
+            check_query(query, config.query_limits)  # first: every other check, and the parser, comes after
     except QueryTooComplex as e:
         raise EndpointError(400, str(e)) from None
     info = inspect_query(query)
