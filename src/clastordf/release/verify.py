@@ -181,7 +181,8 @@ def verify_release(
     ``progress`` is called once per check with what is being checked. ``timeout`` bounds each tool
     process (seconds). Problems and warnings name the file, and the line where the tool gives one.
     """
-    run = _Run(Path(folder), VerifyReport(), progress, strict_tools, timeout)
+    # Absolute: the parsers take file URIs, which a relative path cannot be (`verify build/release/V`).
+    run = _Run(Path(folder).absolute(), VerifyReport(), progress, strict_tools, timeout)
     if not run.folder.is_dir():
         run.problem(f"{run.folder}: not a folder")
         return run.report
@@ -402,7 +403,11 @@ def _parse_in_process(run: _Run, name: str, syntax: str) -> _Parsed | None:
     except SyntaxError as err:
         run.problem(f"{name}: not valid {_SYNTAX_NAMES[syntax]} (pyoxigraph): {err}")
         return None
-    except (OSError, EOFError, zlib.error) as err:
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        # The words the tool path uses for the same damage (see _feed_gunzipped): one message either way.
+        run.problem(f"{name}: not a complete gzip file: {err}")
+        return None
+    except OSError as err:
         run.problem(f"{name}: cannot be read: {err}")
         return None
     return _Parsed(len(triples), set(triples), "pyoxigraph, in-process")
