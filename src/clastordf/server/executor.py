@@ -360,10 +360,10 @@ class Executor:
 class ExecutorPool:
     """A few executors shared by the threads of one web worker (a queue of idle ones).
 
-    The executors start at once (in the background: the first query waits for its executor to open the
-    store), are stopped at exit (and stop themselves when the web worker is gone), and one that dies or is
-    killed is replaced by the spare, which has opened the store already (``spare=False``: by a process
-    started then).
+    The executors start at once (in the background; :meth:`wait_ready` waits until they have opened the
+    store, as a web worker does before it serves, else the first query waits for its own), are stopped at
+    exit (and stop themselves when the web worker is gone), and one that dies or is killed is replaced by
+    the spare, which has opened the store already (``spare=False``: by a process started then).
     """
 
     def __init__(
