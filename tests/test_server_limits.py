@@ -194,3 +194,72 @@ def test_the_pool_reports_its_executors_memory(real_build_dir):
     finally:
         pool.close()
     assert not any(pool.alive())
+
+
+#: What an executor process must never import: the web app, the command line, the pipeline's libraries.
+HEAVY = ("flask", "werkzeug", "jinja2", "rdflib", "owlready2", "pyparsing", "granian", "multiprocessing", "logging")
+
+
+def test_an_executor_imports_only_the_engine_and_pyoxigraph(real_build_dir):
+    """The process the pool starts (its very command), asked after it answered a query what it holds."""
+    import socket
+    import subprocess
+    import sys
+    from multiprocessing.connection import Connection
+
+    from clastordf.server.executor import CHILD_CODE
+    from clastordf.server.store import prepare_store
+
+    store = prepare_store(real_build_dir, real_build_dir / "oxigraph")
+    ours, theirs = socket.socketpair()
+    # Once main returns (the socket says "no more jobs"), the process prints the modules it imported.
+    code = CHILD_CODE + "; print(' '.join(sorted(sys.modules)))"
+    args = [str(theirs.fileno()), str(store), "0", str(os.getpid()), "0", "0"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], pass_fds=(theirs.fileno(),), stdout=subprocess.PIPE, env=env, text=True
+    )
+    theirs.close()
+    conn = Connection(ours.detach())
+    try:
+        assert conn.recv()[0] == "ready"
+        conn.send(Job(THREE, "text/csv", None, 10))
+        assert conn.recv()[:2] == ("ok", "text/csv")
+        assert conn.recv_bytes().startswith(b"s,p,o\r\n")
+        conn.send(None)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        conn.close()
+        proc.kill()
+        proc.wait()
+    modules = set(out.split())
+    assert "pyoxigraph" in modules
+    ours_ = {m for m in modules if m.split(".")[0] == "clastordf"}
+    assert ours_ == {"clastordf", "clastordf.server", "clastordf.server.engine", "clastordf.server.executor_process"}
+    assert not {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+def test_the_pool_waits_until_its_executors_opened_the_store(real_build_dir):
+    from clastordf.server.store import prepare_store
+
+    store = prepare_store(real_build_dir, real_build_dir / "oxigraph")
+    pool = ExecutorPool(store, 2)
+    try:
+        assert pool.wait_ready(30)
+        assert all(isolated is not None for isolated in pool.isolated())  # each said it was ready
+        started = time.perf_counter()
+        pool.run(Job(THREE, SRJ, None, 10), 10)
+        assert time.perf_counter() - started < 1.0  # no store to open: on a quiet machine a few ms
+    finally:
+        pool.close()
+
+
+def test_a_worker_serves_only_once_its_executors_are_ready(server_config):
+    from clastordf.server.run import close_app, start_app
+
+    app = start_app(server_config)
+    try:
+        pool = app.extensions[sparql.EXECUTOR_KEY]
+        assert all(isolated is not None for isolated in pool.isolated())
+    finally:
+        close_app(app)

@@ -8,6 +8,7 @@ from . import pages, security, sparql
 from .backend import RemoteStore
 from .config import ServerConfig
 from .context import EXTENSION, ServerState
+from .engine import ServedStore
 from .store import open_store, prepare_checked_store
 
 
@@ -24,7 +25,9 @@ def create_app(config: ServerConfig) -> Flask:
     else:
         # Checked before it is opened: a damaged store is made again, or refused (StoreError).
         check = prepare_checked_store(config.data_dir, config.store_location)
-        app.extensions[EXTENSION] = ServerState(config, check.store_dir, open_store(check.store_dir), check)
+        app.extensions[EXTENSION] = ServerState(
+            config, check.store_dir, ServedStore(open_store(check.store_dir)), check
+        )
 
     # Before every blueprint's own hooks (the page and answer caches), after every response is made.
     app.before_request(security.check_host)

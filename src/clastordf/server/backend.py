@@ -31,7 +31,6 @@ read (:data:`SUBJECT_CACHE`). After reloading the backend's graph, restart the f
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from collections import OrderedDict
@@ -281,7 +280,7 @@ class RemoteStore:
                 "raise it (Virtuoso: ResultSetMaxRows)",
                 job.limit,
             )
-            answer = dataclasses.replace(answer, truncated=True)
+            answer = answer._replace(truncated=True)
         return answer
 
     # -- what the pages read (pyoxigraph.Store's API) ----------------------------------------------

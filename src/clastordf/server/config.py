@@ -62,8 +62,9 @@ class ServerConfig:
     max_request_bytes: int = 100_000
     #: Endpoints a query may reach with SERVICE; empty: SERVICE is refused.
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
-    #: Query executor processes per server worker (see ``executor_reserve``).
-    executors: int = 3
+    #: Query executor processes per server worker (see ``executor_reserve``; each also keeps a spare).
+    #: Two: one for a long query, one kept for short ones; each executor holds about 11 MB (PSS) at rest.
+    executors: int = 2
     #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none),
     #: so absolute URLs (VoID, service description, JSON twins) name the public host.
     proxy_hops: int = 0
@@ -122,7 +123,7 @@ class ServerConfig:
     #: Executors per worker kept for short queries: a query that is still running after ``long_query``
     #: seconds when the other executors already hold long ones is stopped (503), so a short query
     #: always finds an executor soon (with the defaults, one long query per worker at a time).
-    executor_reserve: int = 2
+    executor_reserve: int = 1
     #: Steps of CPU niceness the executors run below the workers (the threads that answer pages and
     #: ``/health`` keep the CPU while queries run).
     executor_nice: int = 10
@@ -137,10 +138,10 @@ class ServerConfig:
         """What one executor may allocate (MiB): ``executor_memory``, or else the share of the budget
         left once the main process and the workers have theirs, split among all the executors.
 
-        >>> ServerConfig(Path("build")).executor_memory_mib  # (2048 - 128 - 2 × 320) // (2 workers × 3)
-        213
+        >>> ServerConfig(Path("build")).executor_memory_mib  # (2048 - 128 - 2 × 320) // (2 workers × 2)
+        320
         >>> ServerConfig(Path("build"), memory_budget=4096, workers=1).executor_memory_mib
-        1216
+        1824
         >>> ServerConfig(Path("build"), executor_memory=500).executor_memory_mib
         500
         """

@@ -5,23 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph
 from flask import current_app
 
 from .backend import RemoteStore
 from .config import ServerConfig
+from .engine import ServedStore
 from .store import StoreCheck
 
 
 @dataclass
 class ServerState:
-    """What the routes share: the settings and the data, read-only: the embedded store (and where it
-    lives, for the query executors) or a :class:`~.backend.RemoteStore` (then ``store_dir`` is None);
-    and what the embedded store's check found when this app opened it (``/health`` reports it)."""
+    """What the routes share: the settings and the data, read-only: the embedded store (a
+    :class:`~.engine.ServedStore`, and where it lives, for the query executors) or a
+    :class:`~.backend.RemoteStore` (then ``store_dir`` is None); and what the embedded store's check found
+    when this app opened it (``/health`` reports it)."""
 
     config: ServerConfig
     store_dir: Path | None
-    store: pyoxigraph.Store | RemoteStore
+    store: ServedStore | RemoteStore
     store_check: StoreCheck | None = None
 
     @property

@@ -6,10 +6,11 @@ query in another process and kill that process when the limit passes. Each web w
 pages), receives a :class:`Job` over a pipe, runs it, caps and serializes the result itself and sends
 back only bytes, so the web worker never holds pyoxigraph results and a killed query leaves nothing
 behind. Processes are fresh interpreters (a ``fork`` would copy the web worker's open store and threads
-in an undefined state) started as plain subprocesses that import only this module, the store and
-pyoxigraph (:func:`main`): not ``multiprocessing``'s ``spawn``, which would import the server's whole
-``__main__`` again (the command line, every pipeline stage) and make each start, and so each
-replacement of a killed executor, take seconds instead of a fraction of one.
+in an undefined state) started as plain subprocesses that import only :mod:`.executor_process`,
+:mod:`.engine` (which runs and writes the answers) and pyoxigraph: not ``multiprocessing``'s ``spawn``,
+which would import the server's whole ``__main__`` again (the command line, every pipeline stage), so
+that each executor holds little memory (about 10 MB of its own on the real data) and starts, as does
+each replacement of a killed executor, in a fraction of a second.
 
 Limits, so that queries cannot take the server down (see :class:`ExecutorLimits`):
 
@@ -28,8 +29,6 @@ Limits, so that queries cannot take the server down (see :class:`ExecutorLimits`
 from __future__ import annotations
 
 import atexit
-import ctypes
-import json
 import logging
 import os
 import queue
@@ -40,39 +39,50 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from itertools import islice
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-import pyoxigraph as ox
+# The answering itself is the engine's (imported by the executor processes, which need nothing else);
+# its names are this module's too, for the endpoint and the backend.
+from .engine import (
+    GRAPH_FORMATS,
+    MAX_BODY_BYTES,
+    RESULTS_FORMATS,
+    TOO_LARGE,
+    Answer,
+    Job,
+    QueryFailed,
+    execute,
+    serialize_result,
+)
 
-from .store import open_store
+__all__ = [
+    "CHILD_CODE",
+    "GRAPH_FORMATS",
+    "MAX_BODY_BYTES",
+    "RESULTS_FORMATS",
+    "RETRY_AFTER",
+    "STACK_OVERFLOW",
+    "STARTUP_TIMEOUT",
+    "TOO_LARGE",
+    "Answer",
+    "Executor",
+    "ExecutorLimits",
+    "ExecutorMemory",
+    "ExecutorPool",
+    "Job",
+    "QueryFailed",
+    "QueryRunner",
+    "execute",
+    "memory_message",
+    "process_rss",
+    "serialize_result",
+]
 
 log = logging.getLogger(__name__)
 
-#: Media types of SELECT/ASK results, the endpoint's preferred first (the default when anything goes).
-RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-#: Media types of CONSTRUCT/DESCRIBE results (and of the service description), preferred first.
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-#: A result body is at most this large even within the row limit (a few huge literals): the pipe
-#: and the web worker's memory stay bounded.
-MAX_BODY_BYTES = 64 * 1024 * 1024
-TOO_LARGE = (
-    f"the result is larger than {MAX_BODY_BYTES // 2**20} MiB even within the row limit; select fewer or shorter values"
-)
 #: Seconds a fresh executor may take to open the store before it counts as broken.
 STARTUP_TIMEOUT = 30.0
 #: Retry-After (seconds) for a query refused because the server is busy: the slots free up within
@@ -81,46 +91,6 @@ RETRY_AFTER = 2
 #: An executor killed by SIGSEGV in a query: pyoxigraph's parser recurses once per nesting level, and a
 #: query nested deeper than the endpoint's limits (:mod:`.query_limits`) allow overflows its stack.
 STACK_OVERFLOW = "the query engine crashed reading the query: it nests too deeply for the parser's stack"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One query and how to answer it; pickled to the executor process."""
-
-    query: str
-    #: Media type for SELECT/ASK results, or None when the client accepts none.
-    results_type: str | None
-    #: Media type for CONSTRUCT/DESCRIBE results, or None when the client accepts none.
-    graph_type: str | None
-    #: Rows or triples the answer holds at most.
-    limit: int
-    #: The protocol's ``default-graph-uri``/``named-graph-uri``; None: not given.
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    #: Without a protocol dataset: query the union of all graphs (False when the query has FROM).
-    union_default_graph: bool = True
-    #: Prefixes for Turtle/RDF-XML output (the query's own PREFIX declarations).
-    prefixes: dict[str, str] = field(default_factory=dict)
-    #: The query calls an allow-listed SERVICE: an I/O error is then the remote endpoint's.
-    federated: bool = False
-    #: SELECT, ASK, CONSTRUCT or DESCRIBE as the endpoint's tokenizer read it (None: neither); a remote
-    #: backend is asked for the matching result format.
-    form: str | None = None
-    #: The IRI relative IRIs in the query resolve against (the endpoint's own); None: they are an error.
-    base_iri: str | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A serialized result."""
-
-    media_type: str
-    body: bytes
-    #: The result had more rows (triples) than the limit; the body holds the first ``limit``.
-    truncated: bool
-    #: "solutions", "boolean" or "graph".
-    kind: str
 
 
 class QueryRunner(Protocol):
@@ -128,23 +98,6 @@ class QueryRunner(Protocol):
     :class:`~.backend.RemoteStore`. Raises :class:`QueryFailed` for a query it does not answer."""
 
     def run(self, job: Job, timeout: float) -> Answer: ...
-
-
-class QueryFailed(Exception):
-    """A query that was not answered; ``kind`` says why and the endpoint maps it to a status code.
-
-    Kinds: ``syntax``, ``not-acceptable``, ``timeout``, ``busy`` (no executor came free in time),
-    ``long`` (stopped at the long-query threshold: the executors for long queries were all taken),
-    ``memory`` (the query needed more than an executor's memory limit), ``service`` (an allow-listed
-    remote endpoint failed), ``too-large``, ``crashed`` (the executor died), ``internal``; with a remote
-    backend (:mod:`.backend`) also ``backend-down``, ``backend-refused`` (it answered 400) and
-    ``backend-error`` (another error, or an answer that cannot be read).
-    """
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -210,207 +163,12 @@ def memory_message(limit_mib: int | None) -> str:
     )
 
 
-# --- inside the executor process ------------------------------------------------------------------
-
-
-def _term_json(term: Any) -> dict[str, Any]:
-    """A term as SPARQL 1.1 (1.2 for triple terms and base directions) JSON results."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-            if term.direction is not None:
-                out["its:dir"] = str(term.direction)
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term_json(term.subject),
-                "predicate": _term_json(term.predicate),
-                "object": _term_json(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def _solutions(result: ox.QuerySolutions, media_type: str, limit: int) -> tuple[bytes, bool]:
-    """The first ``limit`` solutions in ``media_type``; pyoxigraph serializes only whole iterators, so
-    the capped rows are written as JSON and, for the other formats, re-read and re-serialized."""
-    names = [v.value for v in result.variables]
-    rows = list(islice(result, limit + 1))
-    truncated = len(rows) > limit
-    bindings = []
-    for row in rows[:limit]:
-        bindings.append({n: _term_json(row[n]) for n in names if row[n] is not None})
-    data = json.dumps(
-        {"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")
-    ).encode()
-    fmt = RESULTS_FORMATS[media_type]
-    if fmt == ox.QueryResultsFormat.JSON:
-        return data, truncated
-    body = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
-    assert body is not None  # given no output, pyoxigraph returns the bytes
-    return body, truncated
-
-
-def _graph(result: Iterable[ox.Triple], media_type: str, limit: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
-    triples = list(islice(result, limit + 1))
-    fmt = GRAPH_FORMATS[media_type]
-    try:
-        body = ox.serialize(triples[:limit], format=fmt, prefixes=prefixes or None)
-    except ValueError:  # a prefix the serializer rejects: plain IRIs are always fine
-        body = ox.serialize(triples[:limit], format=fmt)
-    assert body is not None  # given no output, pyoxigraph returns the bytes
-    return body, len(triples) > limit
-
-
-def _not_acceptable(what: str, offered: dict[str, Any]) -> QueryFailed:
-    return QueryFailed(
-        "not-acceptable",
-        f"the query is a {what} query, and none of its result formats is acceptable; offered: {', '.join(offered)}",
-    )
-
-
-def execute(store: ox.Store, job: Job) -> Answer:
-    """Run ``job`` on ``store`` and serialize its capped result (called in the executor process)."""
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-    elif job.union_default_graph:
-        kwargs["use_default_graph_as_union"] = True
-    return serialize_result(store.query(job.query, **kwargs), job)
-
-
-def serialize_result(
-    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterable[ox.Triple], job: Job
-) -> Answer:
-    """A query result capped at ``job.limit`` and serialized as the job asks.
-
-    The one place answers are written, whoever ran the query (an executor over the embedded store, or
-    :mod:`.backend` for a remote endpoint, whose parsed answer arrives here as pyoxigraph objects; a
-    graph result from there is a plain iterator of triples), so the endpoint answers alike either way.
-    Raises a ``too-large`` failure for a body over :data:`MAX_BODY_BYTES`.
-    """
-    if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
-        if job.graph_type is None:
-            raise _not_acceptable("CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
-        body, truncated = _graph(result, job.graph_type, job.limit, job.prefixes)
-        answer = Answer(job.graph_type, body, truncated, "graph")
-    elif job.results_type is None:
-        raise _not_acceptable("SELECT/ASK", RESULTS_FORMATS)
-    elif isinstance(result, ox.QueryBoolean):
-        boolean = result.serialize(format=RESULTS_FORMATS[job.results_type])
-        assert boolean is not None  # given no output, pyoxigraph returns the bytes
-        answer = Answer(job.results_type, boolean, False, "boolean")
-    else:
-        body, truncated = _solutions(result, job.results_type, job.limit)
-        answer = Answer(job.results_type, body, truncated, "solutions")
-    if len(answer.body) > MAX_BODY_BYTES:
-        raise QueryFailed("too-large", TOO_LARGE)
-    return answer
-
-
-def _isolate_network() -> bool:
-    """Best effort: move this process into fresh user and network namespaces, which reach nowhere.
-
-    Used when no SERVICE endpoint is allowed: a query that slipped past the endpoint's SERVICE check
-    would still find no network. Needs Linux and unprivileged user namespaces (or root).
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return False
-    clone_newuser, clone_newnet = 0x10000000, 0x40000000
-    return any(libc.unshare(flags) == 0 for flags in (clone_newuser | clone_newnet, clone_newnet))
-
-
-def _exit_with(parent: int) -> None:
-    """Exit when the web worker is gone, even in the middle of a query (it was killed, say, and could not
-    stop us): an orphaned executor must not run on."""
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:
-            os._exit(0)
-
-
-def _lower_priority(niceness: int) -> None:
-    """Run at ``niceness`` (the parent sets it too, right after the start; the OS caps it at 19)."""
-    try:
-        if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
-            os.setpriority(os.PRIO_PROCESS, 0, niceness)
-    except OSError:  # best effort: a platform without priorities still answers queries
-        pass
-
-
-def main(argv: list[str]) -> None:
-    """The executor process's entry point (``python -c``, see :class:`Executor`): the socket to the web
-    worker, the store's folder, 1 to cut the network, the web worker's pid, the niceness, the memory cap
-    in bytes (0: none)."""
-    fd, store_dir, isolate, parent, niceness, memory = argv
-    _serve(Connection(int(fd)), store_dir, isolate == "1", int(parent), int(niceness), int(memory) or None)
-
-
-def _serve(conn: Connection, store_dir: str, isolate: bool, parent: int, niceness: int, memory: int | None) -> None:
-    """The executor process: open the store, say ready, then answer jobs until the pipe closes."""
-    # Ctrl-C, or a SIGTERM sent to the whole process group (a terminal, systemd), is for the server: it
-    # lets the queries in progress finish, then stops us (and if it is gone, _exit_with stops us).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _lower_priority(niceness)
-    isolated = _isolate_network() if isolate else False
-    threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
-    store = open_store(Path(store_dir))
-    if memory is not None:
-        # After opening the store, so the cap is the queries' to use up; an allocation over it fails:
-        # pyoxigraph (Rust) then aborts the process, Python raises MemoryError.
-        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    conn.send(("ready", os.getpid(), isolated))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            answer = execute(store, job)
-        except QueryFailed as e:
-            conn.send(("error", e.kind, e.message))
-            continue
-        except SyntaxError as e:
-            conn.send(("error", "syntax", str(e)))
-            continue
-        except MemoryError:
-            # Report it, then go: the web worker starts a fresh executor (this one may be in a bad state).
-            try:
-                conn.send(("error", "memory", ""))
-            finally:
-                os._exit(1)
-        except OSError as e:
-            conn.send(("error", "service" if job.federated else "internal", f"{type(e).__name__}: {e}"))
-            continue
-        except Exception as e:  # reported to the web worker, which logs it and answers 500
-            conn.send(("error", "internal", f"{type(e).__name__}: {e}"))
-            continue
-        conn.send(("ok", answer.media_type, answer.truncated, answer.kind))
-        conn.send_bytes(answer.body)
-
-
 # --- in the web worker ----------------------------------------------------------------------------
 
 
-#: What the executor process runs: imports clastordf.server.executor and calls :func:`main`.
-_CHILD = "import sys; from clastordf.server.executor import main; main(sys.argv[1:])"
+#: What an executor process runs (``python -c``): :func:`.executor_process.main`, which imports only the
+#: engine and pyoxigraph.
+CHILD_CODE = "import sys; from clastordf.server.executor_process import main; main(sys.argv[1:])"
 
 
 class _Launcher:
@@ -434,7 +192,7 @@ class _Launcher:
         # The child finds clastordf where this process did (an editable install, a test's path, ...).
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, *args], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
+            [sys.executable, "-c", CHILD_CODE, *args], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
         )
         theirs.close()
         # At once, so that the new process starts (imports, opens the store) at the lower priority and
@@ -515,6 +273,17 @@ class Executor:
         self.stop()
         self._start()
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the process to have opened the store; whether it has.
+        Raises :class:`EOFError` or :class:`OSError` when it died before."""
+        if not self._ready:
+            if not self._conn.poll(timeout):
+                return False
+            _, pid, self.isolated = self._conn.recv()
+            self._ready = True
+            log.debug("query executor %s ready (network isolated: %s)", pid, self.isolated)
+        return True
+
     def _send(self, job: Job) -> None:
         """Hand ``job`` over, first waiting for a fresh process to open the store; one restart if the
         process died while idle."""
@@ -522,12 +291,8 @@ class Executor:
             self.restart()
         for attempt in (1, 2):
             try:
-                if not self._ready:
-                    if not self._conn.poll(STARTUP_TIMEOUT):
-                        raise QueryFailed("crashed", "the query executor did not start in time")
-                    _, pid, self.isolated = self._conn.recv()
-                    self._ready = True
-                    log.debug("query executor %s ready (network isolated: %s)", pid, self.isolated)
+                if not self.wait_ready(STARTUP_TIMEOUT):
+                    raise QueryFailed("crashed", "the query executor did not start in time")
                 self._conn.send(job)
                 return
             except (EOFError, OSError):
@@ -595,10 +360,10 @@ class Executor:
 class ExecutorPool:
     """A few executors shared by the threads of one web worker (a queue of idle ones).
 
-    The executors start at once (in the background: the first query waits for its executor to open the
-    store), are stopped at exit (and stop themselves when the web worker is gone), and one that dies or is
-    killed is replaced by the spare, which has opened the store already (``spare=False``: by a process
-    started then).
+    The executors start at once (in the background; :meth:`wait_ready` waits until they have opened the
+    store, as a web worker does before it serves, else the first query waits for its own), are stopped at
+    exit (and stop themselves when the web worker is gone), and one that dies or is killed is replaced by
+    the spare, which has opened the store already (``spare=False``: by a process started then).
     """
 
     def __init__(
@@ -636,6 +401,34 @@ class ExecutorPool:
 
     def isolated(self) -> list[bool | None]:
         return [e.isolated for e in self._executors]
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Wait until every idle executor has opened the store (at most ``timeout`` seconds in all), so
+        that the first queries find them ready: a web worker calls this as it starts, before it serves.
+        Whether they all are; one that died starting is replaced (and waited for, within the time).
+        """
+        deadline = time.monotonic() + timeout
+        taken: list[Executor] = []
+        try:
+            while True:  # the idle ones only: a query may hold one already
+                try:
+                    taken.append(self._idle.get_nowait())
+                except queue.Empty:
+                    break
+            ready = True
+            for executor in taken:
+                for _ in (1, 2):
+                    try:
+                        ready = executor.wait_ready(max(0.0, deadline - time.monotonic())) and ready
+                        break
+                    except (EOFError, OSError):
+                        executor.restart()
+                else:
+                    ready = False
+            return ready
+        finally:
+            for executor in taken:
+                self._idle.put(executor)
 
     def memory(self) -> ExecutorMemory:
         """The executors' resident memory now (from ``/proc``; the spare's too), and the cap of each:

@@ -120,12 +120,16 @@ def close_app(app: Flask) -> None:
 
 
 def start_app(config: ServerConfig) -> Flask:
-    """One worker's Flask app, its query executors already starting (they take a second or two to open
-    the store: not the first query's time)."""
+    """One worker's Flask app, its query executors started and their store open before the worker
+    serves (a fraction of a second, while the worker starts), so the first query does not wait for them.
+    """
     app = create_app(config)
     if app.extensions[EXTENSION].store_dir is not None:
         with app.app_context():
-            executor_pool()
+            pool = executor_pool()
+        if not pool.wait_ready():
+            # Serve anyway: a query starts a fresh executor (the spare) if one is broken, and says so.
+            logging.getLogger(__name__).warning("the query executors did not all open the store in time")
     return app
 
 

@@ -25,6 +25,7 @@ from typing import Protocol
 import pyoxigraph
 
 from ..files import locked
+from .engine import open_store as open_store  # the engine's, so that an executor imports no more
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,9 @@ QueryResult = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.Q
 class ReadOnlyStore(Protocol):
     """The data as the pages read it: the small part of :class:`pyoxigraph.Store`'s API they use.
 
-    The embedded store (:func:`open_store`) is one; :class:`~.backend.RemoteStore` answers the same
-    calls with SPARQL (and raises a :class:`ValueError` for a blank node in a pattern).
+    The embedded store (:class:`~.engine.ServedStore` over :func:`open_store`) is one;
+    :class:`~.backend.RemoteStore` answers the same calls with SPARQL (and raises a :class:`ValueError`
+    for a blank node in a pattern).
     """
 
     def query(self, query: str, *, use_default_graph_as_union: bool = False) -> QueryResult: ...
@@ -178,7 +180,8 @@ def prepare_checked_store(data_dir: Path, store_dir: Path) -> StoreCheck:
     """The on-disk store of ``data_dir/clastordf.ttl`` at ``store_dir``, (re)made when missing, older
     than the data, or damaged (:func:`check_store`: a warning says why); returns the passing check.
 
-    The data goes into the named graph of its version; queries see the union of graphs by default.
+    The data goes into the named graph of its version, which queries that name no graph read as their
+    default graph (:class:`~.engine.ServedStore`).
     The store is written beside its final place (in ``store_dir``'s parent, under a hidden name) and
     renamed, so a reader never opens half a store; nothing is written into ``data_dir`` unless the
     store is placed there, which is why a release's store lives outside the release's folder. Servers
@@ -242,8 +245,3 @@ def _load(data: Path, target: Path, fingerprint: str) -> None:
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def open_store(store_dir: Path) -> pyoxigraph.Store:
-    """Open a prepared store read-only."""
-    return pyoxigraph.Store.read_only(str(store_dir / "db"))
