@@ -80,8 +80,12 @@ def test_health_reports_what_the_caches_hold(client):
 def _through_front(front, path: str, query: bytes = b"", accept: bytes = b"*/*"):
     import asyncio
 
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)  # a client that stays connected and sends nothing more
 
     sent: list[dict] = []
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .engine import ServedStore
 from .executor import Answer, Job, QueryFailed, execute
 from .query_text import _absolute, _expand, _prologue, _tokens
 
@@ -296,7 +297,7 @@ def within(store: ox.Store, query: PointQuery, cap: int = IN_WORKER_ROWS) -> boo
     return True
 
 
-def answer_here(store: ox.Store, job: Job) -> Answer:
+def answer_here(store: ServedStore, job: Job) -> Answer:
     """Run ``job`` in this process (a query :func:`within` found small), failing as an executor would."""
     try:
         return execute(store, job)

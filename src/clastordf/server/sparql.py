@@ -58,6 +58,7 @@ from .admission import Admission, Refused
 from .bounded import answer_here, read_point_query, within
 from .cache import Cached, ResponseCache, freeze
 from .context import state
+from .engine import ServedStore
 from .executor import (
     GRAPH_FORMATS,
     RESULTS_FORMATS,
@@ -494,7 +495,7 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     try:
         point = read_point_query(query) if remote is None and not federated else None
         store = state().store
-        if point is not None and isinstance(store, ox.Store) and within(store, point):
+        if point is not None and isinstance(store, ServedStore) and within(store.store, point):
             # As cheap as a page: no executor, no query slot (see :mod:`.bounded`).
             answer = answer_here(store, job)
         else:
