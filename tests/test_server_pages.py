@@ -299,9 +299,17 @@ def test_dataset_and_graph_resources(client):
     assert client.get("/graph/9.9.9").status_code == 404
 
 
-def test_release_iri_serves_the_ontology(client):
+def test_the_home_page_of_a_build_does_not_call_it_a_release(client):
+    home = client.get("/").get_data(as_text=True)
+    assert "An unreleased build of version <strong>0.1.0</strong>, which may still change" in home
+    assert "Release <strong>" not in home
+
+
+def test_an_unreleased_version_iri_says_so_and_links_the_build(client):
     r = client.get("/releases/0.1.0/clastordf.owl")
-    assert r.status_code == 200 and r.mimetype == "application/rdf+xml"
+    assert r.status_code == 404 and "has not been released" in r.get_data(as_text=True)
+    assert r.headers["Link"] == '</downloads/clastordf.owl>; rel="alternate"'
+    assert client.get("/downloads/clastordf.owl").mimetype == "application/rdf+xml"
 
 
 # -- content negotiation ---------------------------------------------------------------------------

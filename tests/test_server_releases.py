@@ -357,9 +357,11 @@ def test_version_iris_resolve_to_the_release_files(client, releases, real_build_
     r = client.get("/releases/0.10.0/clastordf.owl", follow_redirects=True)
     assert r.status_code == 200 and r.mimetype == "application/rdf+xml"
     assert r.get_data() == (releases / "0.10.0" / "clastordf.owl").read_bytes()
-    # The build is 0.1.0, not released: its version IRI is answered with the build's own ontology.
+    # The build is 0.1.0, not released: its version IRI says so (404) and links the build's own file.
     r = client.get("/releases/0.1.0/clastordf.owl")
-    assert r.status_code == 200 and r.get_data() == (real_build_dir / "clastordf.owl").read_bytes()
+    assert r.status_code == 404 and "Version 0.1.0 has not been released" in r.get_data(as_text=True)
+    own = client.get(r.headers["Link"].split(">")[0][1:])
+    assert own.status_code == 200 and own.get_data() == (real_build_dir / "clastordf.owl").read_bytes()
     assert client.get("/releases/0.10.0/stray.txt").status_code == 404
 
 
@@ -422,6 +424,8 @@ def test_serving_a_release_answers_with_its_data_and_leaves_its_folder_alone(rel
     served = {f["name"]: f["sha256"] for f in listing["files"]}
     assert served == {**read_sums(folder / SUMS_FILE), SUMS_FILE: sha(folder / SUMS_FILE)}
     assert "Release 0.1.0, served here" in text(client.get("/downloads"))
+    home = text(client.get("/"))
+    assert "Release <strong>0.1.0</strong>" in home and "unreleased" not in home
     r = client.get("/downloads/clastordf.ttl")
     assert r.get_data() == (folder / "clastordf.ttl").read_bytes()
     assert r.headers["ETag"] == f'"{served["clastordf.ttl"]}"'

@@ -204,14 +204,21 @@ def release_node(version: str):
 @bp.get("/releases/<version>/<name>")
 def release_iri(version: str, name: str):
     """A version IRI (``BASE/releases/VERSION/clastordf.owl``, the ontology's ``owl:versionIRI``)
-    dereferences: a published release's file is found (302) at ``/downloads/VERSION/NAME``. A build
-    not released yet answers for its own version with its own file, so a development server resolves
-    the version IRI of what it serves; anything else is a resource IRI like any other."""
+    dereferences: a published release's file is found (302) at ``/downloads/VERSION/NAME``. The version
+    of a build not released yet has no such file: 404, which says so and links the build's own file
+    (it may still change, so answering 200 at a release's address would pass it off as the release);
+    anything else is a resource IRI like any other."""
     release = find_release(state().config.releases_root, version)
     if release is not None and release.file(name) is not None:
         return redirect(url_for("downloads.release_file", version=version, name=name), code=302)
     if version == data.version(site()):
         own = next((d for d in served_files() if d.name == name), None)
         if own is not None:
-            return send_download(own, CHANGING_MAX_AGE)
+            current = url_for("downloads.download", name=name)
+            response = missing(
+                f"Version {version} has not been released. This server serves an unreleased build of it, "
+                f"which may still change: its {name} is at {current}"
+            )
+            response.headers["Link"] = f'<{current}>; rel="alternate"'
+            return response
     return resources.resource(f"releases/{version}/{name}")

@@ -11,6 +11,7 @@ from flask import Response, current_app, jsonify, render_template, url_for
 
 from ...vocab import CLASTO
 from ..context import state
+from ..downloads import find_release
 from ..linkeddata import RDF_FORMATS, Site
 from ..sparql import EXECUTOR_KEY, result_cache
 from ..sparql_client import BackendError
@@ -34,7 +35,7 @@ def index():
         return void.index()  # the site's root, asked for as RDF, is its VoID description
     s = site()
     dataset = data.dataset_node(s)
-    info = {
+    info: dict[str, str | bool | None] = {
         "title": s.literal(dataset, "http://purl.org/dc/terms/title") if dataset else None,
         "description": s.literal(dataset, "http://purl.org/dc/terms/description") if dataset else None,
         "version": s.literal(dataset, "http://purl.org/pav/version") if dataset else None,
@@ -42,6 +43,10 @@ def index():
         "license": next(iter(s.iris(dataset, "http://purl.org/dc/terms/license")), None) if dataset else None,
         "iri": dataset,
     }
+    # "Release" only for what was released: a build of the same version may have changed since.
+    config = state().config
+    info["released"] = bool(config.release)
+    info["published"] = bool(info["version"]) and find_release(config.releases_root, str(info["version"])) is not None
     html = render_template(
         "home.html", info=info, counts=counts(), downloads=served_files(), review=data.REVIEW, alternates=alternates
     )
