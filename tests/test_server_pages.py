@@ -798,3 +798,18 @@ def test_pages_are_cached_per_accept_with_etags(client):
     assert client.get("/fact/CF0200", headers={"Accept": "text/turtle"}).data == turtle.data
     assert client.get("/fact/CF0200", headers={"If-None-Match": html.headers["ETag"]}).status_code == 304
     assert "ETag" not in client.get("/health").headers  # live, never cached
+
+
+def test_people_read_labels_not_codes(client):
+    """Biolink enum values and NCBI Taxonomy unique names, as a person reads them (the review of the
+    pages found knowledge_assertion, manual_agent and 'Vertebrata <vertebrates>')."""
+    evidence = client.get("/evidence/E0650").get_data(as_text=True)
+    assert "<td>knowledge assertion <span" in evidence and "<td>manual agent <span" in evidence
+    taxon = client.get("/entity?iri=http://purl.obolibrary.org/obo/NCBITaxon_7742").get_data(as_text=True)
+    assert ">Vertebrata (vertebrates)<" in taxon
+
+
+def test_the_home_page_defines_each_count(client):
+    home = client.get("/").get_data(as_text=True)
+    assert "clastokines by the ontology's definition" in home and "a subset of the clastokine facts" in home
+    assert "named by a fact as ligand, receptor or regulator" in home

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -175,10 +176,19 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig, listener: sock
 def cmd_check(args: argparse.Namespace) -> int:
     project = _project(args)
     curation, _, _ = checked_curation(project, Timings(), stderr_progress)
+    kinds = Counter(_ENTITY_KINDS.get(type(e).__name__, type(e).__name__) for e in curation.entities.values())
+    breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    # The curated entity list, not what the home page counts (the entities facts name as ligand,
+    # receptor or regulator, complexes by their parts): say which, so the two numbers never look alike.
     print(
-        f"ok: {len(curation.facts)} facts, {len(curation.evidence)} evidence lines, {len(curation.entities)} entities"
+        f"ok: {len(curation.facts)} facts, {len(curation.evidence)} evidence lines, "
+        f"{len(curation.entities)} curated entities ({breakdown})"
     )
     return 0
+
+
+#: How ``clastordf check`` names each kind of curated entity.
+_ENTITY_KINDS = {"GeneProduct": "gene products", "Chemical": "chemicals", "Complex": "complexes", "MiRNA": "miRNAs"}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

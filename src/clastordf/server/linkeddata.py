@@ -9,6 +9,7 @@ ever becomes an IRI (a :class:`pyoxigraph.NamedNode`), never query text. The sto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -134,6 +135,10 @@ def _sort_key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> tup
     return (0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.Literal) else 2, _value(term))
 
 
+#: NCBI Taxonomy's unique names disambiguate a name shared by several taxa in angle brackets.
+_UNIQUE_NAME = re.compile(r"^(.+?) <([^<>]+)>$")
+
+
 @dataclass
 class Site:
     """The store seen from one request: labels and paths, memoised for the request's lifetime.
@@ -217,11 +222,11 @@ class Site:
         return compress(iri) or page_names(self.base).compact(iri, _plain_local) or iri
 
     def label(self, iri: str) -> str:
-        """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE."""
+        """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE; an NCBI Taxonomy
+        unique name, ``Vertebrata <vertebrates>``, reads ``Vertebrata (vertebrates)``."""
         if iri not in self._labels:
-            self._labels[iri] = (
-                self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri) if iri else ""
-            )
+            found = self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri) if iri else ""
+            self._labels[iri] = _UNIQUE_NAME.sub(r"\1 (\2)", found)
         return self._labels[iri]
 
     def local_path(self, iri: str) -> str | None:

@@ -48,7 +48,13 @@ def index():
     info["released"] = bool(config.release)
     info["published"] = bool(info["version"]) and find_release(config.releases_root, str(info["version"])) is not None
     html = render_template(
-        "home.html", info=info, counts=counts(), downloads=served_files(), review=data.REVIEW, alternates=alternates
+        "home.html",
+        info=info,
+        counts=counts(),
+        downloads=served_files(),
+        review=data.REVIEW,
+        alternates=alternates,
+        clastokine_class=str(CLASTO) + "Clastokine",
     )
     return finish(Response(html, mimetype="text/html"), alternates)
 
