@@ -53,9 +53,9 @@ def test_home_shows_counts_licence_citation_and_links(client):
         "contested facts",
         "evidence lines",
         "cited publications",
-        "entities",
+        "genes, small molecules and miRNAs",
         "triples",
-        "inferred clastokines",
+        "clastokines by the ontology's definition",
     ):
         assert f"<th>{label}" in page, label
     links = hrefs(page)
