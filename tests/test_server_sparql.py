@@ -722,8 +722,12 @@ def test_service_description_formats(client, fmt, rdflib_format):
     assert (rdflib.URIRef("http://localhost/sparql"), SD.endpoint, None) in graph
 
 
-def test_service_description_for_a_browser_and_not_as_csv(client):
-    assert client.get("/sparql", headers={"Accept": "text/html"}).mimetype == "text/turtle"
+def test_a_browser_is_sent_to_the_query_page_and_csv_is_not_offered(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = client.get("/sparql", headers={"Accept": browser})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/query") and "Accept" in r.headers["Vary"]
+    assert client.get("/sparql", headers={"Accept": browser}, query_string={"format": "ttl"}).mimetype == "text/turtle"
+    assert client.get("/sparql", headers={"Accept": "text/turtle, text/html;q=0.5"}).mimetype == "text/turtle"
     assert client.get("/sparql", headers={"Accept": "text/csv"}).status_code == 406
 
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
@@ -530,6 +530,14 @@ def _run_query(query: str, params: MultiDict[str, str]) -> Response:
     return _replay(entry)
 
 
+def _wants_a_page(params: MultiDict[str, str]) -> bool:
+    """A browser: ``Accept`` prefers HTML to every RDF format the service description comes in."""
+    if params.getlist("format") or not _lists_html(request.accept_mimetypes):
+        return False
+    best = request.accept_mimetypes.best_match(("text/html", *GRAPH_FORMATS))
+    return best == "text/html"
+
+
 def _service_description(params: MultiDict[str, str]) -> Response:
     config = state().config
     choice = negotiate(params)
@@ -583,6 +591,12 @@ def endpoint() -> Response:
     if not queries:
         if request.method == "POST":
             raise EndpointError(400, "missing query: give a query parameter or an application/sparql-query body")
+        if _wants_a_page(params):
+            # A person following a link to the endpoint: the query page (which names the endpoint), not
+            # the service description's Turtle, which a browser shows as raw text.
+            response = Response(status=303, headers={"Location": url_for("query.index")})
+            response.vary.add("Accept")
+            return response
         return _service_description(params)
     if len(queries) > 1:
         raise EndpointError(400, "give exactly one query")
