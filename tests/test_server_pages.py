@@ -813,3 +813,19 @@ def test_the_home_page_defines_each_count(client):
     home = client.get("/").get_data(as_text=True)
     assert "clastokines by the ontology's definition" in home and "a subset of the clastokine facts" in home
     assert "named by a fact as ligand, receptor or regulator" in home
+
+
+def test_fact_filters_ignore_case_and_say_when_a_value_matches_nothing(client):
+    exact = client.get("/facts.json", query_string={"level": "InVivoSupport"}).get_json()["count"]
+    assert exact > 0
+    assert client.get("/facts.json", query_string={"level": "invivosupport"}).get_json()["count"] == exact
+    assert client.get("/facts.json", query_string={"kind": "Clastokine"}).get_json()["count"] > 0
+    by_label = client.get("/facts.json", query_string={"cell": "osteoclast"}).get_json()
+    assert by_label["count"] > 0 and by_label["unknown_filters"] == {}
+    page = client.get("/facts", query_string={"level": "invivosupport"}).get_data(as_text=True)
+    assert 'value="InVivoSupport" selected' in page and "no such value" not in page
+    page = client.get("/facts", query_string={"cell": "Nonexistent"}).get_data(as_text=True)
+    assert "0 of " in page and "Nonexistent (no such value)" in page and "No fact has “Nonexistent”" in page
+    assert client.get("/facts.json", query_string={"cell": "Nonexistent"}).get_json()["unknown_filters"] == {
+        "cell": "Nonexistent"
+    }

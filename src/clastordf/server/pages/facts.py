@@ -16,8 +16,19 @@ bp = page_blueprint("facts", __name__)
 
 
 def _matches(value: str, candidates: list[str], s: Site) -> bool:
-    """A filter value matches an IRI given as the IRI, its CURIE or its local name."""
-    return any(value in (c, s.curie(c), data.local_id(c)) for c in candidates)
+    """A filter value matches an IRI given as the IRI, its CURIE, its local name or its label, in any
+    case (people type ``osteoclast`` and ``invivosupport``)."""
+    wanted = value.casefold()
+    return any(
+        wanted in {c.casefold(), s.curie(c).casefold(), data.local_id(c).casefold(), s.label(c).casefold()}
+        for c in candidates
+    )
+
+
+def _known(value: str, options: list[tuple[str, str]]) -> str | None:
+    """The option a filter value selects (its value, matched in any case, or its label), else None."""
+    wanted = value.casefold()
+    return next((v for v, text in options if wanted in (v.casefold(), text.casefold())), None)
 
 
 def _options(rows: list[data.FactRow], attr: str, s: Site, order=None) -> list[tuple[str, str]]:
@@ -131,6 +142,9 @@ def index(ext: str | None = None):
     }
     options["cell"] = sorted(set(options["cell"]), key=lambda o: o[1])
     filters = {k: request.args.get(k, "").strip() for k in options}
+    # A value no option has matches nothing: say so, rather than show "any" beside an empty list.
+    selected = {k: _known(v, options[k]) if v else "" for k, v in filters.items()}
+    unknown = {k: v for k, v in filters.items() if v and selected[k] is None}
     contested = CONTESTED_VALUES.get(filters["contested"].lower())
     shown = [
         r
@@ -140,7 +154,7 @@ def index(ext: str | None = None):
         and (not filters["level"] or _matches(filters["level"], r.evidence_level, s))
         and (not filters["contested"] or contested == r.contested)
         and (not filters["cell"] or _matches(filters["cell"], sorted(r.cells), s))
-        and (not filters["kind"] or filters["kind"] == r.kind)
+        and (not filters["kind"] or filters["kind"].casefold() == r.kind)
     ]
     alternates = [
         (twin(url_for("facts.index")), HTML),
@@ -151,6 +165,7 @@ def index(ext: str | None = None):
         body = {
             "count": len(shown),
             "filters": {k: v for k, v in filters.items() if v},
+            "unknown_filters": unknown,
             "facts": [_row_json(r, s) for r in shown],
         }
         return finish(jsonify(body), alternates, vary=False)
@@ -163,6 +178,13 @@ def index(ext: str | None = None):
         response = Response(out.getvalue(), mimetype="text/csv")  # werkzeug adds "; charset=utf-8"
         return finish(response, alternates, vary=False)
     html = render_template(
-        "facts.html", rows=shown, total=len(rows), options=options, filters=filters, alternates=alternates
+        "facts.html",
+        rows=shown,
+        total=len(rows),
+        options=options,
+        filters=filters,
+        selected=selected,
+        unknown=unknown,
+        alternates=alternates,
     )
     return finish(Response(html, mimetype="text/html"), alternates, vary=False)
