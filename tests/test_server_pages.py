@@ -829,3 +829,11 @@ def test_fact_filters_ignore_case_and_say_when_a_value_matches_nothing(client):
     assert client.get("/facts.json", query_string={"cell": "Nonexistent"}).get_json()["unknown_filters"] == {
         "cell": "Nonexistent"
     }
+
+
+def test_a_wikipathways_pathway_is_called_one_and_headed_by_its_title(client):
+    page = client.get("/entity", query_string={"iri": "https://identifiers.org/wikipathways/WP12"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "WikiPathways pathway" in html and "Publication" not in html
+    assert "<h1>Osteoclast signaling" in html or ">Osteoclast signaling</h1>" in html
+    assert "Evidence lines citing it" not in html and "Links made from it" in html

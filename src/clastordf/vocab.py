@@ -45,6 +45,7 @@ REASONING = BASE + "reasoning/"  # the reasoner's input ontology and class repre
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 IDENTIFIERS_ORG = "https://identifiers.org/"
 PUBMED = Namespace(IDENTIFIERS_ORG + "pubmed/")
+WIKIPATHWAYS = IDENTIFIERS_ORG + "wikipathways/"  # a pathway, unversioned (WP12)
 DOI = Namespace("https://doi.org/")
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 VOID = Namespace("http://rdfs.org/ns/void#")

@@ -29,6 +29,7 @@ DCTERMS = NAMESPACES["dcterms"]
 OBO = NAMESPACES["obo"]
 LABEL = RDFS + "label"
 PREF_LABEL = SKOS + "prefLabel"
+TITLE = "http://purl.org/dc/terms/title"
 
 
 @dataclass(frozen=True)
@@ -222,10 +223,14 @@ class Site:
         return compress(iri) or page_names(self.base).compact(iri, _plain_local) or iri
 
     def label(self, iri: str) -> str:
-        """``rdfs:label`` or ``skos:prefLabel`` (English preferred), else the CURIE; an NCBI Taxonomy
+        """``rdfs:label``, ``skos:prefLabel`` (English preferred) or ``dcterms:title``, else the CURIE; an NCBI Taxonomy
         unique name, ``Vertebrata <vertebrates>``, reads ``Vertebrata (vertebrates)``."""
         if iri not in self._labels:
-            found = self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.curie(iri) if iri else ""
+            found = (
+                self.literal(iri, LABEL) or self.literal(iri, PREF_LABEL) or self.literal(iri, TITLE) or self.curie(iri)
+                if iri
+                else ""
+            )
             self._labels[iri] = _UNIQUE_NAME.sub(r"\1 (\2)", found)
         return self._labels[iri]
 

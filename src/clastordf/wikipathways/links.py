@@ -30,11 +30,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ..problems import Problem, ProblemsFound
-from ..vocab import CLASTO, HUMAN, IDENTIFIERS_ORG, IN_TAXON, LINKS, MIRNA, OBO
+from ..vocab import CLASTO, HUMAN, IDENTIFIERS_ORG, IN_TAXON, LINKS, MIRNA, OBO, WIKIPATHWAYS
 from .gpml_read import DataNode, GpmlError, Pathway, Xref, read_gpml
 from .wprdf import node_iri
 
-WIKIPATHWAYS = IDENTIFIERS_ORG + "wikipathways/"
 _WPID = re.compile(r"WP\d+")
 _CHEBI_PROPS = (CLASTO.ligand, CLASTO.regulator, CLASTO.upregulates, CLASTO.downregulates, RDF.subject, RDF.object)
 

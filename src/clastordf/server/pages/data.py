@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, sparql_prefixes
+from ...vocab import BIOLINK, CLASTO, NAMESPACES, REVIEW_IRI, WIKIPATHWAYS, sparql_prefixes
 from ..linkeddata import DCTERMS as DCTERMS_NS
 from ..linkeddata import LABEL, RDF_TYPE, RDFS, Site, web_url
 from ..linkeddata import OBO as OBO_NS
@@ -17,6 +17,7 @@ from ..linkeddata import OBO as OBO_NS
 C = str(CLASTO)
 REVIEW = str(REVIEW_IRI)
 PUBMED = NAMESPACES["pubmed"]
+PATHWAY = WIKIPATHWAYS  # WikiPathways pathways, which entities link with rdfs:seeAlso
 RDF = NAMESPACES["rdf"]
 OWL = NAMESPACES["owl"]
 PROV = NAMESPACES["prov"]

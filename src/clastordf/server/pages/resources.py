@@ -128,6 +128,8 @@ def _kind(s: Site, iri: str, types: set[str]) -> str:
         return "miRNA"
     if data.PRE_MIRNA in types:
         return "miRNA precursor"
+    if iri.startswith(data.PATHWAY):  # before publications: link records name it as their source
+        return "WikiPathways pathway"
     if iri.startswith(data.PUBMED) or s.subjects("http://purl.org/dc/terms/source", iri):
         return "publication"
     if "http://www.w3.org/2002/07/owl#Class" in types:
