@@ -837,3 +837,9 @@ def test_a_wikipathways_pathway_is_called_one_and_headed_by_its_title(client):
     assert page.status_code == 200 and "WikiPathways pathway" in html and "Publication" not in html
     assert "<h1>Osteoclast signaling" in html or ">Osteoclast signaling</h1>" in html
     assert "Evidence lines citing it" not in html and "Links made from it" in html
+
+
+def test_the_site_has_an_icon(client):
+    assert 'rel="icon" type="image/svg+xml" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)
+    icon = client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.get_data()

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, url_for
 
 from ...vocab import CLASTO
 from ..context import state
@@ -57,6 +57,12 @@ def index():
         clastokine_class=str(CLASTO) + "Clastokine",
     )
     return finish(Response(html, mimetype="text/html"), alternates)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Where browsers look for the site's icon without asking the page: the SVG icon the pages name."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/health")
