@@ -843,3 +843,9 @@ def test_the_site_has_an_icon(client):
     assert 'rel="icon" type="image/svg+xml" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)
     icon = client.get("/favicon.ico", follow_redirects=True)
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.get_data()
+
+
+def test_the_dataset_iri_is_a_page_about_the_dataset(client):
+    html = client.get("/dataset").get_data(as_text=True)
+    assert '<p class="kicker">Dataset' in html and "<h1>clastordf — osteoclast" in html
+    assert "Curated, referenced facts" in html and 'href="/.well-known/void"' in html and 'href="/downloads"' in html

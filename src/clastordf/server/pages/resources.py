@@ -100,6 +100,7 @@ def _resource_view(s: Site, iri: str, types: set[str], triples: list[ox.Triple])
         "alt_labels": sorted(set(s.literals(iri, sk + "altLabel"))),
         "definition": s.literal(iri, data.DEFINITION) or s.literal(iri, sk + "definition"),
         "comment": s.literal(iri, rdfs + "comment"),
+        "description": s.literal(iri, "http://purl.org/dc/terms/description"),
         "identifiers": s.iris(iri, sk + "exactMatch"),
         "genes": s.iris(iri, data.GENE_PRODUCT_OF),
         "orthologs": s.iris(iri, data.ORTHOLOG) + s.subjects(data.ORTHOLOG, iri),
@@ -128,6 +129,8 @@ def _kind(s: Site, iri: str, types: set[str]) -> str:
         return "miRNA"
     if data.PRE_MIRNA in types:
         return "miRNA precursor"
+    if "http://rdfs.org/ns/void#Dataset" in types:
+        return "dataset"
     if iri.startswith(data.PATHWAY):  # before publications: link records name it as their source
         return "WikiPathways pathway"
     if iri.startswith(data.PUBMED) or s.subjects("http://purl.org/dc/terms/source", iri):
