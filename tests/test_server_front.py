@@ -399,3 +399,18 @@ def test_a_worker_whose_main_process_is_killed_stops(tmp_path):
     assert ready.exists()
     assert not alive, "the orphaned worker kept running"
     assert marker.read_text() == "closed"
+
+
+def test_connections_are_accepted_with_nagle_off():
+    """An answer's head and body are separate writes: with Nagle's algorithm the body waited for the
+    client's delayed ACK (40 ms on loopback). The listening socket's TCP_NODELAY is inherited."""
+    from clastordf.server.run import listen
+
+    server = listen("127.0.0.1", 0)
+    try:
+        client = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        with client, accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.close()
