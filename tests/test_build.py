@@ -7,7 +7,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from clastordf.build import OUTPUT_FILES, build
+from clastordf.build import build
+from clastordf.outputs import OUTPUT_FILES
 from clastordf.problems import ProblemsFound
 from clastordf.vocab import CF, CLASTO, OBO
 

@@ -29,7 +29,7 @@ from .ontology.page import render_ontology_page
 from .ontology.reasoning import METHODS, Inference, ReasoningError, classify
 from .ontology.slim import check_ontology, import_slim, merged, version_iri, versioned
 from .outputs import publish, write_files
-from .problems import Problem, ProblemsFound
+from .problems import Problem, ProblemsFound, Reported
 from .progress import Progress, stderr_progress
 from .project import Project
 from .rdfio.rdfxml import serialize_rdfxml
@@ -41,21 +41,6 @@ from .vocab import CE, CF, CX, DATASET_IRI, INFERRED_IRI, PREFIXES, REASONING_IR
 from .wikipathways.gmt import gene_sets
 from .wikipathways.gpml_write import gpml_outputs
 from .wikipathways.wprdf import WP_PREFIXES, dataset_wp
-
-#: The files a build writes (``clastordf-inferred.ttl`` not after ``--no-reason``), and, beside them,
-#: one ``clastordf-MECHANISM.gpml`` per mechanism of the pathway (:data:`MECHANISM_GPML`).
-OUTPUT_FILES: tuple[str, ...] = (
-    "clastordf.ttl",
-    "clastordf.owl",
-    "clastordf-vocab.ttl",
-    "clastordf-inferred.ttl",
-    "clastordf-ontology.html",
-    "clastordf.gpml",
-    "clastordf.svg",
-    "clastordf-wp.ttl",
-    "clastordf.gmt",
-)
-MECHANISM_GPML = "clastordf-MECHANISM.gpml"
 
 
 @dataclass
@@ -71,7 +56,7 @@ class Timings:
         progress(f"[{name}] done in {self.stages[name]:.2f}s")
 
 
-class ShapesViolated(Exception):
+class ShapesViolated(Reported):
     def __init__(self, violations: list[Violation]):
         self.violations = violations
         super().__init__(f"{len(violations)} SHACL violation(s)")

@@ -10,27 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .build import (
-    ShapesViolated,
-    Timings,
-    build,
-    check_import_slim,
-    checked_curation,
-    import_slim_text,
-)
-from .curation.reader import read_curation
-from .files import write_atomic
-from .ontology.reasoning import ReasoningError
-from .ontology.slim import ontology_curies
-from .problems import ProblemsFound
+from .problems import Reported
 from .progress import stderr_progress
 from .project import Project
-from .rdfio.turtle import serialize
-from .terms.index import TermIndex
-from .terms.reference import Reference
-from .terms.refresh import build_index, snapshot_sources
-from .validate.shacl import load_shapes, validate_graph
-from .vocab import PREFIXES
+
+# The pipeline's stages are imported by the commands that run them: `clastordf serve` forks its web
+# workers from this process, which should hold the server and not the pipeline (rdflib, owlready2, …).
 
 if TYPE_CHECKING:
     import socket
@@ -48,6 +33,8 @@ def _build_dir(args: argparse.Namespace, project: Project) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
     project = _project(args)
     build(project, _build_dir(args, project), reason=not args.no_reason)
     return 0
@@ -122,6 +109,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     f"error: {out} is missing or older than its sources (drop --no-build to build it)", file=sys.stderr
                 )
                 return 2
+            from .build import build
+
             print(f"building the dataset into {out} first …", file=sys.stderr)
             build(project, out, reason=not args.no_reason)
         what = str(config.build_dir)
@@ -174,6 +163,8 @@ def _serve_remote(args: argparse.Namespace, config: ServerConfig, listener: sock
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .build import Timings, checked_curation
+
     project = _project(args)
     curation, _, _ = checked_curation(project, Timings(), stderr_progress)
     kinds = Counter(_ENTITY_KINDS.get(type(e).__name__, type(e).__name__) for e in curation.entities.values())
@@ -194,6 +185,8 @@ _ENTITY_KINDS = {"GeneProduct": "gene products", "Chemical": "chemicals", "Compl
 def cmd_validate(args: argparse.Namespace) -> int:
     from rdflib import Graph
 
+    from .validate.shacl import load_shapes, validate_graph
+
     path = Path(args.file)
     graph = Graph()
     try:
@@ -213,6 +206,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_terms_refresh(args: argparse.Namespace) -> int:
+    from .build import import_slim_text
+    from .curation.reader import read_curation
+    from .files import write_atomic
+    from .ontology.slim import ontology_curies
+    from .terms.reference import Reference
+    from .terms.refresh import build_index, snapshot_sources
+
     project = _project(args)
     reference = Reference(Path(args.reference))
     if args.sources:
@@ -234,6 +234,13 @@ def cmd_terms_refresh(args: argparse.Namespace) -> int:
 
 def cmd_terms_check(args: argparse.Namespace) -> int:
     """Compare the committed index with what the reference says today."""
+    from .build import check_import_slim
+    from .curation.reader import read_curation
+    from .ontology.slim import ontology_curies
+    from .terms.index import TermIndex
+    from .terms.reference import Reference
+    from .terms.refresh import build_index
+
     project = _project(args)
     reference = Reference(Path(args.reference))
     committed = TermIndex.read(project.term_index)
@@ -259,6 +266,10 @@ def cmd_gpml_links(args: argparse.Namespace) -> int:
     """Link the entities of the built dataset to the WikiPathways pathways of a folder of GPML files."""
     from rdflib import Graph
 
+    from .files import write_atomic
+    from .problems import ProblemsFound
+    from .rdfio.turtle import serialize
+    from .vocab import PREFIXES
     from .wikipathways.links import scan
 
     project = _project(args)
@@ -305,6 +316,7 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
+    from .build import Timings, checked_curation
     from .reports.coverage import TEXT_MECHANISMS, coverage, coverage_markdown
 
     project = _project(args)
@@ -333,6 +345,7 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
 
 def cmd_report_pfocr(args: argparse.Namespace) -> int:
     """The PFOCR Figure 2 rows with their reconciled fates; exit 1 when the reconciliation has problems."""
+    from .build import Timings, checked_curation
     from .reports import pfocr
 
     project = _project(args)
@@ -352,6 +365,7 @@ def cmd_report_pfocr(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from .build import build
     from .release.make import ReleaseError, make_release
 
     project = _project(args)
@@ -451,9 +465,9 @@ def _file_listing(folder: str, names: tuple[str, ...]) -> str:
 def _outputs() -> dict[tuple[str, ...], str]:
     """What each command writes (the epilog of its ``--help``): files named from the lists the build
     and the release themselves use, so the help cannot drift from what they write."""
-    from .build import MECHANISM_GPML, OUTPUT_FILES
+    from .outputs import MECHANISM_GPML, OUTPUT_FILES
+    from .project import SNAPSHOTS
     from .release.layout import FILE_DESCRIPTIONS
-    from .terms.refresh import SNAPSHOTS
 
     build_files = (*OUTPUT_FILES, MECHANISM_GPML)
     release_files = (*FILE_DESCRIPTIONS, MECHANISM_GPML)
@@ -719,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ProblemsFound, ShapesViolated, ReasoningError) as exc:
+    except Reported as exc:  # problems found, SHACL violations, an ontology the reasoner rejects
         print(exc.report(), file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

@@ -46,6 +46,21 @@ from pathlib import Path
 
 from .files import locked, replace_symlink, sync_folder, write_durable
 
+#: The files a build writes (``clastordf-inferred.ttl`` not after ``--no-reason``), and, beside them,
+#: one ``clastordf-MECHANISM.gpml`` per mechanism of the pathway (:data:`MECHANISM_GPML`).
+OUTPUT_FILES: tuple[str, ...] = (
+    "clastordf.ttl",
+    "clastordf.owl",
+    "clastordf-vocab.ttl",
+    "clastordf-inferred.ttl",
+    "clastordf-ontology.html",
+    "clastordf.gpml",
+    "clastordf.svg",
+    "clastordf-wp.ttl",
+    "clastordf.gmt",
+)
+MECHANISM_GPML = "clastordf-MECHANISM.gpml"
+
 #: The folder of output sets, inside the build folder.
 SETS = ".outputs"
 #: The link to the published set, inside the build folder.

@@ -25,7 +25,14 @@ class Problem:
         return f"{where}: {what}: {self.message}" if what else f"{where}: {self.message}"
 
 
-class ProblemsFound(Exception):
+class Reported(Exception):
+    """A failure whose :meth:`report` is what the user reads (the command line prints it, exit 1)."""
+
+    def report(self) -> str:
+        return str(self)
+
+
+class ProblemsFound(Reported):
     """Raised when a stage finds problems; carries all of them."""
 
     def __init__(self, stage: str, problems: list[Problem]):

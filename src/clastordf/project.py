@@ -51,3 +51,12 @@ class Project:
             if (candidate / "curation").is_dir() and (candidate / "shapes").is_dir():
                 return cls(candidate)
         raise FileNotFoundError(f"no clastordf project (a folder with curation/ and shapes/) at or above {here}")
+
+
+#: The curation files that are snapshots of ``shared/`` (``clastordf terms refresh --sources``):
+#: (the file under shared/, the file under curation/).
+SNAPSHOTS = (
+    ("sources/elife-95083-references.tsv", "bibliography.tsv"),
+    ("pfocr/PMC11003748__elife-95083-fig2-genes.tsv", "pfocr/fig2-genes.tsv"),
+    ("pfocr/PMC11003748__elife-95083-fig2-chemicals.tsv", "pfocr/fig2-chemicals.tsv"),
+)

@@ -30,6 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Identifier, Node
 
+from ..problems import Reported
 from ..vocab import CLASTO, REASONING, compact
 from .fact_typing import Classified, Contradiction, Rules, Typing, Value, read_fragment, type_facts
 
@@ -62,7 +63,7 @@ RULES_METHOD = (
 ABOX_METHOD = "realisation of the facts by HermiT"
 
 
-class ReasoningError(Exception):
+class ReasoningError(Reported):
     """The ontology and the facts cannot be reasoned over; ``explanation`` says why."""
 
     def __init__(self, summary: str, explanation: list[str]):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..curation.model import Curation
 from ..files import write_atomic
+from ..project import SNAPSHOTS
 from .identifiers import used_curies
 from .index import Term, TermIndex
 from .reference import CLASS_PREFIXES, Reference
@@ -51,14 +52,6 @@ def build_index(curation: Curation, reference: Reference, extra: Iterable[str] =
         if curie.startswith("HGNC:"):
             queue.extend(x for x in term.xrefs if x.startswith("MGI:") and x not in terms)
     return RefreshResult(TermIndex(terms.values()), sorted(missing))
-
-
-#: Source files the product keeps a copy of: (path under shared/, path under curation/).
-SNAPSHOTS = (
-    ("sources/elife-95083-references.tsv", "bibliography.tsv"),
-    ("pfocr/PMC11003748__elife-95083-fig2-genes.tsv", "pfocr/fig2-genes.tsv"),
-    ("pfocr/PMC11003748__elife-95083-fig2-chemicals.tsv", "pfocr/fig2-chemicals.tsv"),
-)
 
 
 def snapshot_sources(shared: Path, curation: Path) -> list[Path]:
