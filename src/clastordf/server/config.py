@@ -62,9 +62,13 @@ class ServerConfig:
     max_request_bytes: int = 100_000
     #: Endpoints a query may reach with SERVICE; empty: SERVICE is refused.
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
-    #: Query executor processes per server worker (see ``executor_reserve``; each also keeps a spare).
-    #: Two: one for a long query, one kept for short ones; each executor holds about 11 MB (PSS) at rest.
+    #: Query executor processes per server worker (see ``executor_reserve``). Two: one for a long query,
+    #: one kept for short ones; each executor holds about 11 MB (PSS) at rest.
     executors: int = 2
+    #: 1: each worker also keeps a spare executor with the store open, which replaces a killed one at
+    #: once; 0 (the default): a replacement starts when needed (in about 40 ms), and the spare's memory
+    #: (an executor's, per worker) is saved.
+    executor_spare: int = 0
     #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none),
     #: so absolute URLs (VoID, service description, JSON twins) name the public host.
     proxy_hops: int = 0
@@ -201,7 +205,7 @@ class ServerConfig:
         """Settings from ``CLASTORDF_`` + the field's name in capitals: ``CLASTORDF_BUILD_DIR``,
         ``CLASTORDF_BASE``, ``CLASTORDF_QUERY_TIMEOUT``, ``CLASTORDF_RESULT_LIMIT``,
         ``CLASTORDF_MAX_REQUEST_BYTES``, ``CLASTORDF_SERVICE_ALLOWLIST`` (space-separated),
-        ``CLASTORDF_EXECUTORS``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_TRUSTED_HOSTS`` (space-separated),
+        ``CLASTORDF_EXECUTORS``, ``CLASTORDF_EXECUTOR_SPARE``, ``CLASTORDF_PROXY_HOPS``, ``CLASTORDF_TRUSTED_HOSTS`` (space-separated),
         ``CLASTORDF_RELEASE``, ``CLASTORDF_RELEASES_DIR``,
         ``CLASTORDF_STORE_DIR``, ``CLASTORDF_BACKEND``, ``CLASTORDF_BACKEND_GRAPH``, ``CLASTORDF_WORKERS``,
         ``CLASTORDF_THREADS``, ``CLASTORDF_HEADER_TIMEOUT``, ``CLASTORDF_BODY_TIMEOUT``,
@@ -241,6 +245,7 @@ _INTEGERS = frozenset(
         "result_limit",
         "max_request_bytes",
         "executors",
+        "executor_spare",
         "proxy_hops",
         "workers",
         "threads",

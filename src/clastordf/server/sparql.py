@@ -356,7 +356,11 @@ def executor_pool() -> ExecutorPool:
                     reserve=config.executor_reserve,
                 )
                 pool = ExecutorPool(
-                    st.store_dir, config.executors, isolate_network=not config.service_allowlist, limits=limits
+                    st.store_dir,
+                    config.executors,
+                    isolate_network=not config.service_allowlist,
+                    limits=limits,
+                    spare=bool(config.executor_spare),
                 )
                 app.extensions[EXECUTOR_KEY] = pool
     return pool
