@@ -4,6 +4,7 @@ Usage:
     python bench/serve_load.py [--datasets real x100] [--clients 1 4 16] [--seconds 10] [--repeats 3]
                                [--mixes point-uncached point-cached page page-uncached examples-first
                                         examples-cached] [--no-rdflib] [--quick]
+                               [--clastordf-env CLASTORDF_NAME=VALUE …]
 
 Needs ``wrk`` (Debian/Ubuntu: ``apt-get install wrk``) and the ``bench`` extra
 (``pip install -c constraints.txt -e '.[bench]'``: the ``oxigraph`` server and ``rdflib-endpoint``).
@@ -242,6 +243,11 @@ class Server:
         """The GET target that asks this server ``query``."""
         return f"{self.sparql_path}?query={urllib.parse.quote(query, safe='')}"
 
+    def query_post(self, query: str) -> str:
+        """``PATH BODY``: a form POST that asks this server ``query`` (for queries too long for a GET:
+        Oxigraph server refuses request heads over 8 KB, and two example queries are longer)."""
+        return f"{self.sparql_path} query={urllib.parse.quote(query, safe='')}"
+
 
 def launch(name: str, argv: list[str], sparql_path: str, health_path: str, env: dict[str, str] | None = None) -> Server:
     port = free_port()
@@ -278,13 +284,14 @@ def wait_until_up(server: Server, timeout: float = 600) -> None:
     raise RuntimeError(f"{server.name} did not come up in {timeout}s")
 
 
-def start_clastordf(build_dir: Path, workers: int = 2) -> Server:
-    """``clastordf serve --no-build`` on ``build_dir`` (it loads its store there the first time)."""
+def start_clastordf(build_dir: Path, workers: int = 2, env: dict[str, str] | None = None) -> Server:
+    """``clastordf serve --no-build`` on ``build_dir`` (it loads its store there the first time);
+    ``env``: ``CLASTORDF_*`` settings to try (the defaults otherwise)."""
     argv = [str(BIN / "clastordf"), "serve", "--no-build", "--build-dir", str(build_dir), "--port", "{port}",
             "--workers", str(workers)]  # fmt: skip
     # Every wrk connection comes from 127.0.0.1: one client to the admission, whose per-client limit
     # (2 queries per worker) would answer 429 to the many clients the benchmark stands for.
-    return launch("clastordf", argv, "/sparql", "/health", env={"CLASTORDF_CLIENT_QUERIES": "64"})
+    return launch("clastordf", argv, "/sparql", "/health", env={"CLASTORDF_CLIENT_QUERIES": "64", **(env or {})})
 
 
 def load_oxigraph(build_dir: Path, location: Path) -> float:
@@ -309,11 +316,17 @@ def start_rdflib_endpoint(build_dir: Path) -> Server:
     return launch("rdflib-endpoint", argv, "/", "/?query=ASK%7B%7D")  # it answers at its root
 
 
-def http_get(port: int, target: str, accept: str, timeout: float = 30) -> tuple[int, bytes]:
-    """(status, body) of one GET on a new connection."""
+def http_get(port: int, target: str, accept: str, timeout: float = 30, method: str = "GET") -> tuple[int, bytes]:
+    """(status, body) of one request on a new connection: a GET of ``target``, or with ``method="POST"``
+    a form POST of ``target`` as :meth:`Server.query_post` makes it (``PATH BODY``)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", target, headers={"Accept": accept})
+        if method == "POST":
+            path, body = target.split(" ", 1)
+            form = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+            conn.request("POST", path, body=body.encode(), headers=form)
+        else:
+            conn.request("GET", target, headers={"Accept": accept})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -361,6 +374,11 @@ class Requests:
     targets: list[str]
     accept: str
     unique: str = ""  # "comment", "param" or "" (see bench/wrk/requests.lua)
+    method: str = "GET"  # or "POST": targets are then "PATH BODY"
+
+    def send_one(self, server: Server, index: int = 0, timeout: float = 30) -> tuple[int, bytes]:
+        """Send the ``index``-th request once (not made unique)."""
+        return http_get(server.port, self.targets[index], self.accept, timeout, self.method)
 
 
 def point_query(fact: str) -> str:
@@ -379,9 +397,9 @@ def mix_requests(server: Server, mix: str, facts: list[str], queries: list[str])
             return Requests(["/fact/" + f.removeprefix(FACT_BASE) for f in facts], TURTLE, "param" if unique else "")
         return Requests([server.query_target(f"DESCRIBE <{f}>") for f in facts], TURTLE, "comment" if unique else "")
     if mix == "examples-first":
-        return Requests([server.query_target(q) for q in queries], JSON_RESULTS, "comment")
+        return Requests([server.query_post(q) for q in queries], JSON_RESULTS, "comment", "POST")
     if mix == "examples-cached":
-        return Requests([server.query_target(q) for q in queries], JSON_RESULTS)
+        return Requests([server.query_post(q) for q in queries], JSON_RESULTS, "", "POST")
     raise ValueError(f"unknown mix {mix}")
 
 
@@ -476,6 +494,7 @@ def run_wrk(
         "BENCH_TARGETS": str(targets),
         "BENCH_ACCEPT": requests.accept,
         "BENCH_UNIQUE": requests.unique,
+        "BENCH_METHOD": requests.method,
         "BENCH_SALT": f"{time.time_ns():x}",  # a repeat never meets an earlier run's requests in a cache
     }
     threads = min(clients, os.cpu_count() or 1)
@@ -579,8 +598,8 @@ def warm_up(server: Server, facts: list[str], queries: list[str]) -> None:
     """A few requests of every kind (so that every executor has started), then a second of rest."""
     for mix in MIXES:
         requests = mix_requests(server, mix, facts, queries)
-        for target in requests.targets[:8]:
-            http_get(server.port, target, requests.accept)
+        for index in range(min(8, len(requests.targets))):
+            requests.send_one(server, index)
     time.sleep(1.0)
 
 
@@ -625,9 +644,13 @@ def check_rdflib(
     for name, query in queries.items():
         if server is None:
             server = start_rdflib_endpoint(build_dir)
-        expected = answer_rows(http_get(oxigraph.port, oxigraph.query_target(query), JSON_RESULTS)[1])
+        status, body = http_get(oxigraph.port, oxigraph.query_post(query), JSON_RESULTS, method="POST")
+        if status != 200:
+            refused[name] = f"no reference: Oxigraph answered HTTP {status}"
+            continue
+        expected = answer_rows(body)
         try:
-            status, body = http_get(server.port, server.query_target(query), JSON_RESULTS, timeout=RDFLIB_LIMIT)
+            status, body = http_get(server.port, server.query_post(query), JSON_RESULTS, RDFLIB_LIMIT, "POST")
         except TimeoutError:
             refused[name] = f"no answer within {RDFLIB_LIMIT:.0f} s"
             server.stop()
@@ -658,6 +681,7 @@ class Settings:
     workers: int
     rdflib: bool
     quick: bool = False
+    clastordf_env: dict[str, str] = field(default_factory=dict)
     wrk: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -705,11 +729,19 @@ def rdflib_cells(
     queries = list(passed.values())
     for repeat in range(s.repeats):
         for server in (clastordf, rdflib):
-            requests = Requests([server.query_target(q) for q in queries], JSON_RESULTS, "comment")
+            requests = Requests([server.query_post(q) for q in queries], JSON_RESULTS, "comment", "POST")
             run = measure(s.wrk, server, requests, 1, seconds, work, idle, mix="examples-first", repeat=repeat)
             runs.append(run)
             print(json.dumps(asdict(run)), file=sys.stderr)
     return runs
+
+
+def save(result: dict[str, Any]) -> Path:
+    """Write ``result`` to ``bench/out/serve_load_<dataset>.json``."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"serve_load_{result['dataset']}.json"
+    path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return path
 
 
 def run_dataset(s: Settings, dataset: str) -> dict[str, Any]:
@@ -723,7 +755,7 @@ def run_dataset(s: Settings, dataset: str) -> dict[str, Any]:
         print(f"[{dataset}] starting the servers …", file=sys.stderr)
         oxigraph = start_oxigraph(location)
         stack.callback(oxigraph.stop)
-        clastordf = start_clastordf(build_dir, s.workers)  # the first start may load its store
+        clastordf = start_clastordf(build_dir, s.workers, s.clastordf_env)  # the first start may load its store
         stack.callback(clastordf.stop)
         facts = fact_iris(oxigraph)
         result["facts"] = len(facts)
@@ -737,6 +769,7 @@ def run_dataset(s: Settings, dataset: str) -> dict[str, Any]:
         result["rest"] = rest
         runs = load_cells(s, clastordf, oxigraph, facts, list(queries.values()), work)
         result["runs"] = [asdict(r) for r in runs]
+        save(result)  # the load figures survive a failure in the parts that follow
         if s.rdflib:
             print(f"[{dataset}] checking rdflib-endpoint's answers …", file=sys.stderr)
             oxigraph_cpu = tree_cpu_seconds(oxigraph.process.pid)
@@ -756,7 +789,8 @@ def run_dataset(s: Settings, dataset: str) -> dict[str, Any]:
         print(f"[{dataset}] fresh starts …", file=sys.stderr)
         probes = []
         for _ in range(s.repeats):  # one at a time, the other servers down
-            probes.append(probe(lambda: start_clastordf(build_dir, s.workers), facts, list(queries.values())))
+            fresh = probe(lambda: start_clastordf(build_dir, s.workers, s.clastordf_env), facts, list(queries.values()))
+            probes.append(fresh)
             probes.append(probe(lambda: start_oxigraph(location), facts, list(queries.values())))
         result["probes"] = [asdict(p) for p in probes]
     return result
@@ -828,12 +862,20 @@ def settings_from(argv: list[str] | None = None) -> Settings:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--workers", type=int, default=2, help="clastordf worker processes")
     p.add_argument("--no-rdflib", action="store_true", help="skip rdflib-endpoint")
+    p.add_argument(
+        "--clastordf-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a CLASTORDF_* setting for clastordf serve (repeatable; recorded in the JSON), e.g. CLASTORDF_EXECUTORS=2",
+    )
     p.add_argument("--quick", action="store_true", help="development: 1 repeat, 3 s runs, 1 and 4 clients")
     args = p.parse_args(argv)
     if args.quick:
         args.repeats, args.seconds, args.clients = 1, 3.0, [1, 4]
+    env = dict(item.split("=", 1) for item in args.clastordf_env)
     return Settings(args.datasets, args.mixes, args.clients, args.seconds, args.repeats, args.workers,
-                    not args.no_rdflib, args.quick)  # fmt: skip
+                    not args.no_rdflib, args.quick, env)  # fmt: skip
 
 
 @contextmanager
@@ -854,11 +896,10 @@ def main(argv: list[str] | None = None) -> int:
     s = settings_from(argv)
     s.wrk = find_wrk()
     s.notes["load_average_at_start"] = os.getloadavg()
-    OUT.mkdir(parents=True, exist_ok=True)
     with sigterm_as_interrupt():
         for dataset in s.datasets:
             result = run_dataset(s, dataset)
-            (OUT / f"serve_load_{dataset}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+            save(result)
             print(report(result, s) + "\n", flush=True)
     return 0
 

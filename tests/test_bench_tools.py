@@ -184,7 +184,7 @@ def test_mixes_ask_each_server_its_own_way():
     cached = serve_load.mix_requests(oxigraph, "point-cached", facts, [])
     assert len(cached.targets) == serve_load.CACHED_FACTS and not cached.unique
     first = serve_load.mix_requests(clastordf, "examples-first", facts, ["ASK {}"])
-    assert first.targets == ["/sparql?query=ASK%20%7B%7D"] and first.unique == "comment"
+    assert first.targets == ["/sparql query=ASK%20%7B%7D"] and (first.unique, first.method) == ("comment", "POST")
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -192,7 +192,13 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
     paths: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 -- the http.server API
+    def do_POST(self) -> None:  # noqa: N802 -- the http.server API
+        length = int(self.headers["Content-Length"])
+        assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
+        self.path += " " + self.rfile.read(length).decode()
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
         self.paths.append(self.path)
         self.send_response(404 if "missing" in self.path else 200)
         self.send_header("Content-Length", "2")
@@ -235,3 +241,20 @@ def test_wrk_script_makes_unique_requests_and_counts_non_2xx(tmp_path: Path, uni
         assert all("&bench=" in p for p in queries) and len(set(paths)) == len(paths)
     else:
         assert set(paths) == {"/q?query=ASK%20%7B%7D", "/missing"}
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_wrk_script_posts_forms_with_unique_comments(tmp_path: Path):
+    _Recorder.paths = []
+    httpd = _QuietServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = serve_load.Server("test", httpd.server_address[1], None, "/q", "/")  # type: ignore[arg-type]
+    try:
+        requests = serve_load.Requests([server.query_post("ASK {}")], "text/plain", "comment", "POST")
+        raw = serve_load.run_wrk(shutil.which("wrk") or "wrk", server, requests, 1, 1, tmp_path)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert raw["requests"] > 0 and raw["non2xx"] == 0
+    assert all(p.startswith("/q query=ASK%20%7B%7D%0A%23+bench+") for p in _Recorder.paths)
+    assert len(set(_Recorder.paths)) == len(_Recorder.paths)

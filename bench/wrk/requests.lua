@@ -1,10 +1,12 @@
 -- The requests of one bench/serve_load.py cell, for wrk 4 (Debian: apt-get install wrk).
 --
 -- Environment (set by serve_load.py):
---   BENCH_TARGETS  a file with one request target per line (path and URL-encoded query string)
+--   BENCH_TARGETS  a file with one request per line: a GET target (path and URL-encoded query string),
+--                  or with BENCH_METHOD=POST, "PATH BODY" (the body URL-encoded as a form: no space in it)
+--   BENCH_METHOD   GET (default) or POST (a form, application/x-www-form-urlencoded)
 --   BENCH_ACCEPT   the Accept header of every request
 --   BENCH_UNIQUE   "comment": append a URL-encoded "\n# bench SALT-THREAD-N" to the last parameter
---                  (a SPARQL query), so every request's text is new to every cache;
+--                  (a SPARQL query, in the target or the body), so every request's text is new to every cache;
 --                  "param": append "?bench=SALT-THREAD-N" (or "&…"), for pages, whose cache key is the
 --                  full path; anything else: the targets as they are, in rotation
 --   BENCH_SALT     a word unique to this wrk run, so a repeated cell never meets its own earlier requests
@@ -24,16 +26,25 @@ end
 
 function init(args)
   local file = os.getenv("BENCH_TARGETS")
-  targets = {}
+  method = os.getenv("BENCH_METHOD") or "GET"
+  targets, bodies = {}, {}
   for line in io.lines(file) do
     if line ~= "" then
-      targets[#targets + 1] = line
+      local path, body = line, nil
+      if method == "POST" then
+        path, body = string.match(line, "^(%S+) (%S*)$")
+      end
+      targets[#targets + 1] = path
+      bodies[#bodies + 1] = body
     end
   end
   count = #targets
   unique = os.getenv("BENCH_UNIQUE") or ""
   salt = (os.getenv("BENCH_SALT") or "0") .. "-" .. id .. "-"
   headers = { Accept = os.getenv("BENCH_ACCEPT") or "*/*" }
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
   -- Threads start apart so that with few targets they do not ask for the same one at once.
   position = ((id - 1) * 7919) % count
   sequence = 0
@@ -42,7 +53,7 @@ function init(args)
   formatted = {}
   if unique ~= "comment" and unique ~= "param" then
     for i, target in ipairs(targets) do
-      formatted[i] = wrk.format("GET", target, headers)
+      formatted[i] = wrk.format(method, target, headers, bodies[i])
     end
   end
 end
@@ -51,7 +62,11 @@ function request()
   position = position % count + 1
   if unique == "comment" then
     sequence = sequence + 1
-    return wrk.format("GET", targets[position] .. "%0A%23+bench+" .. salt .. sequence, headers)
+    local comment = "%0A%23+bench+" .. salt .. sequence
+    if method == "POST" then
+      return wrk.format("POST", targets[position], headers, bodies[position] .. comment)
+    end
+    return wrk.format("GET", targets[position] .. comment, headers)
   elseif unique == "param" then
     sequence = sequence + 1
     local target = targets[position]
