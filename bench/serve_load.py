@@ -453,6 +453,7 @@ class Run:
     bytes_per_answer: float
     wrk_cpu_s: float  # the load generator's own CPU time: it shares the cores with the server
     idle_wait_s: float
+    statuses: dict[str, int] = field(default_factory=dict)  # non-2xx status -> answers with it
 
 
 def run_from_wrk(raw: dict[str, Any], cpu_s: float, wrk_cpu_s: float, peak_kb: int, **cell: Any) -> Run:
@@ -474,6 +475,7 @@ def run_from_wrk(raw: dict[str, Any], cpu_s: float, wrk_cpu_s: float, peak_kb: i
         peak_pss_mb=round(peak_kb / 1024, 1),
         bytes_per_answer=round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
         wrk_cpu_s=round(wrk_cpu_s, 2),
+        statuses=raw.get("statuses", {}),
         **cell,
     )
 
@@ -554,6 +556,22 @@ def fmt(value: object) -> str:
     return str(value)
 
 
+def error_summary(runs: Sequence[Run]) -> str:
+    """Errors of ``runs`` in all, with the non-2xx statuses and socket errors that make them up.
+
+    >>> error_summary([Run("s", "m", 1, 0, 0.0, 1.0, 9, 5, 1, 9.0, 1.0, 2.0, 1.0, 0.0, 0, 0.0, 0.0, {"503": 5})])
+    '6 (503: 5, socket: 1)'
+    """
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for status, n in run.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    sockets = sum(r.socket_errors for r in runs)
+    total = sum(r.non2xx for r in runs) + sockets
+    parts = [f"{status}: {n}" for status, n in sorted(statuses.items())] + ([f"socket: {sockets}"] if sockets else [])
+    return f"{total} ({', '.join(parts)})" if parts else str(total)
+
+
 def cell_table(runs: list[Run], other: str, mixes: Sequence[str], clients: Sequence[int]) -> str:
     """Medians over the repeats per cell and server, and the ratios' min / median / max."""
     head = (
@@ -571,7 +589,7 @@ def cell_table(runs: list[Run], other: str, mixes: Sequence[str], clients: Seque
             loads = [r.load1 for r in ours + theirs]
             row = [mix, n]
             for side in (ours, theirs):
-                errors = sum(r.non2xx + r.socket_errors for r in side)
+                errors = error_summary(side)
                 row += [median_of(side, "answers_per_s"), median_of(side, "p50_ms"), median_of(side, "p99_ms")]
                 row += [errors, median_of(side, "cpu_ms_per_answer")]
             row += [fmt(ratio["throughput"]), fmt(ratio["cpu_per_answer"]), f"{min(loads):.1f}–{max(loads):.1f}"]

@@ -232,6 +232,7 @@ def test_wrk_script_makes_unique_requests_and_counts_non_2xx(tmp_path: Path, uni
     assert raw["requests"] > 0 and set(raw) >= {"latency_us", "errors", "bytes"}
     asked_missing = sum("missing" in p for p in paths)
     assert asked_missing and abs(raw["non2xx"] - asked_missing) <= 2  # requests cut off at the end: not counted
+    assert raw["statuses"] == {"404": raw["non2xx"]}
     queries = [p for p in paths if p.startswith("/q?")]
     if unique == "comment":
         assert all(p.startswith("/q?query=ASK%20%7B%7D%0A%23+bench+") for p in queries)

@@ -13,7 +13,7 @@
 --
 -- Each thread rotates over all the targets, starting at its own place. done() prints one line
 -- "BENCH_JSON {…}" that serve_load.py parses: wrk's totals, its latency percentiles (µs) and the
--- answers whose status was not 2xx (wrk itself counts only status >= 400).
+-- answers whose status was not 2xx, in all and per status (wrk itself counts only status >= 400).
 
 local threads = {}
 local next_id = 1
@@ -49,6 +49,7 @@ function init(args)
   position = ((id - 1) * 7919) % count
   sequence = 0
   non2xx = 0
+  statuses = {} -- non-2xx status -> answers with it
   -- Repeated requests are formatted once: the load generator's own cost stays small.
   formatted = {}
   if unique ~= "comment" and unique ~= "param" then
@@ -79,24 +80,33 @@ end
 function response(status, headers, body)
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
+    statuses[status] = (statuses[status] or 0) + 1
   end
 end
 
 function done(summary, latency, requests)
-  local bad = 0
+  local bad, by_status = 0, {}
   for _, thread in ipairs(threads) do
     bad = bad + (thread:get("non2xx") or 0)
+    for status, n in pairs(thread:get("statuses") or {}) do
+      by_status[status] = (by_status[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(by_status) do
+    parts[#parts + 1] = string.format('"%d": %d', status, n)
   end
   local e = summary.errors
   io.write(
     string.format(
-      'BENCH_JSON {"duration_us": %d, "requests": %d, "bytes": %d, "non2xx": %d, '
+      'BENCH_JSON {"duration_us": %d, "requests": %d, "bytes": %d, "non2xx": %d, "statuses": {%s}, '
         .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
         .. '"latency_us": {"min": %d, "mean": %.1f, "max": %d, "p50": %d, "p90": %d, "p99": %d, "p999": %d}}\n',
       summary.duration,
       summary.requests,
       summary.bytes,
       bad,
+      table.concat(parts, ", "),
       e.connect,
       e.read,
       e.write,
