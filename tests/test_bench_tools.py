@@ -259,3 +259,18 @@ def test_wrk_script_posts_forms_with_unique_comments(tmp_path: Path):
     assert raw["requests"] > 0 and raw["non2xx"] == 0
     assert all(p.startswith("/q query=ASK%20%7B%7D%0A%23+bench+") for p in _Recorder.paths)
     assert len(set(_Recorder.paths)) == len(_Recorder.paths)
+
+
+def test_runnable_tasks_see_a_busy_process_and_not_a_sleeping_one():
+    sleeping = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        # A busy loop is always runnable (running, or waiting for a CPU on a loaded machine), a sleeping
+        # process never once started; a few looks allow for the moment each is still starting up.
+        assert any(serve_load.runnable_tasks([busy.pid]) >= 1 for _ in range(50))
+        assert any(serve_load.runnable_tasks([sleeping.pid]) == 0 for _ in range(50))
+        assert serve_load.runnable_tasks([2**22 + 1]) == 0  # no such process
+    finally:
+        for child in (sleeping, busy):
+            child.kill()
+            child.wait()
