@@ -166,7 +166,12 @@ def test_ratio_summaries_pair_the_repeats():
     ours = [run("clastordf", 0, 100.0, 2.0), run("clastordf", 1, 300.0, 1.0), run("clastordf", 2, 50.0, None)]
     theirs = [run("oxigraph", 0, 200.0, 1.0), run("oxigraph", 1, 200.0, 1.0), run("oxigraph", 2, 0.0, 1.0)]
     summary = serve_load.ratios(ours, theirs)
-    assert summary["throughput"] == {"min": 0.5, "median": 1.0, "max": 1.5}  # a repeat without answers is left out
+    assert summary["throughput"] == {"min": 0.5, "median": 1.0, "max": 1.5}  # Oxigraph without answers: left out
+    assert serve_load.ratios([run("clastordf", 0, 0.0, None)], theirs[:1])["throughput"] == {
+        "min": 0.0,
+        "median": 0.0,
+        "max": 0.0,
+    }  # clastordf without answers: 0
     assert summary["cpu_per_answer"] == {"min": 1.0, "median": 1.5, "max": 2.0}
     assert serve_load.spread([]) is None
     table = serve_load.cell_table(ours + theirs, "oxigraph", ["m"], [1]).splitlines()
