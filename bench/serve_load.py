@@ -682,6 +682,21 @@ def timed_post(server: Server, query: str, timeout: float = 30) -> tuple[int, by
 RDFLIB_GIVE_UP = 3
 
 
+def rdflib_verdict(server: Server, query: str, expected: int) -> tuple[str | None, float | None]:
+    """(why rdflib-endpoint's answer to ``query`` is not right, or None; its seconds, None on a timeout)."""
+    try:
+        status, body, seconds = timed_post(server, query, RDFLIB_LIMIT)
+    except TimeoutError:
+        return f"no answer within {RDFLIB_LIMIT:.0f} s", None
+    if status != 200:
+        return f"HTTP {status}: {body[:120].decode(errors='replace')}", seconds
+    try:
+        rows = answer_rows(body)
+    except (ValueError, KeyError) as exc:
+        return f"unreadable answer ({exc})", seconds
+    return (None if rows == expected else f"{rows} rows, Oxigraph {expected}"), seconds
+
+
 def check_rdflib(
     build_dir: Path, oxigraph: Server, queries: dict[str, str], stack: ExitStack
 ) -> tuple[Server | None, dict[str, str], dict[str, str], dict[str, Any]]:
@@ -708,39 +723,25 @@ def check_rdflib(
     for name in sorted(queries, key=lambda n: reference[n][1]):
         expected, oxigraph_s, oxigraph_status = reference[name]
         times[name] = {"oxigraph_s": round(oxigraph_s, 3)}
+        reason: str | None
         if expected is None:
-            refused[name] = f"no reference: Oxigraph answered HTTP {oxigraph_status}"
-            continue
-        if missed >= RDFLIB_GIVE_UP:
-            refused[name] = (
-                f"not tried: slower on Oxigraph than {missed} queries rdflib-endpoint did not answer in time"
-            )
-            continue
-        if server is None:
-            server = start_rdflib_endpoint(build_dir)
-        try:
-            status, body, seconds = timed_post(server, queries[name], RDFLIB_LIMIT)
-        except TimeoutError:
-            refused[name] = f"no answer within {RDFLIB_LIMIT:.0f} s"
-            missed += 1
-            if wait_idle([server.process.pid], timeout=60) >= 60:
+            reason = f"no reference: Oxigraph answered HTTP {oxigraph_status}"
+        elif missed >= RDFLIB_GIVE_UP:
+            reason = f"not tried: slower on Oxigraph than {missed} queries rdflib-endpoint did not answer in time"
+        else:
+            if server is None:
+                server = start_rdflib_endpoint(build_dir)
+            reason, seconds_or_none = rdflib_verdict(server, queries[name], expected)
+            times[name]["rdflib_s"] = None if seconds_or_none is None else round(seconds_or_none, 3)
+            missed = missed + 1 if seconds_or_none is None else 0
+            if seconds_or_none is None and wait_idle([server.process.pid], timeout=60) >= 60:
                 server.stop()
                 server = None
-            continue
-        missed = 0
-        times[name]["rdflib_s"] = round(seconds, 3)
-        if status != 200:
-            refused[name] = f"HTTP {status}: {body[:120].decode(errors='replace')}"
-            continue
-        try:
-            rows = answer_rows(body)
-        except (ValueError, KeyError) as exc:
-            refused[name] = f"unreadable answer ({exc})"
-            continue
-        if rows != expected:
-            refused[name] = f"{rows} rows, Oxigraph {expected}"
-            continue
-        passed[name] = queries[name]
+        if reason is None:
+            passed[name] = queries[name]
+        else:
+            refused[name] = reason
+        print(f"  rdflib-endpoint, {name}: {reason or 'right'} {times[name]}", file=sys.stderr)
     return server, passed, refused, times
 
 
