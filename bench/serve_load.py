@@ -14,8 +14,9 @@ it still runs on the same cores as the servers, which is why only the ratios of 
 For each dataset both servers are started once (clastordf: ``clastordf serve --no-build``, 2 workers;
 Oxigraph: ``oxigraph serve-read-only`` on a store loaded from the same ``clastordf.ttl``) and kept up.
 Each cell (mix, clients) runs clastordf, then Oxigraph, then clastordf … ``--repeats`` times; before
-each run the script waits for both servers to be idle (no runnable thread) and records the 1-minute load average. Mixes
-(every request is a GET; wrk's Lua script ``bench/wrk/requests.lua`` makes them):
+each run the script waits for both servers to be idle (no runnable thread) and records the 1-minute
+load average. Mixes (wrk's Lua script ``bench/wrk/requests.lua`` makes the requests; GETs, but the
+example queries are form POSTs: Oxigraph server refuses request heads over 8 KB):
 
 * ``point-uncached``: ``SELECT ?p ?o WHERE { <fact> ?p ?o }`` over every fact, each request made unique
   by a trailing ``# comment`` (salt, wrk thread, counter), so no cache has its answer;
@@ -28,7 +29,7 @@ each run the script waits for both servers to be idle (no runnable thread) and r
 * ``examples-cached``: the example queries unchanged (Oxigraph has no answer cache: it answers again).
 
 Figures per run: answers per second (2xx only), p50/p99 latency (wrk's), non-2xx answers and socket
-errors, CPU milliseconds per answer (user + system time of the server's whole process tree: granian,
+errors (per status), CPU milliseconds per answer (user + system time of the server's whole process tree: granian,
 workers and query executors, including ended children that were reaped), and the tree's peak PSS
 (sampled every 200 ms). Per server: PSS at rest after start and warm-up. Per repeat, a fresh start of
 each server (while the others are down) measures the start-up time (launch to ``/health``, or
