@@ -679,6 +679,8 @@ def timed_post(server: Server, query: str, timeout: float = 30) -> tuple[int, by
     return status, body, time.perf_counter() - began
 
 
+#: Seconds a load run on rdflib-endpoint lasts at least: at ×100 it answers about one query in 2 s.
+RDFLIB_SECONDS = 30.0
 #: rdflib-endpoint's check stops after this many example queries in a row without an answer in time.
 RDFLIB_GIVE_UP = 3
 
@@ -797,9 +799,9 @@ def rdflib_cells(
     s: Settings, clastordf: Server, rdflib: Server, passed: dict[str, str], work: Path
 ) -> list[Run]:  # fmt: skip
     """examples-first on the queries rdflib-endpoint answers right: clastordf, rdflib-endpoint, …; 1 client,
-    at least 10 s (rdflib-endpoint may take seconds per answer)."""
+    at least ``RDFLIB_SECONDS`` (rdflib-endpoint may take seconds per answer)."""
     runs = []
-    seconds = max(s.seconds, 10.0)
+    seconds = max(s.seconds, RDFLIB_SECONDS)
     idle = [clastordf.process.pid, rdflib.process.pid]
     queries = list(passed.values())
     for repeat in range(s.repeats):
