@@ -396,14 +396,15 @@ class Front:
             await self._send(send, start)
             batch, more = response.written + first, chunks is not None
             while True:
-                await self._send(send, {"type": "http.response.body", "body": b"".join(batch), "more_body": True})
+                # The last batch says it is the last: an answer made in memory leaves in one write
+                # after its head, not followed by an empty one.
+                await self._send(send, {"type": "http.response.body", "body": b"".join(batch), "more_body": more})
                 if not more:
                     break
                 if gone.done():
                     raise ConnectionResetError("the client went away")
                 assert chunks is not None
                 batch, more = await lane.run(_pull, chunks)
-            await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
         except (TimeoutError, OSError, RuntimeError) as e:
             # The client went away or stopped reading: nothing more can reach it.
             log.info("answer to %s %s not delivered: %s", scope.get("method"), scope.get("path"), e or type(e).__name__)
