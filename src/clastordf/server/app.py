@@ -8,6 +8,7 @@ from . import pages, security, sparql
 from .backend import RemoteStore
 from .config import ServerConfig
 from .context import EXTENSION, ServerState
+from .pagepack import PACK_EXTENSION, open_pack
 from .store import open_store, prepare_checked_store
 
 
@@ -25,6 +26,8 @@ def create_app(config: ServerConfig) -> Flask:
         # Checked before it is opened: a damaged store is made again, or refused (StoreError).
         check = prepare_checked_store(config.data_dir, config.store_location)
         app.extensions[EXTENSION] = ServerState(config, check.store_dir, open_store(check.store_dir), check)
+        # The resource pages rendered into the build, when there are (see .prerender); else all live.
+        app.extensions[PACK_EXTENSION] = open_pack(check.store_dir, config.base)
 
     # Before every blueprint's own hooks (the page and answer caches), after every response is made.
     app.before_request(security.check_host)

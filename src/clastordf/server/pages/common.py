@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
 
-from ..cache import ResponseCache, freeze
+from ..cache import Cached, ResponseCache, freeze
 from ..context import state
 from ..downloads import Download, find_release, list_downloads
 from ..linkeddata import BY_EXT, HTML, RDF_FORMATS, RdfFormat, Site, negotiate, serialize, web_url
+from ..pagepack import PACK_EXTENSION, PagePack
 from ..sparql_client import BackendError
 from . import data
 
@@ -184,15 +185,19 @@ def _page_key() -> tuple[str, str, str] | None:
     return (request.full_path, request.headers.get("Accept", ""), request.root_url)
 
 
-def _cached_page() -> Response | None:
-    key = _page_key()
-    entry = page_cache().get(key) if key else None
-    if entry is None:
-        return None
+def replay(entry: Cached) -> Response:
+    """A kept page as the answer to this request, with its strong ETag (304 for a matching
+    ``If-None-Match``). The page cache does not keep it again: it has an ETag."""
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
     return response
+
+
+def _cached_page() -> Response | None:
+    key = _page_key()
+    entry = page_cache().get(key) if key else None
+    return replay(entry) if entry is not None else None
 
 
 def _keep_page(response: Response) -> Response:
@@ -208,6 +213,40 @@ def _keep_page(response: Response) -> Response:
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
     return response
+
+
+# -- the page pack ---------------------------------------------------------------------------------
+# The resource pages rendered into the build (.pagepack, .prerender). The pack is consulted after the
+# view has negotiated: the (route, IRI, format) it settled on selects the page, so a pre-rendered answer
+# is the one the live view gives for that request.
+
+#: Where :func:`answer` tells the pre-renderer which page of the pack the answer it rendered is.
+RENDERED = "clastordf_rendered"
+#: Query parameters a pre-rendered page may have been asked with (any other: rendered live).
+PACKED_ARGS = {"path": frozenset({"format"}), "entity": frozenset({"iri", "format"})}
+
+
+def page_pack() -> PagePack | None:
+    """This app's page pack, if it has one."""
+    return current_app.extensions.get(PACK_EXTENSION)
+
+
+def answer(route: str, iri: str, fmt: RdfFormat | None, render: Callable[[], Response]) -> Response:
+    """The page of ``iri`` in ``fmt`` (``None``: HTML) at ``route`` (``path`` or ``entity``): from the
+    page pack when it holds it for this mount point, else ``render()``."""
+    name = fmt.ext if fmt is not None else "html"
+    pack = page_pack()
+    if (
+        pack is not None
+        and request.script_root == pack.script_root
+        and request.method in ("GET", "HEAD")
+        and PACKED_ARGS[route].issuperset(request.args.keys())
+    ):
+        entry = pack.get(route, iri, name)
+        if entry is not None:
+            return replay(entry)
+    setattr(g, RENDERED, (route, iri, name))
+    return render()
 
 
 # -- the backend failing ---------------------------------------------------------------------------

@@ -16,7 +16,17 @@ from ..context import state
 from ..linkeddata import RDF_TYPE, RdfFormat, Site, split_extension, valid_iri
 from ..security import same_origin_path
 from . import data
-from .common import absolute, finish, not_found, page_blueprint, rdf_alternates, rdf_response, site, wanted_format
+from .common import (
+    absolute,
+    answer,
+    finish,
+    not_found,
+    page_blueprint,
+    rdf_alternates,
+    rdf_response,
+    site,
+    wanted_format,
+)
 from .void import graph_triples, named_graphs
 
 bp = page_blueprint("resources", __name__)
@@ -159,7 +169,7 @@ def entity():
     if local is not None and same_origin_path(local):
         return redirect(local, code=303)
     alternates = rdf_alternates(lambda e: site().entity_path(iri, **({"format": e} if e else {})))
-    return render_resource(iri, fmt, alternates)
+    return answer("entity", iri, fmt, lambda: render_resource(iri, fmt, alternates))
 
 
 @bp.get("/<path:rest>")
@@ -175,4 +185,4 @@ def resource(rest: str):
     local = s.local_path(iri) if valid_iri(iri) else None  # under the base: None only for a rest starting with /
     path = local if local is not None else s.script_root + "/" + name
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
-    return render_resource(iri, fmt, alternates)
+    return answer("path", iri, fmt, lambda: render_resource(iri, fmt, alternates))
