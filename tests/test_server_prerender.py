@@ -81,9 +81,7 @@ def packed_app(packed_config: ServerConfig) -> Flask:
 
 @pytest.fixture(scope="module")
 def live_app(packed_config: ServerConfig) -> Flask:
-    app = create_app(packed_config)
-    app.extensions[PACK_EXTENSION] = None
-    return app
+    return create_app(packed_config, page_pack=False)
 
 
 @pytest.fixture

@@ -156,6 +156,7 @@ def write_pack(path: Path, key: PackKey, entries: Iterable[PackEntry]) -> int:
             db.close()
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # as the store's files (mkstemp made it private)
         tmp.rename(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

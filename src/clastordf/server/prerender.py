@@ -150,9 +150,7 @@ def _render_chunk(targets: list[tuple[str, str]]) -> tuple[list[PackEntry], int]
 
 
 def _render_app(config: ServerConfig) -> Flask:
-    app = create_app(config)
-    app.extensions[PACK_EXTENSION] = None  # every page rendered, none read from a pack
-    return app
+    return create_app(config, page_pack=False)
 
 
 def render_all(

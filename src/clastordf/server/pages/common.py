@@ -9,10 +9,13 @@ error page to it; :func:`init_app` adds the template globals to the app.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from ..cache import Cached, ResponseCache, freeze
 from ..context import state
@@ -49,7 +52,14 @@ def wanted_format(ext: RdfFormat | str | None = None) -> RdfFormat | None:
         return BY_EXT[fmt]
     if fmt == "html":
         return None
-    return negotiate(request.accept_mimetypes)
+    return _negotiated(request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str) -> RdfFormat | None:
+    # Clients send a few distinct Accept headers, each time: parsing and matching one costs more than
+    # reading a pre-rendered page.
+    return negotiate(parse_accept_header(accept, MIMEAccept))
 
 
 # -- negotiated responses --------------------------------------------------------------------------
@@ -201,10 +211,10 @@ def _cached_page() -> Response | None:
 
 
 def _keep_page(response: Response) -> Response:
+    if response.headers.get("ETag"):  # already a replay, or a file with its own validator
+        return response
     key = _page_key()
     if key is None or response.status_code != 200 or response.direct_passthrough or response.is_streamed:
-        return response
-    if response.headers.get("ETag"):  # already a replay, or a file with its own validator
         return response
     entry = freeze(
         response.get_data(), response.content_type or "application/octet-stream", list(response.headers.items())
@@ -231,21 +241,28 @@ def page_pack() -> PagePack | None:
     return current_app.extensions.get(PACK_EXTENSION)
 
 
-def answer(route: str, iri: str, fmt: RdfFormat | None, render: Callable[[], Response]) -> Response:
-    """The page of ``iri`` in ``fmt`` (``None``: HTML) at ``route`` (``path`` or ``entity``): from the
-    page pack when it holds it for this mount point, else ``render()``."""
-    name = fmt.ext if fmt is not None else "html"
+def packed(route: str, iri: str, fmt: RdfFormat | None) -> Response | None:
+    """The pack's page of ``iri`` in ``fmt`` (``None``: HTML) at ``route`` (``path`` or ``entity``)
+    as the answer to this request, when the pack holds it for this mount point and these parameters."""
     pack = page_pack()
     if (
-        pack is not None
-        and request.script_root == pack.script_root
-        and request.method in ("GET", "HEAD")
-        and PACKED_ARGS[route].issuperset(request.args.keys())
+        pack is None
+        or request.script_root != pack.script_root
+        or request.method not in ("GET", "HEAD")
+        or not PACKED_ARGS[route].issuperset(request.args.keys())
     ):
-        entry = pack.get(route, iri, name)
-        if entry is not None:
-            return replay(entry)
-    setattr(g, RENDERED, (route, iri, name))
+        return None
+    entry = pack.get(route, iri, fmt.ext if fmt is not None else "html")
+    return replay(entry) if entry is not None else None
+
+
+def answer(route: str, iri: str, fmt: RdfFormat | None, render: Callable[[], Response]) -> Response:
+    """The page of ``iri`` in ``fmt`` (``None``: HTML) at ``route``: from the page pack
+    (:func:`packed`), else ``render()``."""
+    found = packed(route, iri, fmt)
+    if found is not None:
+        return found
+    setattr(g, RENDERED, (route, iri, fmt.ext if fmt is not None else "html"))
     return render()
 
 
@@ -274,10 +291,15 @@ def backend_failed(e: BackendError) -> Response:
     return response
 
 
-def page_blueprint(name: str, import_name: str, *, cached: bool = True) -> Blueprint:
+def page_blueprint(
+    name: str, import_name: str, *, cached: bool = True, first: Callable[[], Response | None] | None = None
+) -> Blueprint:
     """A page family's blueprint: its pages answer from the page cache (unless ``cached`` is false)
-    and a failing backend is the page :func:`backend_failed` makes."""
+    and a failing backend is the page :func:`backend_failed` makes. ``first``, a ``before_request``
+    hook, runs before the page cache is looked in (the page pack: pages it holds are not cached)."""
     bp = Blueprint(name, import_name)
+    if first is not None:
+        bp.before_request(first)
     if cached:
         bp.before_request(_cached_page)
         bp.after_request(_keep_page)

@@ -21,7 +21,9 @@ from .common import (
     answer,
     finish,
     not_found,
+    packed,
     page_blueprint,
+    page_pack,
     rdf_alternates,
     rdf_response,
     site,
@@ -29,7 +31,23 @@ from .common import (
 )
 from .void import graph_triples, named_graphs
 
-bp = page_blueprint("resources", __name__)
+
+def packed_page() -> Response | None:
+    """``before_request``: the page pack's answer to a request it holds the page of, without running
+    the view, when the view would take the pack's page: ``/entity?iri=…`` (the pack holds no IRI
+    under the base there, so no redirect), and a resource's own path without an extension (the pack
+    holds only IRIs the store describes, so the path is not split). Any other request goes on to the
+    view, which looks in the pack once it has negotiated (:func:`.common.answer`)."""
+    if page_pack() is None:
+        return None
+    if request.endpoint == "resources.entity":
+        return packed("entity", request.args.get("iri", "").strip(), wanted_format())
+    if request.endpoint == "resources.resource" and request.view_args:
+        return packed("path", state().config.base + request.view_args["rest"], wanted_format())
+    return None
+
+
+bp = page_blueprint("resources", __name__, first=packed_page)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
