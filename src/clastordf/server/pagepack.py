@@ -234,6 +234,8 @@ class PagePack:
         self.path = path
         self.key = key
         self.pages = pages
+        #: The file was replaced by a pack made for another key: nothing more is read from it.
+        self.stale = False
         self._local = threading.local()
 
     @property
@@ -241,24 +243,34 @@ class PagePack:
         """The mount point the pages were rendered for."""
         return self.key.script_root
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> sqlite3.Connection | None:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = _connect(self.path)
+            db = _connect(self.path)
+            # The file this thread opens may be another than the one checked when the pack was opened
+            # (a server started since, for other code, renders a new pack in its place): its key again.
+            problem = key_problem(dict(db.execute("SELECT name, value FROM meta").fetchall()), self.key)
+            if problem:
+                db.close()
+                log.warning("the page pack %s changed (%s): pages are rendered live", self.path, problem)
+                self.stale = True
+                return None
+            self._local.db = db
         return db
 
     def get(self, route: str, iri: str, fmt: str) -> Cached | None:
         """The page of ``iri`` in ``fmt`` at ``route``, or ``None``: not in the pack, or its bytes do
         not match its ETag (damaged since it was written: a warning, and the caller renders it live)."""
+        if self.stale:
+            return None
         try:
-            row = (
-                self._db()
-                .execute(
-                    "SELECT content_type, headers, etag, body FROM page WHERE iri = ? AND route = ? AND fmt = ?",
-                    (iri, route, fmt),
-                )
-                .fetchone()
-            )
+            db = self._db()
+            if db is None:
+                return None
+            row = db.execute(
+                "SELECT content_type, headers, etag, body FROM page WHERE iri = ? AND route = ? AND fmt = ?",
+                (iri, route, fmt),
+            ).fetchone()
         except sqlite3.Error as exc:
             log.warning("the page pack %s cannot be read (%s): rendering %s live", self.path, exc, iri)
             return None

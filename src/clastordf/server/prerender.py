@@ -192,7 +192,8 @@ def prepare_pages(
 ) -> PagesReport | None:
     """The page pack of the store ``config`` serves (made by :func:`~.store.prepare_store`), checked
     (:func:`~.pagepack.check_pack`), and rendered again when it is missing, stale (other data, base or
-    code) or damaged; ``None`` with a remote backend (no store: pages are rendered live). Servers
+    code) or damaged (then deleted first: no app opens it meanwhile); ``None`` with a remote backend (no
+    store), or when rendering failed (a warning says why): then pages are rendered live. Servers
     starting together wait for each other (a lock on the store's folder), so one renders."""
     if config.backend:
         return None
@@ -209,6 +210,9 @@ def prepare_pages(
             return PagesReport(path, int(read_meta(path)["pages"]), rendered=False)
         if path.exists():
             log.warning("the page pack %s cannot be served (%s): rendering it again", path, problem)
+            path.unlink()
+        for left in store_dir.glob(f".{path.stem}-new-*"):  # by a run that was killed: we hold the lock
+            left.unlink()
         start = time.perf_counter()
         store = open_store(store_dir)
         targets = resources(store, config.base)
@@ -223,7 +227,11 @@ def prepare_pages(
                 skipped += left_out
                 yield from chunk
 
-        pages = write_pack(path, key, entries())
+        try:
+            pages = write_pack(path, key, entries())
+        except Exception as exc:  # noqa: BLE001 - the server still serves, every page live
+            log.warning("the pages could not be rendered (%s: %s): pages are rendered live", type(exc).__name__, exc)
+            return None
         seconds = time.perf_counter() - start
         size = path.stat().st_size / 1e6
         progress(f"[pages] {pages} pages ({size:.1f} MB) in {seconds:.1f} s; {skipped} resources left to the live view")
