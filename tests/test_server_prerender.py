@@ -292,3 +292,41 @@ def test_the_pack_is_read_only_and_indexed(packed_config):
         "EXPLAIN QUERY PLAN SELECT body FROM page WHERE iri = ? AND route = ? AND fmt = ?", ("a", "b", "c")
     )
     assert "page_key" in " ".join(str(row) for row in plan)
+
+
+def test_a_pack_replaced_under_a_running_server_is_not_read(packed_config, tmp_path, caplog):
+    """Another server, for other code, renders a new pack in its place: this one's threads read nothing from it."""
+    config = copy_of(packed_config, tmp_path)
+    app = create_app(config)  # the pack opened (its key checked); no thread has read from it yet
+    key = app.extensions[PACK_EXTENSION].key
+    live = create_app(config, page_pack=False).test_client().get("/fact/CF0200.ttl").get_data()
+    write_pack(config.store_location / PACK_FILE, dataclasses.replace(key, code="other"), [])
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().get("/fact/CF0200.ttl")
+    assert response.get_data() == live and "changed" in caplog.text
+    assert app.extensions[PACK_EXTENSION].stale
+
+
+def test_a_rendering_that_fails_leaves_every_page_live(packed_config, tmp_path, caplog, monkeypatch):
+    config = copy_of(packed_config, tmp_path)
+    (config.store_location / PACK_FILE).unlink()
+
+    def broken(*args):
+        raise RuntimeError("a rendering process died")
+        yield
+
+    monkeypatch.setattr(prerendering, "render_all", broken)
+    with caplog.at_level(logging.WARNING):
+        assert prepare_pages(config, processes=1) is None
+    assert "could not be rendered" in caplog.text
+    assert sorted(p.name for p in config.store_location.iterdir() if "pages" in p.name) == []
+    assert create_app(config).extensions[PACK_EXTENSION] is None
+
+
+def test_leftovers_of_a_killed_rendering_are_removed(packed_config, tmp_path, only_targets):
+    config = copy_of(packed_config, tmp_path)
+    (config.store_location / PACK_FILE).unlink()
+    left = config.store_location / ".pages-new-x1y2z3.sqlite"
+    left.write_bytes(b"half a pack")
+    assert prepare_pages(config, processes=1) is not None
+    assert not left.exists()
