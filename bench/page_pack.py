@@ -1,18 +1,25 @@
 """Time the page pack (issue 17): render every resource page of a build, in every format, into its pack.
 
 Usage: python bench/page_pack.py BUILD_DIR [BUILD_DIR …] [--processes N] [--json OUT]
+       python bench/page_pack.py --replicate SRC_BUILD DEST COPIES
 
 For each build folder (a ``clastordf build`` output, e.g. the synthetic ×N builds of
 ``bench/build_scaling.py`` / ``bench/serve_load.py``): prepares its store, deletes its pack, then times
 :func:`clastordf.server.prepare_pages` and reports the resources, pages, pack size, seconds, and time
 and bytes per page (constant per page: the cost is linear), then the time to check the pack again at
 the next start (a full read). Each build folder runs in a fresh process, so peak memory is its own.
+
+``--replicate`` writes a larger build without the pipeline (a ×300 pipeline build takes too long on 2
+cores): ``COPIES`` copies of ``SRC_BUILD/clastordf.ttl`` with the fact, claim and evidence ids
+renumbered per copy, as ``bench/build_scaling.py``'s ``make_synthetic`` renumbers the curation
+(entities, terms and publications shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -20,6 +27,27 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def replicate(src: Path, dest: Path, copies: int) -> None:
+    """Write ``dest/clastordf.ttl``: ``copies`` renumbered copies of ``src/clastordf.ttl``.
+
+    >>> re.sub(ID, lambda m: renumbered(m, 7), "cf:CF0200 ce:E0100 cf:CF0200-c1 <x/CFX>")
+    'cf:CF00070200 ce:E00070100 cf:CF00070200-c1 <x/CFX>'
+    """
+    text = (src / "clastordf.ttl").read_text(encoding="utf-8")
+    dest.mkdir(parents=True, exist_ok=True)
+    with (dest / "clastordf.ttl").open("w", encoding="utf-8") as out:
+        for k in range(copies):
+            out.write(re.sub(ID, lambda m, k=k: renumbered(m, k), text) + "\n")
+
+
+#: A fact (and so claim) or evidence id in the data.
+ID = re.compile(r"\b(CF|E)(\d+)\b")
+
+
+def renumbered(match: re.Match[str], copy: int) -> str:
+    return f"{match.group(1)}{copy:04d}{match.group(2)}"
 
 
 def cpu_seconds() -> float:
@@ -69,10 +97,15 @@ def run_one(build_dir: Path, processes: int) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("builds", nargs="+", type=Path)
+    p.add_argument("--replicate", action="store_true", help="write DEST from SRC_BUILD copied COPIES times")
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--json", type=Path)
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # run one build in this process
     args = p.parse_args()
+    if args.replicate:
+        src, dest, copies = args.builds
+        replicate(src, dest, int(str(copies)))
+        return 0
     if args.one:
         print(json.dumps(run_one(args.builds[0], args.processes)))
         return 0
