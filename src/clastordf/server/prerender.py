@@ -25,10 +25,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -39,7 +44,7 @@ from .app import create_app
 from .cache import freeze
 from .config import ServerConfig
 from .linkeddata import RDF_FORMATS
-from .pagepack import PACK_EXTENSION, PACK_FILE, PackEntry, check_pack, pack_key, read_meta, write_pack
+from .pagepack import PACK_EXTENSION, PACK_FILE, PackEntry, PackKey, check_pack, pack_key, read_meta, write_pack
 from .pages.common import RENDERED, site
 from .store import ReadOnlyStore, open_store
 
@@ -182,6 +187,65 @@ def render_all(
             tell(len(chunk))
 
 
+def write_pages(config: ServerConfig, key: PackKey, processes: int, progress: Progress) -> tuple[int, int]:
+    """Render every resource of the store ``config`` serves and write the pack (keyed ``key``);
+    returns the pages written and the resources left to the live view."""
+    store = open_store(config.store_location)
+    targets = resources(store, config.base)
+    del store
+    progress(f"[pages] rendering {len(targets)} resources in {len(FORMATS)} formats ({processes} processes) …")
+    skipped = 0
+
+    def entries() -> Iterator[PackEntry]:
+        nonlocal skipped
+        for chunk, left_out in render_all(config, targets, processes, progress):
+            skipped += left_out
+            yield from chunk
+
+    pages = write_pack(config.store_location / PACK_FILE, key, entries())
+    return pages, skipped
+
+
+def _write_in_child(config: ServerConfig, key: PackKey, processes: int, progress: Progress) -> tuple[int, int]:
+    """:func:`write_pages` in a child process, which starts the rendering processes: the server's main
+    process is left with no process of theirs (a process pool leaves a resource tracker behind)."""
+    code = "from clastordf.server.prerender import child_main; child_main()"
+    child = subprocess.Popen(  # noqa: S603 - this interpreter, our module
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    child.stdin.write(pickle.dumps((config, key, processes)))
+    child.stdin.close()
+    errors = []
+    for line in child.stderr:  # its progress, then (if it fails) why
+        text = line.decode(errors="replace").rstrip()
+        if text.startswith("[pages]"):
+            progress(text)
+        else:
+            errors.append(text)
+    result = child.stdout.read()
+    if child.wait() != 0 or not result:
+        raise RuntimeError(f"the rendering process exited with status {child.returncode}: {' '.join(errors[-3:])}")
+    pages, skipped = pickle.loads(result)  # noqa: S301 - from the child we started
+    return pages, skipped
+
+
+def child_main() -> None:
+    """The child of :func:`_write_in_child`: (config, key, processes) pickled on stdin, progress on
+    stderr, (pages, left to the live view) pickled on stdout."""
+    config, key, processes = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent
+    parent = os.getppid()
+
+    def watch() -> None:  # a server killed while it prepares: stop (the rendering processes follow)
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    progress = partial(print, file=sys.stderr, flush=True)
+    sys.stdout.buffer.write(pickle.dumps(write_pages(config, key, processes, progress)))
+
+
 def default_processes() -> int:
     """Worker processes that render: one per core, at most 4."""
     return max(1, min(4, len(os.sched_getaffinity(0))))
@@ -214,21 +278,12 @@ def prepare_pages(
         for left in store_dir.glob(f".{path.stem}-new-*"):  # by a run that was killed: we hold the lock
             left.unlink()
         start = time.perf_counter()
-        store = open_store(store_dir)
-        targets = resources(store, config.base)
-        del store
         processes = processes or default_processes()
-        progress(f"[pages] rendering {len(targets)} resources in {len(FORMATS)} formats ({processes} processes) …")
-        skipped = 0
-
-        def entries() -> Iterator[PackEntry]:
-            nonlocal skipped
-            for chunk, left_out in render_all(config, targets, processes, progress):
-                skipped += left_out
-                yield from chunk
-
         try:
-            pages = write_pack(path, key, entries())
+            if processes > 1:
+                pages, skipped = _write_in_child(config, key, processes, progress)
+            else:
+                pages, skipped = write_pages(config, key, processes, progress)
         except Exception as exc:  # noqa: BLE001 - the server still serves, every page live
             log.warning("the pages could not be rendered (%s: %s): pages are rendered live", type(exc).__name__, exc)
             return None
