@@ -17,7 +17,8 @@ server mounted elsewhere renders live.
 The pack is made when a server starts (:func:`prepare_pages`, from ``clastordf serve``), once per
 build: the build pipeline does not know the server (its layer is below), and the pack belongs to the
 store, which the server makes the same way. Rendering runs in worker processes, each with its own app
-over the read-only store.
+over the read-only store, started by one child process (:func:`child_main`) so the server's main
+process is left with none of theirs.
 """
 
 from __future__ import annotations
