@@ -51,7 +51,7 @@ def build_is_stale(project: Project, out: Path) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import PortInUse, ServerConfig, listen, prepare_store, serve
+    from .server import PortInUse, ServerConfig, listen, prepare_pages, prepare_store, serve
 
     # A release is not built, a remote backend is not built for, and --no-build builds nothing: with
     # --build-dir they need no project, a copy of build/ (or of build/release) is enough.
@@ -116,6 +116,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         what = str(config.build_dir)
     print("preparing the store …", file=sys.stderr)
     prepare_store(config.data_dir, config.store_location)
+    # Once per build (then checked and reused): every resource page, so a dereference is a file read.
+    prepare_pages(config, stderr_progress)
     print(f"serving {what} at http://{args.host}:{args.port}/ (SPARQL: /sparql)", file=sys.stderr)
     serve(config, listener)
     return 0

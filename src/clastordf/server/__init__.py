@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .app import create_app
     from .config import ServerConfig, UnknownRelease
     from .context import ServerState, state
+    from .prerender import PagesReport, prepare_pages
     from .run import BackendStatus, PortInUse, check_backend, listen, serve
     from .sparql_client import BackendError
     from .store import StoreError, prepare_store
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _PUBLIC = {
     "BackendError": "sparql_client",
     "BackendStatus": "run",
+    "PagesReport": "prerender",
     "PortInUse": "run",
     "ServerConfig": "config",
     "ServerState": "context",
@@ -35,6 +37,7 @@ _PUBLIC = {
     "check_backend": "run",
     "create_app": "app",
     "listen": "run",
+    "prepare_pages": "prerender",
     "prepare_store": "store",
     "serve": "run",
     "state": "context",
@@ -43,6 +46,7 @@ _PUBLIC = {
 __all__ = [
     "BackendError",
     "BackendStatus",
+    "PagesReport",
     "PortInUse",
     "ServerConfig",
     "ServerState",
@@ -51,6 +55,7 @@ __all__ = [
     "check_backend",
     "create_app",
     "listen",
+    "prepare_pages",
     "prepare_store",
     "serve",
     "state",

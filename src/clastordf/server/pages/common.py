@@ -9,16 +9,20 @@ error page to it; :func:`init_app` adds the template globals to the app.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
-from ..cache import ResponseCache, freeze
+from ..cache import Cached, ResponseCache, freeze
 from ..context import state
 from ..downloads import Download, find_release, list_downloads
 from ..front import REUSE
 from ..linkeddata import BY_EXT, HTML, RDF_FORMATS, RdfFormat, Site, negotiate, serialize, web_url
+from ..pagepack import PACK_EXTENSION, PagePack
 from ..sparql_client import BackendError
 from . import data
 
@@ -49,7 +53,14 @@ def wanted_format(ext: RdfFormat | str | None = None) -> RdfFormat | None:
         return BY_EXT[fmt]
     if fmt == "html":
         return None
-    return negotiate(request.accept_mimetypes)
+    return _negotiated(request.headers.get("Accept", ""))
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str) -> RdfFormat | None:
+    # Clients send a few distinct Accept headers, each time: parsing and matching one costs more than
+    # reading a pre-rendered page.
+    return negotiate(parse_accept_header(accept, MIMEAccept))
 
 
 # -- negotiated responses --------------------------------------------------------------------------
@@ -185,11 +196,9 @@ def _page_key() -> tuple[str, str, str] | None:
     return (request.full_path, request.headers.get("Accept", ""), request.root_url)
 
 
-def _cached_page() -> Response | None:
-    key = _page_key()
-    entry = page_cache().get(key) if key else None
-    if entry is None:
-        return None
+def replay(entry: Cached) -> Response:
+    """A kept page as the answer to this request, with its strong ETag (304 for a matching
+    ``If-None-Match``). The page cache does not keep it again: it has an ETag."""
     response = Response(entry.body, content_type=entry.content_type, headers=list(entry.headers))
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
@@ -197,11 +206,17 @@ def _cached_page() -> Response | None:
     return response
 
 
+def _cached_page() -> Response | None:
+    key = _page_key()
+    entry = page_cache().get(key) if key else None
+    return replay(entry) if entry is not None else None
+
+
 def _keep_page(response: Response) -> Response:
+    if response.headers.get("ETag"):  # already a replay, or a file with its own validator
+        return response
     key = _page_key()
     if key is None or response.status_code != 200 or response.direct_passthrough or response.is_streamed:
-        return response
-    if response.headers.get("ETag"):  # already a replay, or a file with its own validator
         return response
     entry = freeze(
         response.get_data(), response.content_type or "application/octet-stream", list(response.headers.items())
@@ -211,6 +226,47 @@ def _keep_page(response: Response) -> Response:
     response.set_etag(entry.etag)
     response.make_conditional(request)  # returns this response, though typed as werkzeug's base class
     return response
+
+
+# -- the page pack ---------------------------------------------------------------------------------
+# The resource pages rendered into the build (.pagepack, .prerender). The pack is consulted after the
+# view has negotiated: the (route, IRI, format) it settled on selects the page, so a pre-rendered answer
+# is the one the live view gives for that request.
+
+#: Where :func:`answer` tells the pre-renderer which page of the pack the answer it rendered is.
+RENDERED = "clastordf_rendered"
+#: Query parameters a pre-rendered page may have been asked with (any other: rendered live).
+PACKED_ARGS = {"path": frozenset({"format"}), "entity": frozenset({"iri", "format"})}
+
+
+def page_pack() -> PagePack | None:
+    """This app's page pack, if it has one."""
+    return current_app.extensions.get(PACK_EXTENSION)
+
+
+def packed(route: str, iri: str, fmt: RdfFormat | None) -> Response | None:
+    """The pack's page of ``iri`` in ``fmt`` (``None``: HTML) at ``route`` (``path`` or ``entity``)
+    as the answer to this request, when the pack holds it for this mount point and these parameters."""
+    pack = page_pack()
+    if (
+        pack is None
+        or request.script_root != pack.script_root
+        or request.method not in ("GET", "HEAD")
+        or not PACKED_ARGS[route].issuperset(request.args.keys())
+    ):
+        return None
+    entry = pack.get(route, iri, fmt.ext if fmt is not None else "html")
+    return replay(entry) if entry is not None else None
+
+
+def answer(route: str, iri: str, fmt: RdfFormat | None, render: Callable[[], Response]) -> Response:
+    """The page of ``iri`` in ``fmt`` (``None``: HTML) at ``route``: from the page pack
+    (:func:`packed`), else ``render()``."""
+    found = packed(route, iri, fmt)
+    if found is not None:
+        return found
+    setattr(g, RENDERED, (route, iri, fmt.ext if fmt is not None else "html"))
+    return render()
 
 
 # -- the backend failing ---------------------------------------------------------------------------
@@ -238,10 +294,15 @@ def backend_failed(e: BackendError) -> Response:
     return response
 
 
-def page_blueprint(name: str, import_name: str, *, cached: bool = True) -> Blueprint:
+def page_blueprint(
+    name: str, import_name: str, *, cached: bool = True, first: Callable[[], Response | None] | None = None
+) -> Blueprint:
     """A page family's blueprint: its pages answer from the page cache (unless ``cached`` is false)
-    and a failing backend is the page :func:`backend_failed` makes."""
+    and a failing backend is the page :func:`backend_failed` makes. ``first``, a ``before_request``
+    hook, runs before the page cache is looked in (the page pack: pages it holds are not cached)."""
     bp = Blueprint(name, import_name)
+    if first is not None:
+        bp.before_request(first)
     if cached:
         bp.before_request(_cached_page)
         bp.after_request(_keep_page)

@@ -395,18 +395,21 @@ def fact_rows(site: Site) -> list[FactRow]:
 
 # -- where an entity or term is used ---------------------------------------------------------------
 
+# Each branch starts from the node and reaches its facts; the fact's type is checked last, by FILTER.
+# Starting from the facts (``VALUES ?factType … ?fact a ?factType`` first, as it was) made Oxigraph join
+# every fact with every branch: 0.5 s per entity page at ×10, 53–82 s at ×100 (issue 17), now 50 ms.
 _USAGE = (
     sparql_prefixes("clasto", "rdf")
     + """SELECT DISTINCT ?fact ?role ?via WHERE {{
-  VALUES ?factType {{ clasto:ClastokineFact clasto:RegulationFact }}
-  ?fact a ?factType .
-  {{ ?fact ?role <{x}> }}
-  UNION {{ ?fact ?role ?via . ?via <{part}> <{x}> }}
-  UNION {{ ?fact clasto:hasClaim ?via . ?via ?role <{x}> }}
-  UNION {{ ?fact clasto:hasClaim/(clasto:supportedBy|clasto:disputedBy) ?via . ?via ?role <{x}> }}
+  {{ ?fact ?role <{x}> . {fact} }}
+  UNION {{ ?via <{part}> <{x}> . ?fact ?role ?via . {fact} }}
+  UNION {{ ?via ?role <{x}> . ?fact clasto:hasClaim ?via . {fact} }}
+  UNION {{ ?via ?role <{x}> . ?claim clasto:supportedBy|clasto:disputedBy ?via .
+           ?fact clasto:hasClaim ?claim . {fact} }}
 }}
 """
 )
+_IS_FACT = "?fact a ?factType . FILTER(?factType IN (clasto:ClastokineFact, clasto:RegulationFact))"
 
 
 @dataclass
@@ -420,7 +423,7 @@ class Usage:
 def usage(site: Site, iri: str) -> list[Usage]:
     """All facts a node takes part in: directly (ligand, receptor, cell type, process …), as a subunit
     of a receptor complex, as the subject, object or context of a claim, or in the evidence."""
-    rows = site.query(_USAGE.format(x=iri, part=HAS_PART))
+    rows = site.query(_USAGE.format(x=iri, part=HAS_PART, fact=_IS_FACT))
     by_fact: dict[str, set[tuple[str, str | None]]] = {}
     for row in rows:
         if row["role"] == RDF_TYPE:

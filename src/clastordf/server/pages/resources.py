@@ -16,10 +16,38 @@ from ..context import state
 from ..linkeddata import RDF_TYPE, RdfFormat, Site, split_extension, valid_iri
 from ..security import same_origin_path
 from . import data
-from .common import absolute, finish, not_found, page_blueprint, rdf_alternates, rdf_response, site, wanted_format
+from .common import (
+    absolute,
+    answer,
+    finish,
+    not_found,
+    packed,
+    page_blueprint,
+    page_pack,
+    rdf_alternates,
+    rdf_response,
+    site,
+    wanted_format,
+)
 from .void import graph_triples, named_graphs
 
-bp = page_blueprint("resources", __name__)
+
+def packed_page() -> Response | None:
+    """``before_request``: the page pack's answer to a request it holds the page of, without running
+    the view, when the view would take the pack's page: ``/entity?iri=…`` (the pack holds no IRI
+    under the base there, so no redirect), and a resource's own path without an extension (the pack
+    holds only IRIs the store describes, so the path is not split). Any other request goes on to the
+    view, which looks in the pack once it has negotiated (:func:`.common.answer`)."""
+    if page_pack() is None:
+        return None
+    if request.endpoint == "resources.entity":
+        return packed("entity", request.args.get("iri", "").strip(), wanted_format())
+    if request.endpoint == "resources.resource" and request.view_args:
+        return packed("path", state().config.base + request.view_args["rest"], wanted_format())
+    return None
+
+
+bp = page_blueprint("resources", __name__, first=packed_page)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
@@ -164,7 +192,7 @@ def entity():
     if local is not None and same_origin_path(local):
         return redirect(local, code=303)
     alternates = rdf_alternates(lambda e: site().entity_path(iri, **({"format": e} if e else {})))
-    return render_resource(iri, fmt, alternates)
+    return answer("entity", iri, fmt, lambda: render_resource(iri, fmt, alternates))
 
 
 @bp.get("/<path:rest>")
@@ -180,4 +208,4 @@ def resource(rest: str):
     local = s.local_path(iri) if valid_iri(iri) else None  # under the base: None only for a rest starting with /
     path = local if local is not None else s.script_root + "/" + name
     alternates = rdf_alternates(lambda e: path + (f".{e}" if e else ""))
-    return render_resource(iri, fmt, alternates)
+    return answer("path", iri, fmt, lambda: render_resource(iri, fmt, alternates))
