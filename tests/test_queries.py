@@ -455,3 +455,23 @@ def test_human_gene_set_uses_ncbi_gene_ids(store):
     assert genes["SLIT3"] == "6586"
     assert {"LIFR", "IL6ST"} <= set(genes)  # complex subunits are included
     assert all(v.isdigit() for v in genes.values())
+
+
+def test_the_readme_gives_the_flagship_answer_the_data_gives(store):
+    """README "Query the data" shows the flagship question's answer as a table: it must stay the answer
+    (secreted ligands, their PMIDs, what is contested), and the differentiation sentence must hold."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("**The flagship question**", 1)[1].split("Asked for osteoblast *differentiation*", 1)[0]
+    shown = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("ligand", "---"):
+            shown[cells[0]] = (set(cells[2].split()), cells[3] != "no")
+    secreted = [r for r in run(store, "ocl-ligands-bone-formation-invivo.rq") if r["mechanism"].endswith("#Secreted")]
+    answer = {
+        r["ligandLabel"]: (parts(r["pmids"], " "), "true" in (r["sourceContested"], r["effectContested"]))
+        for r in secreted
+    }
+    assert shown == answer
+    differentiation = run(store, "ocl-ligands-ob-differentiation-invivo.rq")
+    assert differentiation and not [r for r in differentiation if r["mechanism"].endswith("#Secreted")]
