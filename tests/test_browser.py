@@ -141,3 +141,36 @@ def test_answers_link_only_to_http_and_the_site_allows_no_inline_script(live_ser
     assert page.evaluate("() => window.ran") is None
     assert any("Content Security Policy" in m for m in blocked)
     page.close()
+
+
+def test_the_pages_that_misled_read_plainly_in_a_browser(live_server, browser):
+    """The pages the newcomer review found misleading (issue 18), as a browser shows them."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    page.goto(live_server + "/")
+    body = page.locator("body").inner_text()
+    assert "An unreleased build of version" in body and "Release 0" not in body
+    assert "clastokines by the ontology's definition" in body
+    icon = page.locator("link[rel='icon']").get_attribute("href")
+    assert icon and page.request.get(live_server + icon).headers["content-type"].startswith("image/svg+xml")
+
+    # the menu's endpoint link shows the query page, not Turtle
+    page.get_by_role("link", name="SPARQL endpoint").first.click()
+    page.wait_for_url("**/query")
+    assert page.locator("#query-text").count() == 1
+
+    # a filter value that matches nothing says so, and case does not matter
+    page.goto(live_server + "/facts?cell=Nonexistent")
+    assert "No fact has “Nonexistent”" in page.locator("body").inner_text()
+    page.goto(live_server + "/facts?level=invivosupport")
+    assert page.locator("select[name='level']").input_value() == "InVivoSupport"
+    assert page.locator("table#facts tbody tr").count() > 0
+
+    page.goto(live_server + "/evidence/E0650")
+    assert "knowledge assertion" in page.locator("body").inner_text()
+    page.goto(live_server + "/dataset")
+    assert (page.locator("p.kicker").text_content() or "").startswith("Dataset")  # CSS shows it in capitals
+    assert errors == [], errors
+    page.close()
